@@ -1,0 +1,58 @@
+//! The `huntreg` command: serve the registry, gate pull requests with `breaking`, push
+//! and pull a hunt's schemas, back the store up and restore it.
+//!
+//! Each subcommand lives in its own module with its own `Args` and `run`; this file only
+//! dispatches.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod backup;
+mod breaking;
+mod pull;
+mod push;
+mod serve;
+
+/// A per-hunt protobuf schema registry and build-time codegen pipeline.
+#[derive(Debug, Parser)]
+#[command(name = "huntreg", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the registry: a Confluent-compatible HTTP API over an embedded store.
+    Serve(serve::Args),
+    /// Check a proto tree for breaking changes against another (a CI gate; exit 100 on a break).
+    Breaking(breaking::Args),
+    /// Write a hunt's lockfile: every registered version of every subject in the hunt.
+    Pull(pull::Args),
+    /// Register a hunt's `.proto` files with a registry.
+    Push(push::Args),
+    /// Write a complete, versioned backup of a registry's store.
+    Export(backup::ExportArgs),
+    /// Restore a backup written by `huntreg export` into an empty store.
+    Import(backup::ImportArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Breaking(args) => breaking::run(args),
+        Command::Pull(args) => pull::run(args),
+        Command::Push(args) => push::run(args),
+        Command::Export(args) => backup::export(args),
+        Command::Import(args) => backup::import(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("huntreg: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `Image`: the files one side of a comparison consists of (a descriptor pool plus which
+//! of its files are checked, as opposed to imports).
+
+use prost_reflect::DescriptorPool;
+
+/// One side of a comparison: a compiled pool and the names of the files in it that are
+/// checked. Files not listed (imports, well-known types) only resolve names.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pool: DescriptorPool,
+    targets: Vec<String>,
+}
+
+impl Image {
+    /// Every file of `pool` is checked.
+    pub fn new(pool: DescriptorPool) -> Image {
+        let targets = pool.files().map(|f| f.name().to_owned()).collect();
+        Image { pool, targets }
+    }
+
+    /// Only the files named in `targets` are checked; the rest of `pool` are imports.
+    pub fn with_targets<I, S>(pool: DescriptorPool, targets: I) -> Image
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Image {
+            pool,
+            targets: targets.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The compiled pool.
+    pub fn pool(&self) -> &DescriptorPool {
+        &self.pool
+    }
+
+    /// Names of the checked files.
+    pub fn targets(&self) -> &[String] {
+        &self.targets
+    }
+}
