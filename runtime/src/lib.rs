@@ -1,3 +1,69 @@
 //! huntreg-runtime: what huntreg-generated decoders link. Confluent wire framing,
-//! `DecodeError`, and the resolver trait for schema IDs newer than the build.
+//! [`DecodeError`], and the [`Resolver`] trait for schema IDs newer than the build.
+//!
+//! Generated code calls [`Frame::parse`] on every record, dispatches on
+//! `(frame.id, frame.index.as_slice())` with a `match`, and hands `frame.payload` to prost.
+//! Nothing here allocates on the decode path, and no input makes it panic.
+//!
+//! The wire format (Confluent's "prefix" framing for PROTOBUF):
+//!
+//! ```text
+//! 0x00 | schema id: 4 bytes big-endian | message-index array | protobuf payload
+//! ```
+//!
+//! The message-index array is a zig-zag varint count followed by that many zig-zag varint
+//! indexes; the common array `[0]` (the first message of the file) is the single byte `0x00`.
+//!
+//! ```
+//! use huntreg_runtime::{Frame, write_header};
+//!
+//! let mut bytes = Vec::new();
+//! write_header(42, &[1], &mut bytes);
+//! bytes.extend_from_slice(&[0x08, 0x01]);
+//! let frame = Frame::parse(&bytes).unwrap();
+//! assert_eq!((frame.id, frame.index.as_slice(), frame.payload), (42, &[1][..], &[0x08, 0x01][..]));
+//! ```
 #![warn(missing_docs, missing_debug_implementations)]
+
+mod error;
+mod frame;
+#[cfg(feature = "http")]
+mod http;
+mod resolver;
+
+pub use error::DecodeError;
+pub use frame::{write_header, Frame, MessageIndex, MAGIC, MAGIC_GUID, MAX_INDEX_DEPTH};
+#[cfg(feature = "http")]
+pub use http::HttpResolver;
+pub use resolver::{unqualify, CachingResolver, ResolveError, Resolver};
+
+/// Re-exported so generated code and its users name one prost.
+pub use prost;
+
+/// A message type generated for a hunt: what [`encode`] needs to frame it.
+///
+/// Generated code implements it for every message that has a registered schema; the
+/// constants name the newest registered schema that defines the message.
+pub trait Registered: prost::Message + Sized {
+    /// The schema ID producers frame this message with (the newest registered version).
+    const SCHEMA_ID: u32;
+    /// The message's index path in that schema (`[0]` = its first top-level message).
+    const MESSAGE_INDEX: &'static [u32];
+    /// The fully qualified protobuf name, e.g. `treasure.v1.TreasureFound`.
+    const FULL_NAME: &'static str;
+}
+
+/// Frames `message` with its schema ID and message index, as Confluent serializers do.
+pub fn encode<M: Registered>(message: &M) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + message.encoded_len());
+    encode_to(message, &mut out);
+    out
+}
+
+/// Appends the framed encoding of `message` to `out`.
+pub fn encode_to<M: Registered>(message: &M, out: &mut Vec<u8>) {
+    write_header(M::SCHEMA_ID, M::MESSAGE_INDEX, out);
+    out.reserve(message.encoded_len());
+    // Encoding into a Vec cannot run out of capacity: `reserve` grows it.
+    message.encode_raw(out);
+}
