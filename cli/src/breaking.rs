@@ -1,13 +1,423 @@
-//! `huntreg breaking`.
+//! `huntreg breaking`: the CI gate. Reads two inputs (directories, git commits in buf's
+//! syntax, or binary `FileDescriptorSet`s), compiles each module with protox, checks every
+//! module pair with huntreg-compat using the input's `buf.yaml` `breaking:` rules, and
+//! prints the findings exactly as `buf breaking` does. Exit codes as buf: 0 clean, 100
+//! findings (compile errors included, as `COMPILE` findings), 1 unusable input or config.
+
+mod compile;
+mod config;
+mod input;
+mod output;
+mod rules;
+mod source;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-/// Arguments of `huntreg breaking`.
+use huntreg_compat::{Finding, Image};
+use prost_reflect::DescriptorPool;
+
+use config::{contains, Breaking, Version};
+use output::{Annotation, Format};
+use source::{Loaded, PathFilter, Sources};
+
+/// Arguments of `huntreg breaking` (the same flags as `buf breaking`).
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// The input to check: a directory, a git reference such as `.git#branch=main,subdir=schemas`,
+    /// a binary FileDescriptorSet (`.binpb`), or `-` for one on stdin.
+    #[arg(default_value = ".")]
+    input: String,
+    /// What the input is checked against (same forms as the input).
+    #[arg(long)]
+    against: String,
+    /// The input's buf.yaml: a path, or the YAML itself. Its `breaking:` section chooses the rules.
+    #[arg(long)]
+    config: Option<String>,
+    /// The against side's buf.yaml: a path, or the YAML itself.
+    #[arg(long)]
+    against_config: Option<String>,
+    /// How findings are printed.
+    #[arg(long, value_enum, default_value = "text")]
+    error_format: Format,
+    /// Check only the input's own files, not its imports (always the case; accepted for buf compatibility).
+    #[arg(long)]
+    exclude_imports: bool,
+    /// Check only these files or directories (as printed in findings); repeatable.
+    #[arg(long = "path", value_name = "PATH")]
+    paths: Vec<String>,
+    /// Leave these files or directories out; repeatable.
+    #[arg(long = "exclude-path", value_name = "PATH")]
+    exclude_paths: Vec<String>,
+    /// Check only against-side files that also exist in the input.
+    #[arg(long)]
+    limit_to_input_files: bool,
+}
 
-/// Runs `huntreg breaking`.
+/// Runs `huntreg breaking`: prints the findings and returns buf's exit code.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("`huntreg breaking` is not available yet")
+    match execute(&args) {
+        Ok(annotations) => {
+            print!("{}", output::render(&annotations, args.error_format));
+            Ok(ExitCode::from(if annotations.is_empty() { 0 } else { 100 }))
+        }
+        Err(message) => {
+            eprintln!("Failure: {message}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// One side of one module pair, ready to compile.
+struct Side {
+    /// Sources of the side's workspace (empty for an image).
+    sources: Vec<Arc<Sources>>,
+    /// Which of `sources` is this module.
+    index: usize,
+    /// Module-relative names to check.
+    targets: Vec<String>,
+    /// An already compiled image, for FileDescriptorSet inputs.
+    image: Option<DescriptorPool>,
+}
+
+/// A module of the input paired with its counterpart in the against input.
+struct Pair {
+    input: Side,
+    against: Side,
+    breaking: Breaking,
+    version: Version,
+    external_prefix: String,
+}
+
+/// What one input consists of after loading: one unit per module (or one image).
+struct Unit {
+    key: String,
+    side: Side,
+    breaking: Breaking,
+    version: Version,
+    external_prefix: String,
+}
+
+fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
+    match loaded {
+        Loaded::Dir(dir) => Ok(dir
+            .modules
+            .into_iter()
+            .map(|m| Unit {
+                key: m.key,
+                side: Side {
+                    sources: dir.sources.clone(),
+                    index: m.index,
+                    targets: m.targets,
+                    image: None,
+                },
+                breaking: m.module.breaking,
+                version: m.module.version,
+                external_prefix: m.external_prefix,
+            })
+            .collect()),
+        Loaded::Image(set) => {
+            let pool = DescriptorPool::from_file_descriptor_set(set)
+                .map_err(|e| format!("invalid FileDescriptorSet: {e}"))?;
+            let targets = pool.files().map(|f| f.name().to_owned()).collect();
+            let (breaking, version) = match config {
+                Some(text) => {
+                    let ws = config::parse_buf_yaml(text, "", "--config")?;
+                    let m = ws
+                        .modules
+                        .into_iter()
+                        .next()
+                        .ok_or("--config declares no module")?;
+                    (m.breaking, m.version)
+                }
+                None => (Breaking::default(), Version::V1),
+            };
+            Ok(vec![Unit {
+                key: String::new(),
+                side: Side {
+                    sources: Vec::new(),
+                    index: 0,
+                    targets,
+                    image: Some(pool),
+                },
+                breaking,
+                version,
+                external_prefix: String::new(),
+            }])
+        }
+    }
+}
+
+/// Pairs modules by their path in the workspace, else by position, as buf requires equal counts.
+fn pair(input: Vec<Unit>, against: Vec<Unit>) -> Result<Vec<(Unit, Unit)>, String> {
+    if input.len() != against.len() {
+        return Err(format!(
+            "input contained {} images, whereas against contained {} images",
+            input.len(),
+            against.len()
+        ));
+    }
+    let same_keys = input.iter().all(|i| against.iter().any(|a| a.key == i.key));
+    if same_keys && input.len() > 1 {
+        let mut against: Vec<Option<Unit>> = against.into_iter().map(Some).collect();
+        let mut out = Vec::new();
+        for i in input {
+            let slot = against
+                .iter_mut()
+                .find(|a| a.as_ref().is_some_and(|a| a.key == i.key))
+                .and_then(Option::take)
+                .ok_or("module pairing failed")?;
+            out.push((i, slot));
+        }
+        Ok(out)
+    } else {
+        Ok(input.into_iter().zip(against).collect())
+    }
+}
+
+/// Loads both sides, checks every module pair, and returns sorted annotations (or a failure).
+fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
+    let input_spec = input::parse(&args.input)?;
+    let against_spec = input::parse(&args.against)?;
+    let (input, against) = std::thread::scope(|s| {
+        let a = s.spawn(|| source::load(&against_spec, args.against_config.as_deref()));
+        let i = source::load(&input_spec, args.config.as_deref());
+        (
+            i,
+            a.join()
+                .unwrap_or_else(|_| Err("reading the against input failed".to_owned())),
+        )
+    });
+    let input_config = match (&input_spec, args.config.as_deref()) {
+        (input::InputSpec::Image(_) | input::InputSpec::Stdin, Some(c)) => {
+            Some(source::config_text(c)?)
+        }
+        _ => None,
+    };
+    let against_config = match (&against_spec, args.against_config.as_deref()) {
+        (input::InputSpec::Image(_) | input::InputSpec::Stdin, Some(c)) => {
+            Some(source::config_text(c)?)
+        }
+        _ => None,
+    };
+    let input = units(input?, input_config.as_deref())?;
+    let against = units(against?, against_config.as_deref())?;
+    let filter = PathFilter::new(&args.paths, &args.exclude_paths);
+    let mut pairs = Vec::new();
+    for (mut i, mut a) in pair(input, against)? {
+        let prefix = i.external_prefix.clone();
+        i.side
+            .targets
+            .retain(|name| filter.keeps(&source::external(&prefix, name)));
+        a.side
+            .targets
+            .retain(|name| filter.keeps(&source::external(&prefix, name)));
+        if args.limit_to_input_files {
+            let names = &i.side.targets;
+            a.side.targets.retain(|n| names.contains(n));
+        }
+        pairs.push(Pair {
+            input: i.side,
+            against: a.side,
+            breaking: i.breaking,
+            version: i.version,
+            external_prefix: i.external_prefix,
+        });
+    }
+    let compiled = compile_all(&pairs);
+    let mut annotations = Vec::new();
+    let mut images = Vec::with_capacity(pairs.len());
+    for (pair, (input, against)) in pairs.iter().zip(compiled) {
+        match (input, against) {
+            (Ok(i), Ok(a)) => images.push(Some((i, a))),
+            (i, a) => {
+                for (err, prefix) in [(i.err(), pair.external_prefix.as_str()), (a.err(), "")] {
+                    if let Some(err) = err {
+                        annotations.push(Annotation {
+                            path: err.file.map(|f| source::external(prefix, &f)),
+                            span: err.span,
+                            rule: "COMPILE".to_owned(),
+                            message: err.message,
+                        });
+                    }
+                }
+                images.push(None);
+            }
+        }
+    }
+    if !annotations.is_empty() {
+        output::sort_dedup(&mut annotations);
+        return Ok(annotations);
+    }
+    for (pair, images) in pairs.iter().zip(images) {
+        let Some((input, against)) = images else {
+            continue;
+        };
+        let selection = rules::select(&pair.breaking, pair.version)?;
+        let input_image = Image::with_targets(input, pair.input.targets.iter().cloned());
+        let against_image = Image::with_targets(against, pair.against.targets.iter().cloned());
+        for set in &selection.sets {
+            let report = huntreg_compat::check(&against_image, &input_image, set);
+            for finding in report.findings {
+                if !selection.ids.contains(finding.rule)
+                    || ignored(&finding, pair, &input_image, &against_image)
+                {
+                    continue;
+                }
+                annotations.push(annotation(finding, &pair.external_prefix));
+            }
+        }
+    }
+    output::sort_dedup(&mut annotations);
+    Ok(annotations)
+}
+
+type Compiled = Result<DescriptorPool, compile::CompileError>;
+
+/// Compiles both sides of every pair on all cores (input sides with source info).
+fn compile_all(pairs: &[Pair]) -> Vec<(Compiled, Compiled)> {
+    let jobs: Vec<(&Side, bool)> = pairs
+        .iter()
+        .flat_map(|p| [(&p.input, true), (&p.against, false)])
+        .collect();
+    let results: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some((side, source_info)) = jobs.get(n) else {
+                    break;
+                };
+                let result = match &side.image {
+                    Some(pool) => Ok(pool.clone()),
+                    None => {
+                        compile::compile(&side.sources, side.index, &side.targets, *source_info)
+                    }
+                };
+                if let Ok(mut slot) = results[n].lock() {
+                    *slot = Some(result);
+                }
+            });
+        }
+    });
+    let mut out: Vec<Compiled> = results
+        .into_iter()
+        .map(|m| {
+            m.into_inner().ok().flatten().unwrap_or_else(|| {
+                Err(compile::CompileError {
+                    file: None,
+                    span: [0; 4],
+                    message: "compilation did not finish".to_owned(),
+                })
+            })
+        })
+        .collect();
+    let mut pairs_out = Vec::with_capacity(pairs.len());
+    while out.len() >= 2 {
+        let against = out.remove(1);
+        let input = out.remove(0);
+        pairs_out.push((input, against));
+    }
+    pairs_out
+}
+
+/// True if the module's `ignore`, `ignore_only` or `ignore_unstable_packages` drops `finding`.
+fn ignored(finding: &Finding, pair: &Pair, input: &Image, against: &Image) -> bool {
+    let b = &pair.breaking;
+    let files = [
+        finding.location.as_ref().map(|l| (l.file.as_str(), input)),
+        finding.against.as_ref().map(|l| (l.file.as_str(), against)),
+    ];
+    files.into_iter().flatten().any(|(file, image)| {
+        b.ignore.iter().any(|p| contains(p, file))
+            || b.ignore_only.iter().any(|(key, paths)| {
+                rules::key_matches(key, finding.rule, pair.version)
+                    && paths.iter().any(|p| contains(p, file))
+            })
+            || (b.ignore_unstable_packages
+                && image
+                    .pool()
+                    .get_file_by_name(file)
+                    .is_some_and(|f| is_unstable_package(f.package_name())))
+    })
+}
+
+/// buf's unstable package test: the last component is a version with an alpha, beta or
+/// test stability suffix (`v1alpha1`, `v1beta`, `v2test`, `v1p1beta1`).
+fn is_unstable_package(package: &str) -> bool {
+    let Some(last) = package.rsplit('.').next() else {
+        return false;
+    };
+    let Some(rest) = last.strip_prefix('v') else {
+        return false;
+    };
+    let digits = |s: &str| -> usize { s.bytes().take_while(u8::is_ascii_digit).count() };
+    let major = digits(rest);
+    if major == 0 {
+        return false;
+    }
+    let mut rest = &rest[major..];
+    if let Some(r) = rest.strip_prefix('p') {
+        let minor = digits(r);
+        if minor == 0 {
+            return false;
+        }
+        rest = &r[minor..];
+    }
+    ["alpha", "beta", "test"].iter().any(|stability| {
+        rest.strip_prefix(stability)
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+fn annotation(f: Finding, prefix: &str) -> Annotation {
+    let (path, span) = match f.location {
+        Some(l) => (
+            Some(source::external(prefix, &l.file)),
+            l.span.map_or([0; 4], |s| {
+                [s.start_line, s.start_column, s.end_line, s.end_column]
+            }),
+        ),
+        None => (None, [0; 4]),
+    };
+    Annotation {
+        path,
+        span,
+        rule: f.rule.to_owned(),
+        message: f.message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unstable_packages() {
+        for p in [
+            "foo.v1alpha1",
+            "foo.v1beta",
+            "foo.v2test",
+            "foo.v1p1beta1",
+            "v1alpha",
+        ] {
+            assert!(is_unstable_package(p), "{p}");
+        }
+        for p in [
+            "foo.v1",
+            "foo",
+            "foo.v1development",
+            "foo.valpha1",
+            "foo.v1alphax",
+            "",
+        ] {
+            assert!(!is_unstable_package(p), "{p}");
+        }
+    }
 }
