@@ -642,7 +642,11 @@ fn python_lookup_listing_and_deletes() {
     assert_eq!(ok(&r, 12), &json!([1]));
     assert_eq!(ok(&r, 13), &json!([]));
     assert_eq!(error_status(&r, 14), 404);
-    assert_eq!(ok(&r, 15), &json!([1]));
+    assert_eq!(
+        ok(&r, 15),
+        &json!([1, 2]),
+        "a permanent delete removes the soft-deleted versions too"
+    );
     assert!(ok(&r, 16).as_i64().is_some());
     assert_eq!(
         ok(&r, 17),
