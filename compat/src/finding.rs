@@ -59,8 +59,38 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of `findings`, de-duplicated and sorted as buf does: by file (findings
+    /// without a file first), start line, start column, rule, message, end line, end
+    /// column; a finding without a span sorts as `1:1-1:1`.
+    pub fn new(mut findings: Vec<Finding>) -> Report {
+        let mut seen = std::collections::HashSet::new();
+        findings.retain(|f| seen.insert(sort_key(f)));
+        findings.sort_by_cached_key(sort_key);
+        Report { findings }
+    }
+
     /// True when nothing was found.
     pub fn is_empty(&self) -> bool {
         self.findings.is_empty()
     }
+}
+
+/// buf's identity and order of a finding (`bufanalysis` `fileAnnotationCompareTo`).
+fn sort_key(f: &Finding) -> (Option<String>, u32, u32, &'static str, String, u32, u32) {
+    let file = f.location.as_ref().map(|l| l.file.clone());
+    let span = f.location.as_ref().and_then(|l| l.span).unwrap_or(Span {
+        start_line: 1,
+        start_column: 1,
+        end_line: 1,
+        end_column: 1,
+    });
+    (
+        file,
+        span.start_line,
+        span.start_column,
+        f.rule,
+        f.message.clone(),
+        span.end_line,
+        span.end_column,
+    )
 }

@@ -1,9 +1,31 @@
 //! Confluent compatibility levels and the one place they are interpreted: which
-//! (reader, writer) pairs are checked, in which direction.
+//! (reader, writer) pairs are checked, in which direction, with which rules.
+//!
+//! * `NONE` checks nothing.
+//! * `BACKWARD` checks `check(prior = latest, current = new)`: the new schema must read
+//!   what the latest wrote.
+//! * `FORWARD` swaps the arguments, `check(prior = new, current = latest)`: the latest
+//!   schema must read what the new one writes.
+//! * `FULL` checks forward, then backward; the `*_TRANSITIVE` levels do the same against
+//!   every entry of the history, newest to oldest, and report every failing pair.
+//!
+//! **Design decision: forward checks skip pure additions.** Swapping the arguments turns
+//! every `*_NO_DELETE*` rule into "the new schema must not add anything", which protobuf
+//! readers tolerate: an old reader skips unknown fields, maps unknown enum numbers to the
+//! unknown value, and never sees new oneofs, services, RPCs, reserved ranges, extension
+//! ranges or files. So in the forward direction every rule whose ID contains `_NO_DELETE`
+//! is skipped, **except** `MESSAGE_NO_DELETE` and `PACKAGE_MESSAGE_NO_DELETE`: Confluent
+//! itself refuses a new message under `FORWARD`, because an old reader cannot resolve the
+//! message index a producer writes for it. The consequence: adding a field, an enum value,
+//! a oneof or a service is compatible even under `FULL_TRANSITIVE`, while type, cardinality,
+//! oneof-membership, name and JSON-name changes break in both directions, and deleting a
+//! field breaks `BACKWARD` (with the `CSR` rules) but not `FORWARD`.
+//!
+//! The history excludes soft-deleted versions; that is the caller's job.
 
 use std::str::FromStr;
 
-use crate::{Image, Report, RuleSet};
+use crate::{check, Image, Report, RuleSet};
 
 /// A Confluent compatibility level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,8 +127,77 @@ impl LevelReport {
     }
 }
 
+impl Level {
+    /// Whether the level checks the new schema as a reader (backward direction).
+    pub fn is_backward(self) -> bool {
+        matches!(
+            self,
+            Level::Backward | Level::BackwardTransitive | Level::Full | Level::FullTransitive
+        )
+    }
+
+    /// Whether the level checks the new schema as a writer (forward direction).
+    pub fn is_forward(self) -> bool {
+        matches!(
+            self,
+            Level::Forward | Level::ForwardTransitive | Level::Full | Level::FullTransitive
+        )
+    }
+
+    /// Whether the level checks every prior version rather than only the latest.
+    pub fn is_transitive(self) -> bool {
+        matches!(
+            self,
+            Level::BackwardTransitive | Level::ForwardTransitive | Level::FullTransitive
+        )
+    }
+}
+
+/// Whether a rule only guards against additions once the arguments are swapped, which
+/// protobuf readers tolerate (see the module docs).
+pub fn skipped_forward(rule_id: &str) -> bool {
+    rule_id.contains("_NO_DELETE")
+        && rule_id != "MESSAGE_NO_DELETE"
+        && rule_id != "PACKAGE_MESSAGE_NO_DELETE"
+}
+
 /// Checks `new` against `history` (oldest first) as `level` demands, with `rules`.
+///
+/// Only failing pairs are returned, in the order checked: newest prior version first and,
+/// for `FULL*`, the forward check of a version before its backward check.
 pub fn check_level(level: Level, new: &Image, history: &[&Image], rules: &RuleSet) -> LevelReport {
-    let _ = (level, new, history, rules);
-    LevelReport::default()
+    let mut out = LevelReport::default();
+    if level == Level::None || history.is_empty() {
+        return out;
+    }
+    let forward_rules = rules.without(|r| skipped_forward(r.id));
+    let oldest = if level.is_transitive() {
+        0
+    } else {
+        history.len() - 1
+    };
+    for against in (oldest..history.len()).rev() {
+        let prior = history[against];
+        if level.is_forward() {
+            let report = check(new, prior, &forward_rules);
+            if !report.is_empty() {
+                out.pairs.push(PairReport {
+                    against,
+                    direction: Direction::Forward,
+                    report,
+                });
+            }
+        }
+        if level.is_backward() {
+            let report = check(prior, new, rules);
+            if !report.is_empty() {
+                out.pairs.push(PairReport {
+                    against,
+                    direction: Direction::Backward,
+                    report,
+                });
+            }
+        }
+    }
+    out
 }

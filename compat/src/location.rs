@@ -1,0 +1,169 @@
+//! Source locations: the only code that reads `SourceCodeInfo`. Rules name an element by
+//! its descriptor path (plus fallbacks, as buf's `withBackupLocation`); this module turns
+//! those paths into 1-based spans, building one index per file on first use.
+
+use std::collections::HashMap;
+
+use prost_reflect::{DescriptorPool, FileDescriptor};
+
+use crate::{Location, Span};
+
+/// Where a finding points before spans are looked up: a file and candidate descriptor
+/// paths, most specific first. The first path present in the file's source info wins;
+/// when none is present (or the pool has no source info) the location has no span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Loc {
+    pub(crate) file: String,
+    paths: Vec<Vec<i32>>,
+}
+
+impl Loc {
+    /// The whole file, without a span (how buf reports a deleted top-level element).
+    pub(crate) fn file(file: &FileDescriptor) -> Loc {
+        Loc::file_named(file.name())
+    }
+
+    /// A file by name, without a span.
+    pub(crate) fn file_named(name: &str) -> Loc {
+        Loc {
+            file: name.to_owned(),
+            paths: Vec::new(),
+        }
+    }
+
+    /// The element at `path` in `file`.
+    pub(crate) fn at(file: &FileDescriptor, path: &[i32]) -> Loc {
+        Loc {
+            file: file.name().to_owned(),
+            paths: vec![path.to_vec()],
+        }
+    }
+
+    /// The token at `path` + `suffix` in `file`; no span if that token is absent.
+    pub(crate) fn sub(file: &FileDescriptor, path: &[i32], suffix: &[i32]) -> Loc {
+        let mut p = path.to_vec();
+        p.extend_from_slice(suffix);
+        Loc {
+            file: file.name().to_owned(),
+            paths: vec![p],
+        }
+    }
+
+    /// The token at `path` + `suffix`, falling back to the element at `path` itself.
+    pub(crate) fn sub_or_element(file: &FileDescriptor, path: &[i32], suffix: &[i32]) -> Loc {
+        let mut p = path.to_vec();
+        p.extend_from_slice(suffix);
+        Loc {
+            file: file.name().to_owned(),
+            paths: vec![p, path.to_vec()],
+        }
+    }
+
+    /// Adds a fallback path, tried after the ones already present.
+    pub(crate) fn or(mut self, path: &[i32]) -> Loc {
+        self.paths.push(path.to_vec());
+        self
+    }
+}
+
+/// Turns [`Loc`]s of one pool into [`Location`]s, indexing each file's source info once.
+pub(crate) struct Resolver<'a> {
+    pool: &'a DescriptorPool,
+    files: HashMap<String, HashMap<Vec<i32>, Span>>,
+}
+
+impl<'a> Resolver<'a> {
+    pub(crate) fn new(pool: &'a DescriptorPool) -> Resolver<'a> {
+        Resolver {
+            pool,
+            files: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn resolve(&mut self, loc: Loc) -> Location {
+        if loc.paths.is_empty() {
+            return Location {
+                file: loc.file,
+                span: None,
+            };
+        }
+        let pool = self.pool;
+        let index = self
+            .files
+            .entry(loc.file.clone())
+            .or_insert_with(|| index_file(pool, &loc.file));
+        let span = loc.paths.iter().find_map(|p| index.get(p).copied());
+        Location {
+            file: loc.file,
+            span,
+        }
+    }
+}
+
+/// Maps every path of a file's source info to its span; the first location of a path wins
+/// (several `extend` blocks can share one path), as in buf's location store.
+fn index_file(pool: &DescriptorPool, name: &str) -> HashMap<Vec<i32>, Span> {
+    let mut index = HashMap::new();
+    let Some(file) = pool.get_file_by_name(name) else {
+        return index;
+    };
+    let Some(info) = &file.file_descriptor_proto().source_code_info else {
+        return index;
+    };
+    for location in &info.location {
+        if let Some(span) = to_span(&location.span) {
+            index.entry(location.path.clone()).or_insert(span);
+        }
+    }
+    index
+}
+
+/// SourceCodeInfo spans are 0-based `[start_line, start_col, end_line, end_col]`, or
+/// `[line, start_col, end_col]` when the element fits on one line.
+fn to_span(raw: &[i32]) -> Option<Span> {
+    let one = |v: i32| u32::try_from(v).ok().map(|v| v + 1);
+    match *raw {
+        [sl, sc, el, ec] => Some(Span {
+            start_line: one(sl)?,
+            start_column: one(sc)?,
+            end_line: one(el)?,
+            end_column: one(ec)?,
+        }),
+        [l, sc, ec] => Some(Span {
+            start_line: one(l)?,
+            start_column: one(sc)?,
+            end_line: one(l)?,
+            end_column: one(ec)?,
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_one_based_and_accept_both_shapes() {
+        assert_eq!(
+            to_span(&[2, 4, 9]),
+            Some(Span {
+                start_line: 3,
+                start_column: 5,
+                end_line: 3,
+                end_column: 10
+            })
+        );
+        assert_eq!(
+            to_span(&[0, 0, 5, 1]),
+            Some(Span {
+                start_line: 1,
+                start_column: 1,
+                end_line: 6,
+                end_column: 2
+            })
+        );
+        assert_eq!(to_span(&[1, 2]), None);
+        assert_eq!(to_span(&[-1, 2, 3]), None);
+    }
+}
