@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod backup;
 mod breaking;
+mod hash;
 mod pull;
 mod push;
 mod serve;
@@ -36,6 +37,8 @@ enum Command {
     Export(backup::ExportArgs),
     /// Restore a backup written by `huntreg export` into an empty store.
     Import(backup::ImportArgs),
+    /// Hash a password or token (read from stdin) for `serve --auth-config`.
+    HashSecret(hash::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Push(args) => push::run(args),
         Command::Export(args) => backup::export(args),
         Command::Import(args) => backup::import(args),
+        Command::HashSecret(args) => hash::run(args),
     };
     match result {
         Ok(code) => code,
