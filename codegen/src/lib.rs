@@ -1,3 +1,55 @@
 //! huntreg-codegen: a build.rs library that compiles every registered version of a hunt
-//! into typed Rust decoders (protox + prost-build + tera).
+//! into typed Rust decoders (protox + prost-build + tera), with no `protoc` and, when a
+//! lockfile is committed, no network.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> miette::Result<()> {
+//!     huntreg_codegen::Builder::new()
+//!         .lockfile("schemas/huntreg.lock") // written by `huntreg pull`
+//!         .hunt("hunt-42")
+//!         .compile()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ```ignore
+//! // src/lib.rs
+//! pub mod hunt_42 {
+//!     include!(concat!(env!("OUT_DIR"), "/hunt_42.rs"));
+//! }
+//! // hunt_42::decode(bytes) -> Result<hunt_42::Event, huntreg_runtime::DecodeError>
+//! ```
+//!
+//! What is generated per hunt: the prost message types in package modules; an `Event`
+//! enum over the newest message types; `decode` (Confluent framing, then a `match` on
+//! schema ID and message index built from every registered version, then prost);
+//! `decode_with` (asks a [`huntreg_runtime::Resolver`] about IDs newer than the
+//! build); `Event::encode` and `huntreg_runtime::Registered` impls for producers;
+//! `KNOWN_IDS`.
+//!
+//! Older versions decode through the newest type. The build proves it can: each
+//! registered version is compiled as its writer saw it and checked against the newest
+//! schemas with huntreg-compat (buf's WIRE rules by default, [`Builder::rules`]). A
+//! version the newest type cannot read fails the build with the hunt, subject, version,
+//! schema ID, rule and location; there are no per-version types.
 #![warn(missing_docs, missing_debug_implementations)]
+
+mod builder;
+mod compile;
+mod error;
+mod ident;
+mod lockfile;
+mod model;
+mod plan;
+mod registry;
+mod render;
+mod write;
+
+pub use builder::{Builder, GeneratedFile, REGISTRY_ENV};
+pub use error::Error;
+pub use ident::hunt_module;
+pub use lockfile::{LockedHunt, LockedSubject, LockedVersion, Lockfile, Reference, FORMAT};
+pub use registry::{Registered, Registry};
+pub use render::HUNT_TEMPLATE;
+pub use write::write_if_changed;

@@ -1,0 +1,326 @@
+//! `Builder`: the build.rs entry point. Picks the schema source (lockfile, live
+//! registry, or a `.proto` directory), generates (pure: data in, strings out), and
+//! writes (only what changed), printing the `cargo:rerun-if-*` lines that cover exactly
+//! the inputs it read.
+
+use std::path::{Path, PathBuf};
+
+use huntreg_compat::{Category, RuleSet};
+
+use crate::error::{Error, ErrorKind};
+use crate::ident::hunt_module;
+use crate::lockfile::{LockedHunt, Lockfile};
+use crate::model::HuntModel;
+use crate::plan::Plan;
+use crate::registry::Registry;
+use crate::render::{load_templates, prost_types, render_hunt};
+use crate::write::write_if_changed;
+
+/// The environment variable naming a live registry, used when no lockfile exists.
+pub const REGISTRY_ENV: &str = "HUNTREG_URL";
+
+/// One generated file: a name relative to the output directory and its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// File name, e.g. `hunt_42.rs`.
+    pub name: String,
+    /// The complete Rust source, starting with the `@generated` header.
+    pub content: String,
+}
+
+/// Generates a hunt's typed decoders. Configure with `&mut self` setters, then call
+/// [`Builder::compile`] from `build.rs` (or [`Builder::generate`] to get the code
+/// without touching the file system).
+///
+/// ```no_run
+/// // build.rs
+/// fn main() -> miette::Result<()> {
+///     huntreg_codegen::Builder::new()
+///         .lockfile("schemas/huntreg.lock")
+///         .hunt("hunt-42")
+///         .compile()?;
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Builder {
+    hunt: Option<String>,
+    lockfile: Option<PathBuf>,
+    registry: Option<String>,
+    schemas_dir: Option<PathBuf>,
+    templates_dir: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+    module: Option<String>,
+    rules: RuleSet,
+    prost: prost_build::Config,
+    emit_rerun: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+/// The schemas a build reads, once resolved.
+#[derive(Debug)]
+enum Source {
+    Locked { hunt: LockedHunt, origin: String },
+    Dir(PathBuf),
+}
+
+impl Builder {
+    /// A builder with the defaults: WIRE rules for the build-time check, built-in
+    /// templates, output to `$OUT_DIR`.
+    pub fn new() -> Builder {
+        Builder {
+            hunt: None,
+            lockfile: None,
+            registry: None,
+            schemas_dir: None,
+            templates_dir: None,
+            out_dir: None,
+            module: None,
+            rules: RuleSet::category(Category::Wire),
+            prost: prost_build::Config::new(),
+            emit_rerun: true,
+        }
+    }
+
+    /// The hunt to generate (its Confluent context, without the leading dot). Required.
+    pub fn hunt(&mut self, hunt: impl Into<String>) -> &mut Self {
+        self.hunt = Some(hunt.into().trim_start_matches('.').to_owned());
+        self
+    }
+
+    /// The committed lockfile. When the file exists it is the only source: builds are
+    /// offline and reproducible.
+    pub fn lockfile(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.lockfile = Some(path.into());
+        self
+    }
+
+    /// A registry to read when no lockfile exists (overrides `$HUNTREG_URL`).
+    pub fn registry(&mut self, url: impl Into<String>) -> &mut Self {
+        self.registry = Some(url.into());
+        self
+    }
+
+    /// A directory of `.proto` files to build from when neither a lockfile nor a registry
+    /// is available. Types and `Event` only: without a registry there are no schema IDs.
+    pub fn schemas_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.schemas_dir = Some(dir.into());
+        self
+    }
+
+    /// A directory whose `*.tera` files replace the built-in templates of the same name.
+    pub fn templates_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.templates_dir = Some(dir.into());
+        self
+    }
+
+    /// Where [`Builder::compile`] writes (default: `$OUT_DIR`).
+    pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The generated file's stem (default: the hunt in snake case, `hunt_42`).
+    pub fn module_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.module = Some(name.into());
+        self
+    }
+
+    /// The rules proving the newest types read every registered version (default: buf's
+    /// WIRE category, checked from each version to the newest schemas).
+    pub fn rules(&mut self, rules: RuleSet) -> &mut Self {
+        self.rules = rules;
+        self
+    }
+
+    /// The prost-build configuration for the message types (attributes, `bytes`, ...).
+    pub fn prost_config(&mut self, config: prost_build::Config) -> &mut Self {
+        self.prost = config;
+        self
+    }
+
+    /// Gives mutable access to the prost-build configuration.
+    pub fn configure(&mut self, f: impl FnOnce(&mut prost_build::Config)) -> &mut Self {
+        f(&mut self.prost);
+        self
+    }
+
+    /// Whether [`Builder::compile`] prints `cargo:rerun-if-*` lines (default: true).
+    pub fn emit_rerun_if_changed(&mut self, yes: bool) -> &mut Self {
+        self.emit_rerun = yes;
+        self
+    }
+
+    fn hunt_name(&self) -> Result<&str, Error> {
+        self.hunt
+            .as_deref()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                ErrorKind::Config("no hunt: call `.hunt(\"hunt-42\")`".to_owned()).into()
+            })
+    }
+
+    fn file_name(&self, hunt: &str) -> String {
+        format!(
+            "{}.rs",
+            self.module.clone().unwrap_or_else(|| hunt_module(hunt))
+        )
+    }
+
+    /// Generates the hunt's code from its registered versions. Pure apart from reading
+    /// a custom templates directory: no network, no writes.
+    pub fn generate(&mut self, locked: &LockedHunt) -> Result<Vec<GeneratedFile>, Error> {
+        let origin = format!("the registered versions of hunt {}", locked.hunt);
+        self.generate_source(&Source::Locked {
+            hunt: locked.clone(),
+            origin,
+        })
+        .map(|(files, _)| files)
+    }
+
+    /// Generates types and `Event` (no IDs) from a directory of `.proto` files.
+    pub fn generate_dir(&mut self, dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
+        self.generate_source(&Source::Dir(dir.to_owned()))
+            .map(|(files, _)| files)
+    }
+
+    fn generate_source(
+        &mut self,
+        source: &Source,
+    ) -> Result<(Vec<GeneratedFile>, Vec<PathBuf>), Error> {
+        let (plan, origin) = match source {
+            Source::Locked { hunt, origin } => {
+                if let Some(expected) = &self.hunt {
+                    if *expected != hunt.hunt {
+                        return Err(ErrorKind::Config(format!(
+                            "builder is for hunt {expected} but the versions given are hunt {}",
+                            hunt.hunt
+                        ))
+                        .into());
+                    }
+                }
+                (Plan::from_locked(hunt, &self.rules)?, origin.clone())
+            }
+            Source::Dir(dir) => (
+                Plan::from_dir(self.hunt_name()?, dir)?,
+                format!("the .proto files of {}", dir.display()),
+            ),
+        };
+        let (tera, mut inputs) = load_templates(&plan.hunt, self.templates_dir.as_deref())?;
+        let mut model = HuntModel::new(&plan, origin)?;
+        model.types = prost_types(&plan.hunt, &plan.current.fds, &mut self.prost)?;
+        let content = render_hunt(&tera, &model)?;
+        inputs.extend(plan.inputs.iter().cloned());
+        Ok((
+            vec![GeneratedFile {
+                name: self.file_name(&plan.hunt),
+                content,
+            }],
+            inputs,
+        ))
+    }
+
+    /// Resolves the source, generates, writes `{out_dir}/{module}.rs` if it changed, and
+    /// prints `cargo:rerun-if-changed` for every input read (lockfile, templates, proto
+    /// files) and `cargo:rerun-if-env-changed=HUNTREG_URL`.
+    ///
+    /// Source order: the lockfile when it exists; else the registry (`.registry(..)` or
+    /// `$HUNTREG_URL`); else the schema directory; else an error naming the hunt.
+    pub fn compile(&mut self) -> Result<(), Error> {
+        let hunt = self.hunt_name()?.to_owned();
+        let mut rerun: Vec<PathBuf> = Vec::new();
+        let source = self.resolve_source(&hunt, &mut rerun)?;
+        let (files, inputs) = self.generate_source(&source)?;
+        rerun.extend(inputs);
+        if let Some(dir) = &self.templates_dir {
+            rerun.push(dir.clone());
+        }
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    ErrorKind::Config(
+                        "OUT_DIR is not set (not in a build script?): call `.out_dir(..)`"
+                            .to_owned(),
+                    )
+                })?,
+        };
+        for file in &files {
+            write_if_changed(&out_dir.join(&file.name), &file.content)?;
+        }
+        if self.emit_rerun {
+            rerun.sort();
+            rerun.dedup();
+            for path in &rerun {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+            println!("cargo:rerun-if-env-changed={REGISTRY_ENV}");
+        }
+        Ok(())
+    }
+
+    fn resolve_source(&self, hunt: &str, rerun: &mut Vec<PathBuf>) -> Result<Source, Error> {
+        if let Some(path) = &self.lockfile {
+            if path.exists() {
+                rerun.push(path.clone());
+                let lockfile = Lockfile::read(path)?;
+                let locked = lockfile
+                    .hunt(hunt)
+                    .ok_or_else(|| ErrorKind::HuntNotInLockfile {
+                        hunt: hunt.to_owned(),
+                        path: path.clone(),
+                    })?;
+                return Ok(Source::Locked {
+                    hunt: locked.clone(),
+                    origin: format!("the lockfile {}", path.display()),
+                });
+            }
+            // Watch the directory so creating the lockfile triggers a rebuild.
+            if let Some(parent) = path.parent().filter(|p| p.is_dir()) {
+                rerun.push(parent.to_owned());
+            }
+        }
+        let url = self
+            .registry
+            .clone()
+            .or_else(|| std::env::var(REGISTRY_ENV).ok().filter(|u| !u.is_empty()));
+        if let Some(url) = url {
+            let registry = Registry::new(&url);
+            let locked = registry.fetch_hunt(hunt)?;
+            if locked.subjects.is_empty() {
+                return Err(ErrorKind::Registry {
+                    hunt: hunt.to_owned(),
+                    url,
+                    message: "the hunt has no subjects".to_owned(),
+                }
+                .into());
+            }
+            return Ok(Source::Locked {
+                hunt: locked,
+                origin: format!("the registry {url}"),
+            });
+        }
+        if let Some(dir) = &self.schemas_dir {
+            if dir.is_dir() {
+                rerun.push(dir.clone());
+                return Ok(Source::Dir(dir.clone()));
+            }
+        }
+        let lockfile = self
+            .lockfile
+            .as_ref()
+            .map(|p| format!("no lockfile at {}", p.display()))
+            .unwrap_or_else(|| "no lockfile configured".to_owned());
+        Err(ErrorKind::NoSource {
+            hunt: hunt.to_owned(),
+            detail: format!("{lockfile}, {REGISTRY_ENV} is not set, and no schema directory"),
+        }
+        .into())
+    }
+}

@@ -1,0 +1,208 @@
+//! The view model: plain serializable structs the templates render. The only
+//! `Serialize` types of the generator; every name in them is computed here (and in
+//! `ident.rs`), so templates only loop and branch.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind};
+use crate::ident;
+use crate::plan::{indexed_messages, Plan};
+
+/// Everything a hunt's template renders.
+#[derive(Debug, Serialize)]
+pub(crate) struct HuntModel {
+    /// The hunt's name, e.g. `hunt-42`.
+    pub(crate) hunt: String,
+    /// Where the schemas came from, for the generated file's header.
+    pub(crate) source: String,
+    /// The generator's crate name.
+    pub(crate) generator: String,
+    /// False for a schema directory (no registry, so no IDs, no dispatch, no encode).
+    pub(crate) has_ids: bool,
+    /// Every known schema ID, ascending.
+    pub(crate) known_ids: Vec<u32>,
+    /// One per message type of the newest schemas, sorted by variant.
+    pub(crate) events: Vec<EventModel>,
+    /// The dispatch table, by ID ascending.
+    pub(crate) dispatch: Vec<IdModel>,
+    /// Subjects and the ID of their newest version, by name.
+    pub(crate) subjects: Vec<SubjectModel>,
+    /// The prost-generated types, nested in package modules (filled in by `render`).
+    pub(crate) types: String,
+}
+
+/// One message type: an `Event` variant.
+#[derive(Debug, Serialize)]
+pub(crate) struct EventModel {
+    /// The `Event` (and `Kind`) variant name.
+    pub(crate) variant: String,
+    /// The Rust path relative to the hunt module.
+    pub(crate) rust_type: String,
+    /// The fully qualified protobuf name.
+    pub(crate) full_name: String,
+    /// The ID `encode` frames it with (the newest schema defining it).
+    pub(crate) schema_id: Option<u32>,
+    /// Its index path in that schema, as a Rust slice literal (`&[0]`).
+    pub(crate) index: String,
+}
+
+/// The messages one schema ID can hold.
+#[derive(Debug, Serialize)]
+pub(crate) struct IdModel {
+    pub(crate) id: u32,
+    pub(crate) subject: String,
+    pub(crate) version: u32,
+    pub(crate) entries: Vec<EntryModel>,
+}
+
+/// One row of the dispatch table.
+#[derive(Debug, Serialize)]
+pub(crate) struct EntryModel {
+    /// The index path as a slice pattern (`[0]`, `[1, 0]`).
+    pub(crate) pattern: String,
+    /// The variant it dispatches to.
+    pub(crate) variant: String,
+}
+
+/// A subject and its newest schema ID.
+#[derive(Debug, Serialize)]
+pub(crate) struct SubjectModel {
+    pub(crate) name: String,
+    pub(crate) latest_id: u32,
+}
+
+fn slice(path: &[u32]) -> String {
+    let items: Vec<String> = path.iter().map(u32::to_string).collect();
+    format!("[{}]", items.join(", "))
+}
+
+struct Message {
+    package: String,
+    names: Vec<String>,
+    full_name: String,
+    schema_id: Option<u32>,
+    index: Vec<u32>,
+}
+
+impl HuntModel {
+    /// Builds the model from a plan. Fails on `Event` variant names that clash even
+    /// after qualifying them with their packages.
+    pub(crate) fn new(plan: &Plan, source: String) -> Result<HuntModel, Error> {
+        let mut messages: Vec<Message> = Vec::new();
+        for name in &plan.targets {
+            let Some(file) = plan.current.pool.get_file_by_name(name) else {
+                continue;
+            };
+            for (index, message) in indexed_messages(&file) {
+                if message.is_map_entry() {
+                    continue;
+                }
+                let package = message.package_name().to_owned();
+                let relative = message
+                    .full_name()
+                    .strip_prefix(&package)
+                    .unwrap_or(message.full_name())
+                    .trim_start_matches('.');
+                messages.push(Message {
+                    names: relative.split('.').map(str::to_owned).collect(),
+                    package,
+                    full_name: message.full_name().to_owned(),
+                    schema_id: plan.file_ids.get(name).copied(),
+                    index,
+                });
+            }
+        }
+        if messages.is_empty() {
+            return Err(ErrorKind::Compile {
+                hunt: plan.hunt.clone(),
+                what: "the newest schemas".to_owned(),
+                detail: "they define no message types".to_owned(),
+            }
+            .into());
+        }
+        messages.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+        messages.dedup_by(|a, b| a.full_name == b.full_name);
+
+        // Short variant names, qualified by package where two would clash.
+        let short = |m: &Message| {
+            let names: Vec<&str> = m.names.iter().map(String::as_str).collect();
+            ident::variant(None, &names)
+        };
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for m in &messages {
+            *counts.entry(short(m)).or_default() += 1;
+        }
+        let mut events = Vec::new();
+        let mut variants: BTreeMap<String, String> = BTreeMap::new();
+        for m in &messages {
+            let names: Vec<&str> = m.names.iter().map(String::as_str).collect();
+            let mut variant = short(m);
+            if counts[&variant] > 1 {
+                variant = ident::variant(Some(&m.package), &names);
+            }
+            if let Some(other) = variants.insert(variant.clone(), m.full_name.clone()) {
+                return Err(ErrorKind::NameClash {
+                    hunt: plan.hunt.clone(),
+                    detail: format!(
+                        "messages {other} and {} both map to the Event variant {variant}",
+                        m.full_name
+                    ),
+                }
+                .into());
+            }
+            events.push(EventModel {
+                variant,
+                rust_type: ident::message_path(&m.package, &names),
+                full_name: m.full_name.clone(),
+                schema_id: m.schema_id,
+                index: format!("&{}", slice(&m.index)),
+            });
+        }
+        events.sort_by(|a, b| a.variant.cmp(&b.variant));
+        let variant_of: BTreeMap<&str, &str> = events
+            .iter()
+            .map(|e| (e.full_name.as_str(), e.variant.as_str()))
+            .collect();
+
+        let dispatch = plan
+            .ids
+            .iter()
+            .map(|entry| IdModel {
+                id: entry.id,
+                subject: entry.subject.clone(),
+                version: entry.version,
+                entries: entry
+                    .messages
+                    .iter()
+                    .filter_map(|(path, full_name)| {
+                        variant_of.get(full_name.as_str()).map(|v| EntryModel {
+                            pattern: slice(path),
+                            variant: (*v).to_owned(),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+
+        Ok(HuntModel {
+            hunt: plan.hunt.clone(),
+            source,
+            generator: env!("CARGO_PKG_NAME").to_owned(),
+            has_ids: !plan.ids.is_empty(),
+            known_ids: plan.ids.iter().map(|e| e.id).collect(),
+            events,
+            dispatch,
+            subjects: plan
+                .subjects
+                .iter()
+                .map(|(name, id)| SubjectModel {
+                    name: name.clone(),
+                    latest_id: *id,
+                })
+                .collect(),
+            types: String::new(),
+        })
+    }
+}

@@ -1,0 +1,355 @@
+//! The plan: from a hunt's registered versions (or a directory of `.proto` files) to what
+//! gets generated. Names every registered schema as a file, compiles each version as its
+//! writer saw it, picks the newest schemas as the compiled types, proves with
+//! huntreg-compat that they read every registered version, and builds the dispatch
+//! table `(schema ID, message index) -> message`.
+//!
+//! Naming rule: a subject's schema is compiled under the import path other schemas
+//! reference it by; else under the subject's name when it ends in `.proto` (huntreg
+//! push's one-subject-per-file naming); else as `{subject}.proto`. When two subjects'
+//! newest schemas define the same messages (a file pushed as `treasure/v1/found.proto`
+//! and registered by a producer as `found-value`), the one with the higher schema ID is
+//! compiled and the other decodes through it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use huntreg_compat::{Image, RuleSet};
+use prost_reflect::{FileDescriptor, MessageDescriptor};
+
+use crate::compile::{compile_dir, compile_memory, Compiled};
+use crate::error::{Error, ErrorKind};
+use crate::lockfile::{LockedHunt, LockedVersion};
+
+/// What generation needs, independent of templates.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) hunt: String,
+    /// The newest schemas, compiled: the generated types.
+    pub(crate) current: Compiled,
+    /// Names of the files in `current` whose messages are events (not imports).
+    pub(crate) targets: Vec<String>,
+    /// Current file name -> the schema ID producers frame its messages with.
+    pub(crate) file_ids: BTreeMap<String, u32>,
+    /// Every registered schema ID, ascending, with the messages of its file.
+    pub(crate) ids: Vec<IdEntry>,
+    /// Subject -> the schema ID of its newest version (what the resolver path uses).
+    pub(crate) subjects: BTreeMap<String, u32>,
+    /// Inputs read from disk (for `cargo:rerun-if-changed`).
+    pub(crate) inputs: Vec<PathBuf>,
+}
+
+/// One registered schema ID and the messages records framed with it can hold.
+#[derive(Debug)]
+pub(crate) struct IdEntry {
+    pub(crate) id: u32,
+    pub(crate) subject: String,
+    pub(crate) version: u32,
+    /// (index path, full message name), map entries excluded.
+    pub(crate) messages: Vec<(Vec<u32>, String)>,
+}
+
+/// Every message of `file` with its Confluent message-index path, map entries included
+/// (descriptor-based serializers count them).
+pub(crate) fn indexed_messages(file: &FileDescriptor) -> Vec<(Vec<u32>, MessageDescriptor)> {
+    fn walk(
+        path: &[u32],
+        messages: impl Iterator<Item = MessageDescriptor>,
+        out: &mut Vec<(Vec<u32>, MessageDescriptor)>,
+    ) {
+        for (i, message) in messages.enumerate() {
+            let mut p = path.to_vec();
+            p.push(i as u32);
+            out.push((p.clone(), message.clone()));
+            walk(&p, message.child_messages(), out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&[], file.messages(), &mut out);
+    out
+}
+
+fn unqualify<'a>(hunt: &str, subject: &'a str) -> &'a str {
+    huntreg_runtime::unqualify(hunt, subject).unwrap_or(subject)
+}
+
+fn what(subject: &str, version: u32, id: u32) -> String {
+    format!("subject {subject} version {version} (schema ID {id})")
+}
+
+impl Plan {
+    /// Builds the plan for a `.proto` directory: types and events, no schema IDs.
+    pub(crate) fn from_dir(hunt: &str, dir: &Path) -> Result<Plan, Error> {
+        let (current, targets, inputs) = compile_dir(dir).map_err(|detail| ErrorKind::Compile {
+            hunt: hunt.to_owned(),
+            what: format!("schema directory {}", dir.display()),
+            detail,
+        })?;
+        Ok(Plan {
+            hunt: hunt.to_owned(),
+            current,
+            targets,
+            file_ids: BTreeMap::new(),
+            ids: Vec::new(),
+            subjects: BTreeMap::new(),
+            inputs,
+        })
+    }
+
+    /// Builds the plan for a hunt's registered versions, checking with `rules` that the
+    /// newest schemas read every version.
+    pub(crate) fn from_locked(locked: &LockedHunt, rules: &RuleSet) -> Result<Plan, Error> {
+        let hunt = locked.hunt.as_str();
+        let mut by_version: BTreeMap<(&str, u32), &LockedVersion> = BTreeMap::new();
+        let mut holders: BTreeMap<u32, Vec<(&str, &LockedVersion)>> = BTreeMap::new();
+        for subject in &locked.subjects {
+            for version in &subject.versions {
+                by_version.insert((subject.subject.as_str(), version.version), version);
+                holders
+                    .entry(version.id)
+                    .or_default()
+                    .push((subject.subject.as_str(), version));
+            }
+        }
+
+        // Import names other schemas use for each subject.
+        let mut ref_names: BTreeMap<&str, &str> = BTreeMap::new();
+        for version in by_version.values() {
+            for r in &version.references {
+                let subject = unqualify(hunt, &r.subject);
+                let entry = ref_names.entry(subject).or_insert(r.name.as_str());
+                if r.name.as_str() < *entry {
+                    *entry = r.name.as_str();
+                }
+            }
+        }
+        let subject_file = |subject: &str| -> (u8, String) {
+            if let Some(name) = ref_names.get(subject) {
+                (0, (*name).to_owned())
+            } else if subject.ends_with(".proto") {
+                (1, subject.to_owned())
+            } else {
+                let clean: String = subject
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "_-./".contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                (2, format!("{clean}.proto"))
+            }
+        };
+        let id_file: BTreeMap<u32, String> = holders
+            .iter()
+            .map(|(id, hs)| {
+                let best = hs
+                    .iter()
+                    .map(|(s, _)| subject_file(s))
+                    .min()
+                    .map(|(_, n)| n);
+                (*id, best.unwrap_or_default())
+            })
+            .collect();
+
+        // Every version's files as its writer saw them: the schema plus its references,
+        // transitively, at their pinned versions.
+        let mut writer_files: BTreeMap<u32, BTreeMap<String, String>> = BTreeMap::new();
+        for (id, hs) in &holders {
+            let (subject, version) = hs[0];
+            let mut files = BTreeMap::new();
+            files.insert(id_file[id].clone(), version.schema.clone());
+            let mut stack: Vec<&LockedVersion> = vec![version];
+            while let Some(v) = stack.pop() {
+                for r in &v.references {
+                    if files.contains_key(&r.name) {
+                        continue;
+                    }
+                    let target = by_version
+                        .get(&(unqualify(hunt, &r.subject), r.version))
+                        .ok_or_else(|| ErrorKind::MissingReference {
+                            hunt: hunt.to_owned(),
+                            what: what(subject, version.version, *id),
+                            reference: r.name.clone(),
+                            subject: r.subject.clone(),
+                            version: r.version,
+                        })?;
+                    files.insert(r.name.clone(), target.schema.clone());
+                    stack.push(target);
+                }
+            }
+            writer_files.insert(*id, files);
+        }
+        let mut writers: BTreeMap<u32, Compiled> = BTreeMap::new();
+        for (id, files) in &writer_files {
+            let (subject, version) = holders[id][0];
+            let compiled = compile_memory(files, &[id_file[id].clone()]).map_err(|detail| {
+                ErrorKind::Compile {
+                    hunt: hunt.to_owned(),
+                    what: what(subject, version.version, *id),
+                    detail,
+                }
+            })?;
+            writers.insert(*id, compiled);
+        }
+
+        // The newest version of every subject, one file per name (highest ID wins).
+        let mut subjects = BTreeMap::new();
+        let mut candidates: BTreeMap<String, u32> = BTreeMap::new();
+        for subject in &locked.subjects {
+            let newest = subject
+                .versions
+                .iter()
+                .filter(|v| !v.deleted)
+                .max_by_key(|v| v.version)
+                .or_else(|| subject.versions.iter().max_by_key(|v| v.version));
+            if let Some(v) = newest {
+                subjects.insert(subject.subject.clone(), v.id);
+                let name = id_file[&v.id].clone();
+                let e = candidates.entry(name).or_insert(v.id);
+                *e = (*e).max(v.id);
+            }
+        }
+        // Files that only repeat definitions of a newer file decode through it.
+        let mut by_id: Vec<(u32, String)> = candidates.into_iter().map(|(n, id)| (id, n)).collect();
+        by_id.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+        let mut defined: BTreeMap<String, u32> = BTreeMap::new();
+        let mut file_ids = BTreeMap::new();
+        for (id, name) in by_id {
+            let file = writers[&id].pool.get_file_by_name(&name);
+            let names: Vec<String> = file
+                .iter()
+                .flat_map(|f| {
+                    f.messages()
+                        .map(|m| m.full_name().to_owned())
+                        .chain(f.enums().map(|e| e.full_name().to_owned()))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let clashes: Vec<&String> = names.iter().filter(|n| defined.contains_key(*n)).collect();
+            if !names.is_empty() && clashes.len() == names.len() {
+                continue;
+            }
+            if let Some(first) = clashes.first() {
+                let (subject, version) = holders[&id][0];
+                return Err(ErrorKind::NameClash {
+                    hunt: hunt.to_owned(),
+                    detail: format!(
+                        "{} defines {first}, which schema ID {} also defines, but the two files differ in other definitions; register them under one subject",
+                        what(subject, version.version, id),
+                        defined[*first]
+                    ),
+                }
+                .into());
+            }
+            for n in names {
+                defined.insert(n, id);
+            }
+            file_ids.insert(name, id);
+        }
+
+        // Compile the newest files together; imports a newest file does not provide come
+        // from the pinned references.
+        let mut files: BTreeMap<String, String> = BTreeMap::new();
+        for (name, id) in &file_ids {
+            files.insert(name.clone(), writer_files[id][name].clone());
+        }
+        for id in file_ids.values() {
+            for (name, text) in &writer_files[id] {
+                files.entry(name.clone()).or_insert_with(|| text.clone());
+            }
+        }
+        let targets: Vec<String> = file_ids.keys().cloned().collect();
+        let current = compile_memory(&files, &targets).map_err(|detail| ErrorKind::Compile {
+            hunt: hunt.to_owned(),
+            what: "the newest version of every subject, compiled together".to_owned(),
+            detail,
+        })?;
+
+        // Prove the newest types read every registered version, and map its messages.
+        let current_image = Image::with_targets(current.pool.clone(), targets.clone());
+        let current_ids: BTreeSet<u32> = file_ids.values().copied().collect();
+        let mut errors = Vec::new();
+        let mut ids = Vec::new();
+        for (id, compiled) in &writers {
+            let (subject, version) = holders[id][0];
+            let name = &id_file[id];
+            let Some(file) = compiled.pool.get_file_by_name(name) else {
+                continue;
+            };
+            let mut messages = Vec::new();
+            for (path, message) in indexed_messages(&file) {
+                if message.is_map_entry() {
+                    continue;
+                }
+                if current
+                    .pool
+                    .get_message_by_name(message.full_name())
+                    .is_none()
+                {
+                    errors.push(Error::from(ErrorKind::MessageRemoved {
+                        hunt: hunt.to_owned(),
+                        what: what(subject, version.version, *id),
+                        message: message.full_name().to_owned(),
+                        index: path,
+                    }));
+                    continue;
+                }
+                messages.push((path, message.full_name().to_owned()));
+            }
+            if !current_ids.contains(id) {
+                let writer = Image::with_targets(compiled.pool.clone(), [name.clone()]);
+                let report = huntreg_compat::check(&writer, &current_image, rules);
+                if !report.is_empty() {
+                    let findings = report
+                        .findings
+                        .iter()
+                        .map(|f| {
+                            let against = f
+                                .against
+                                .as_ref()
+                                .map(|l| {
+                                    let line = l.span.map(|s| s.start_line).unwrap_or(1);
+                                    format!(
+                                        " (was {}:{line} in version {})",
+                                        l.file, version.version
+                                    )
+                                })
+                                .unwrap_or_default();
+                            format!("  {f}{against}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    errors.push(
+                        ErrorKind::Incompatible {
+                            hunt: hunt.to_owned(),
+                            what: what(subject, version.version, *id),
+                            findings,
+                        }
+                        .into(),
+                    );
+                }
+            }
+            ids.push(IdEntry {
+                id: *id,
+                subject: subject.to_owned(),
+                version: version.version,
+                messages,
+            });
+        }
+        if !errors.is_empty() {
+            return Err(Error::many(errors));
+        }
+        Ok(Plan {
+            hunt: hunt.to_owned(),
+            current,
+            targets,
+            file_ids,
+            ids,
+            subjects,
+            inputs: Vec::new(),
+        })
+    }
+}

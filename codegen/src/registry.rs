@@ -1,0 +1,234 @@
+//! A small blocking client for the parts of the Confluent REST API huntreg needs at build
+//! and CI time: reading every version of a hunt's subjects (`huntreg pull`, live builds)
+//! and registering schemas (`huntreg push`). A hunt is the Confluent context `.{hunt}`,
+//! addressed through the `/contexts/.{hunt}/` URL prefix.
+
+use std::time::Duration;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind};
+use crate::lockfile::{LockedHunt, LockedSubject, LockedVersion, Reference};
+
+/// Characters kept as-is in a path segment (RFC 3986 unreserved); `/` and `:` are encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+/// A Confluent-compatible registry, spoken to over blocking HTTP.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// The result of registering a schema under a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registered {
+    /// The schema ID (existing one if the schema was already registered).
+    pub id: u32,
+    /// The subject version holding it.
+    pub version: u32,
+}
+
+#[derive(Deserialize)]
+struct VersionBody {
+    id: u32,
+    version: u32,
+    schema: String,
+    #[serde(default, rename = "schemaType")]
+    schema_type: Option<String>,
+    #[serde(default)]
+    references: Vec<Reference>,
+    #[serde(default)]
+    deleted: bool,
+}
+
+#[derive(Serialize)]
+struct RegisterBody<'a> {
+    schema: &'a str,
+    #[serde(rename = "schemaType")]
+    schema_type: &'static str,
+    references: &'a [Reference],
+}
+
+#[derive(Deserialize)]
+struct IdBody {
+    id: u32,
+}
+
+#[derive(Deserialize)]
+struct LookupBody {
+    id: u32,
+    version: u32,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error_code: i64,
+    message: String,
+}
+
+impl Registry {
+    /// A client for the registry at `url` (e.g. `http://127.0.0.1:8081`).
+    pub fn new(url: &str) -> Registry {
+        Registry {
+            base: url.trim_end_matches('/').to_owned(),
+            agent: ureq::AgentBuilder::new()
+                .timeout_connect(Duration::from_secs(5))
+                .timeout(Duration::from_secs(30))
+                .build(),
+        }
+    }
+
+    /// The registry's base URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    fn hunt_url(&self, hunt: &str, rest: &str) -> String {
+        let hunt = hunt.trim_start_matches('.');
+        format!(
+            "{}/contexts/.{}/{rest}",
+            self.base,
+            utf8_percent_encode(hunt, SEGMENT)
+        )
+    }
+
+    fn error(&self, hunt: &str, message: String) -> Error {
+        ErrorKind::Registry {
+            hunt: hunt.to_owned(),
+            url: self.base.clone(),
+            message,
+        }
+        .into()
+    }
+
+    fn call(
+        &self,
+        hunt: &str,
+        request: ureq::Request,
+        body: Option<serde_json::Value>,
+    ) -> Result<ureq::Response, Error> {
+        let what = format!("{} {}", request.method(), request.url());
+        let request = request
+            .set("Accept", CONTENT_TYPE)
+            .set("Content-Type", CONTENT_TYPE);
+        let result = match body {
+            Some(body) => request.send_json(body),
+            None => request.call(),
+        };
+        result.map_err(|e| match e {
+            ureq::Error::Status(code, response) => {
+                let text = response.into_string().unwrap_or_default();
+                let detail = serde_json::from_str::<ErrorBody>(&text)
+                    .map(|b| format!("{} (error code {})", b.message, b.error_code))
+                    .unwrap_or(text);
+                self.error(hunt, format!("{what}: HTTP {code}: {detail}"))
+            }
+            other => self.error(hunt, format!("{what}: {other}")),
+        })
+    }
+
+    fn get_json<T: for<'de> Deserialize<'de>>(&self, hunt: &str, url: &str) -> Result<T, Error> {
+        let response = self.call(hunt, self.agent.get(url), None)?;
+        response
+            .into_json()
+            .map_err(|e| self.error(hunt, format!("GET {url}: malformed response: {e}")))
+    }
+
+    /// Reads every version (soft-deleted ones included) of every subject of `hunt`.
+    pub fn fetch_hunt(&self, hunt: &str) -> Result<LockedHunt, Error> {
+        let hunt = hunt.trim_start_matches('.');
+        let subjects: Vec<String> =
+            self.get_json(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
+        let mut locked = LockedHunt {
+            hunt: hunt.to_owned(),
+            subjects: Vec::new(),
+        };
+        for qualified in subjects {
+            let Some(subject) = huntreg_runtime::unqualify(hunt, &qualified) else {
+                continue;
+            };
+            let segment = utf8_percent_encode(subject, SEGMENT).to_string();
+            let versions: Vec<u32> = self.get_json(
+                hunt,
+                &self.hunt_url(hunt, &format!("subjects/{segment}/versions?deleted=true")),
+            )?;
+            let mut entry = LockedSubject {
+                subject: subject.to_owned(),
+                versions: Vec::new(),
+            };
+            for version in versions {
+                let url = self.hunt_url(
+                    hunt,
+                    &format!("subjects/{segment}/versions/{version}?deleted=true"),
+                );
+                let body: VersionBody = self.get_json(hunt, &url)?;
+                if let Some(t) = body.schema_type.as_deref().filter(|t| *t != "PROTOBUF") {
+                    return Err(self.error(
+                        hunt,
+                        format!("subject {subject} version {version} has schema type {t}; huntreg handles PROTOBUF only"),
+                    ));
+                }
+                entry.versions.push(LockedVersion {
+                    version: body.version,
+                    id: body.id,
+                    deleted: body.deleted,
+                    references: body.references,
+                    schema: body.schema,
+                });
+            }
+            locked.subjects.push(entry);
+        }
+        let mut lockfile = crate::Lockfile::default();
+        lockfile.upsert(locked);
+        Ok(lockfile.hunts.remove(0))
+    }
+
+    /// Registers `schema` (`.proto` text) under `subject` in `hunt`, then looks up the
+    /// version it landed in. Idempotent: an identical schema returns its existing ID.
+    pub fn register(
+        &self,
+        hunt: &str,
+        subject: &str,
+        schema: &str,
+        references: &[Reference],
+    ) -> Result<Registered, Error> {
+        let segment = utf8_percent_encode(subject, SEGMENT).to_string();
+        let body = serde_json::to_value(RegisterBody {
+            schema,
+            schema_type: "PROTOBUF",
+            references,
+        })
+        .map_err(|e| self.error(hunt, e.to_string()))?;
+        let url = self.hunt_url(hunt, &format!("subjects/{segment}/versions"));
+        let response = self.call(hunt, self.agent.post(&url), Some(body.clone()))?;
+        let registered: IdBody = response
+            .into_json()
+            .map_err(|e| self.error(hunt, format!("POST {url}: malformed response: {e}")))?;
+        let url = self.hunt_url(hunt, &format!("subjects/{segment}"));
+        let response = self.call(hunt, self.agent.post(&url), Some(body))?;
+        let found: LookupBody = response
+            .into_json()
+            .map_err(|e| self.error(hunt, format!("POST {url}: malformed response: {e}")))?;
+        if found.id != registered.id {
+            return Err(self.error(
+                hunt,
+                format!(
+                    "subject {subject}: registered as ID {} but looked up as ID {}",
+                    registered.id, found.id
+                ),
+            ));
+        }
+        Ok(Registered {
+            id: registered.id,
+            version: found.version,
+        })
+    }
+}

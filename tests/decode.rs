@@ -1,0 +1,447 @@
+//! The generated decoders of the example hunts, fed framed bytes: every registered
+//! version decodes through the newest type, unknown IDs and broken framing are typed
+//! errors, the resolver path decodes IDs newer than the build, and no input panics.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use huntreg_hunts::hunt_42::leaderboard::v1::{
+    leaderboard_changed, LeaderboardChanged, LeaderboardReset,
+};
+use huntreg_hunts::hunt_42::treasure::v1::{Player, Rarity, TreasureFound, TreasureTypeUpdated};
+use huntreg_hunts::{hunt_42, hunt_7};
+use huntreg_runtime::{write_header, CachingResolver, DecodeError, ResolveError, Resolver};
+use proptest::prelude::*;
+use prost::Message;
+use prost_reflect::{DynamicMessage, Value};
+
+const LOCKFILE: &str = include_str!("../schemas/huntreg.lock");
+
+fn framed(id: u32, index: &[u32], payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write_header(id, index, &mut bytes);
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// The pool a producer of `subject` version `version` of hunt-42 compiled, built from the
+/// lockfile's schema text (a writer older than the generated types).
+fn writer_pool(subject: &str, version: u32) -> prost_reflect::DescriptorPool {
+    let lock = huntreg_codegen::Lockfile::parse(LOCKFILE).unwrap();
+    let hunt = lock.hunt("hunt-42").unwrap();
+    let find = |s: &str, v: u32| {
+        hunt.subjects
+            .iter()
+            .find(|x| x.subject == s)
+            .and_then(|x| x.versions.iter().find(|y| y.version == v))
+            .unwrap()
+            .clone()
+    };
+    let main = find(subject, version);
+    let mut files = BTreeMap::new();
+    for r in &main.references {
+        files.insert(r.name.clone(), find(&r.subject, r.version).schema);
+    }
+    files.insert(subject.to_owned(), main.schema.clone());
+    let mut resolver = protox::file::ChainFileResolver::new();
+    resolver.add(Memory(files));
+    resolver.add(protox::file::GoogleFileResolver::new());
+    let mut compiler = protox::Compiler::with_file_resolver(resolver);
+    compiler.open_file(subject).unwrap();
+    compiler.descriptor_pool()
+}
+
+struct Memory(BTreeMap<String, String>);
+
+impl protox::file::FileResolver for Memory {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        match self.0.get(name) {
+            Some(text) => protox::file::File::from_source(name, text),
+            None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
+#[test]
+fn every_event_round_trips_with_its_newest_id() {
+    let events: Vec<hunt_42::Event> = vec![
+        TreasureTypeUpdated {
+            treasure_type: "golden-doubloon".into(),
+            rarity: Rarity::Mythic as i32,
+            points: 500,
+            display_name: "Golden doubloon".into(),
+            tags: vec!["gold".into()],
+            ..Default::default()
+        }
+        .into(),
+        TreasureFound {
+            player: Some(Player {
+                player_id: "p1".into(),
+                display_name: "Ada".into(),
+            }),
+            treasure_type: "golden-doubloon".into(),
+            ..Default::default()
+        }
+        .into(),
+        LeaderboardChanged {
+            top: vec![leaderboard_changed::Entry {
+                score: 10,
+                rank: 1,
+                ..Default::default()
+            }],
+            sequence: 3,
+            score_by_team: [("red".to_owned(), 10)].into_iter().collect(),
+        }
+        .into(),
+        LeaderboardReset {
+            reason: "season end".into(),
+            sequence: 4,
+        }
+        .into(),
+    ];
+    for event in events {
+        let bytes = event.encode();
+        assert_eq!(bytes[0], 0);
+        assert_eq!(
+            u32::from_be_bytes(bytes[1..5].try_into().unwrap()),
+            event.schema_id()
+        );
+        assert!(hunt_42::KNOWN_IDS.contains(&event.schema_id()));
+        assert_eq!(hunt_42::decode(&bytes).unwrap(), event);
+    }
+}
+
+#[test]
+fn second_top_level_message_is_framed_with_index_1() {
+    let bytes = huntreg_runtime::encode(&LeaderboardReset {
+        reason: "r".into(),
+        sequence: 1,
+    });
+    assert_eq!(&bytes[5..7], &[0x02, 0x02]);
+    assert!(matches!(
+        hunt_42::decode(&bytes),
+        Ok(hunt_42::Event::LeaderboardReset(_))
+    ));
+}
+
+#[test]
+fn version_1_records_decode_through_the_version_2_type() {
+    let pool = writer_pool("treasure/v1/treasure_type_updated.proto", 1);
+    let desc = pool
+        .get_message_by_name("treasure.v1.TreasureTypeUpdated")
+        .unwrap();
+    assert!(
+        desc.get_field_by_name("display_name").is_none(),
+        "v1 predates display_name"
+    );
+    let mut v1 = DynamicMessage::new(desc);
+    v1.set_field_by_name("treasure_type", Value::String("silver-coin".into()));
+    v1.set_field_by_name("points", Value::U32(5));
+    v1.set_field_by_name("rarity", Value::EnumNumber(2));
+    let bytes = framed(2, &[0], &v1.encode_to_vec());
+
+    let hunt_42::Event::TreasureTypeUpdated(decoded) = hunt_42::decode(&bytes).unwrap() else {
+        panic!("wrong variant");
+    };
+    assert_eq!(decoded.treasure_type, "silver-coin");
+    assert_eq!(decoded.points, 5);
+    assert_eq!(decoded.rarity(), Rarity::Rare);
+    assert_eq!(decoded.display_name, "");
+}
+
+#[test]
+fn a_producer_subject_holding_the_same_schema_shares_its_id() {
+    // `treasure-found-value` (a producer's TopicNameStrategy subject) holds ID 3, the same
+    // schema as `treasure/v1/treasure_found.proto` version 1.
+    let pool = writer_pool("treasure-found-value", 1);
+    let mut found = DynamicMessage::new(
+        pool.get_message_by_name("treasure.v1.TreasureFound")
+            .unwrap(),
+    );
+    found.set_field_by_name("treasure_type", Value::String("ruby".into()));
+    let bytes = framed(3, &[0], &found.encode_to_vec());
+    assert!(
+        matches!(hunt_42::decode(&bytes), Ok(hunt_42::Event::TreasureFound(f)) if f.treasure_type == "ruby")
+    );
+}
+
+#[test]
+fn nested_messages_dispatch_and_map_entries_do_not() {
+    let entry = leaderboard_changed::Entry {
+        score: 7,
+        rank: 2,
+        player: None,
+    };
+    let bytes = framed(4, &[0, 0], &entry.encode_to_vec());
+    assert_eq!(
+        hunt_42::decode(&bytes),
+        Ok(hunt_42::Event::LeaderboardChangedEntry(entry))
+    );
+    // [0, 1] is the synthetic `ScoreByTeamEntry` map-entry message.
+    let err = hunt_42::decode(&framed(4, &[0, 1], &[])).unwrap_err();
+    assert!(
+        matches!(err, DecodeError::UnknownMessageIndex { id: 4, .. }),
+        "{err:?}"
+    );
+    assert!(matches!(
+        hunt_42::decode(&framed(4, &[5], &[])),
+        Err(DecodeError::UnknownMessageIndex { .. })
+    ));
+}
+
+#[test]
+fn unknown_enum_values_survive_decoding() {
+    let update = TreasureTypeUpdated {
+        treasure_type: "from-the-future".into(),
+        rarity: 99,
+        ..Default::default()
+    };
+    let hunt_42::Event::TreasureTypeUpdated(decoded) =
+        hunt_42::decode(&update.clone().into_event_bytes()).unwrap()
+    else {
+        panic!("wrong variant");
+    };
+    assert_eq!(decoded.rarity, 99);
+    assert!(Rarity::try_from(decoded.rarity).is_err());
+    // Re-encoding keeps the value for the next consumer.
+    assert_eq!(decoded.encode_to_vec(), update.encode_to_vec());
+}
+
+trait IntoEventBytes {
+    fn into_event_bytes(self) -> Vec<u8>;
+}
+
+impl<M: huntreg_runtime::Registered> IntoEventBytes for M {
+    fn into_event_bytes(self) -> Vec<u8> {
+        huntreg_runtime::encode(&self)
+    }
+}
+
+#[test]
+fn unknown_ids_are_typed_errors_and_hunts_are_isolated() {
+    assert_eq!(
+        hunt_42::decode(&framed(0x9d, &[0], &[])),
+        Err(DecodeError::UnknownId {
+            hunt: "hunt-42",
+            id: 0x9d
+        })
+    );
+    // ID 9 is hunt-7's TreasureFound: it never decodes as a hunt-42 type.
+    let hunt_7_bytes = hunt_7::treasure::v1::TreasureFound {
+        player_id: "p".into(),
+        ..Default::default()
+    }
+    .into_event_bytes();
+    assert!(hunt_7::decode(&hunt_7_bytes).is_ok());
+    assert_eq!(
+        hunt_42::decode(&hunt_7_bytes),
+        Err(DecodeError::UnknownId {
+            hunt: "hunt-42",
+            id: 9
+        })
+    );
+    assert!(hunt_7::KNOWN_IDS
+        .iter()
+        .all(|id| !hunt_42::KNOWN_IDS.contains(id)));
+}
+
+#[test]
+fn broken_records_are_typed_errors() {
+    assert_eq!(hunt_42::decode(&[]), Err(DecodeError::Empty));
+    assert_eq!(
+        hunt_42::decode(b"{\"json\":1}"),
+        Err(DecodeError::BadMagic { byte: b'{' })
+    );
+    assert_eq!(
+        hunt_42::decode(&[0, 0, 0]),
+        Err(DecodeError::TruncatedHeader { len: 3 })
+    );
+    assert_eq!(hunt_42::decode(&[1; 30]), Err(DecodeError::GuidFraming));
+    let err = hunt_42::decode(&framed(7, &[0], &[0xff, 0xff, 0xff])).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DecodeError::Payload {
+                id: 7,
+                message: "treasure.v1.TreasureTypeUpdated",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// Answers like a registry that has registered ID 100 as version 3 of the type-update
+/// subject, and ID 200 in hunt-7.
+struct Registry {
+    calls: AtomicUsize,
+}
+
+impl Resolver for Registry {
+    fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(hunt, "hunt-42");
+        match id {
+            100 => Ok(vec![
+                ":.hunt-42:treasure/v1/treasure_type_updated.proto".into()
+            ]),
+            200 => Ok(vec![":.hunt-7:treasure/v1/treasure_found.proto".into()]),
+            500 => Err(ResolveError::new("registry unreachable")),
+            _ => Ok(vec![]),
+        }
+    }
+}
+
+#[test]
+fn resolver_confirms_new_ids_of_known_subjects() {
+    let resolver = CachingResolver::new(Registry {
+        calls: AtomicUsize::new(0),
+    });
+    let update = TreasureTypeUpdated {
+        treasure_type: "v3".into(),
+        ..Default::default()
+    };
+    let new_id = framed(100, &[0], &update.encode_to_vec());
+    assert!(matches!(
+        hunt_42::decode(&new_id),
+        Err(DecodeError::UnknownId { id: 100, .. })
+    ));
+    for _ in 0..3 {
+        assert_eq!(
+            hunt_42::decode_with(&new_id, &resolver),
+            Ok(update.clone().into())
+        );
+    }
+    assert_eq!(
+        resolver.inner().calls.load(Ordering::SeqCst),
+        1,
+        "answers are cached"
+    );
+
+    // Known IDs never reach the resolver.
+    let known = huntreg_runtime::encode(&update);
+    assert!(hunt_42::decode_with(&known, &resolver).is_ok());
+    assert_eq!(resolver.inner().calls.load(Ordering::SeqCst), 1);
+
+    // An ID of another hunt's subject, or one the registry does not know, stays unknown.
+    assert_eq!(
+        hunt_42::decode_with(&framed(200, &[0], &[]), &resolver),
+        Err(DecodeError::UnknownId {
+            hunt: "hunt-42",
+            id: 200
+        })
+    );
+    assert_eq!(
+        hunt_42::decode_with(&framed(300, &[0], &[]), &resolver),
+        Err(DecodeError::UnknownId {
+            hunt: "hunt-42",
+            id: 300
+        })
+    );
+    let err = hunt_42::decode_with(&framed(500, &[0], &[]), &resolver).unwrap_err();
+    assert!(
+        matches!(err, DecodeError::Resolver { id: 500, .. }),
+        "{err:?}"
+    );
+    // A new ID of a known subject with an index the newest type does not have.
+    assert!(matches!(
+        hunt_42::decode_with(&framed(100, &[3], &[]), &resolver),
+        Err(DecodeError::UnknownMessageIndex { id: 100, .. })
+    ));
+}
+
+#[test]
+fn the_lockfile_pins_the_schemas_directory() {
+    // The newest version of every file subject is the file in schemas/<hunt>/.
+    let lock = huntreg_codegen::Lockfile::parse(LOCKFILE).unwrap();
+    assert_eq!(lock.render(), LOCKFILE, "the lockfile is in canonical form");
+    for hunt in &lock.hunts {
+        for subject in hunt
+            .subjects
+            .iter()
+            .filter(|s| s.subject.ends_with(".proto"))
+        {
+            let newest = subject.versions.iter().max_by_key(|v| v.version).unwrap();
+            let path = format!("schemas/{}/{}", hunt.hunt, subject.subject);
+            let on_disk =
+                protox::compile([&subject.subject], [format!("schemas/{}", hunt.hunt)]).unwrap();
+            let pinned = {
+                let mut files = BTreeMap::new();
+                files.insert(subject.subject.clone(), newest.schema.clone());
+                for other in &hunt.subjects {
+                    if let Some(v) = other.versions.iter().max_by_key(|v| v.version) {
+                        files
+                            .entry(other.subject.clone())
+                            .or_insert(v.schema.clone());
+                    }
+                }
+                let mut resolver = protox::file::ChainFileResolver::new();
+                resolver.add(Memory(files));
+                resolver.add(protox::file::GoogleFileResolver::new());
+                let mut compiler = protox::Compiler::with_file_resolver(resolver);
+                compiler.include_source_info(false);
+                compiler.open_file(&subject.subject).unwrap();
+                compiler.file_descriptor_set()
+            };
+            let strip = |mut f: prost_types::FileDescriptorProto| {
+                f.source_code_info = None;
+                f
+            };
+            let file = |set: &prost_types::FileDescriptorSet| {
+                set.file
+                    .iter()
+                    .find(|f| f.name() == subject.subject)
+                    .cloned()
+                    .map(strip)
+            };
+            assert_eq!(
+                file(&on_disk),
+                file(&pinned),
+                "{path} differs from its newest pinned version"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn no_input_panics(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
+        let _ = hunt_42::decode(&bytes);
+        let _ = hunt_7::decode(&bytes);
+        let resolver = Registry { calls: AtomicUsize::new(0) };
+        let _ = hunt_42::decode_with(&bytes, &resolver);
+    }
+
+    #[test]
+    fn known_headers_with_arbitrary_payloads_never_panic(
+        id in prop::sample::select(hunt_42::KNOWN_IDS),
+        index in prop::sample::select(vec![vec![0u32], vec![1], vec![0, 0], vec![0, 1], vec![2]]),
+        payload in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        match hunt_42::decode(&framed(id, &index, &payload)) {
+            Ok(_) => {}
+            Err(e) => prop_assert!(
+                matches!(e, DecodeError::Payload { .. } | DecodeError::UnknownMessageIndex { .. }),
+                "{e:?}"
+            ),
+        }
+    }
+
+    #[test]
+    fn truncated_records_are_errors_or_shorter_messages(cut in 0usize..40) {
+        let bytes = huntreg_runtime::encode(&TreasureTypeUpdated {
+            treasure_type: "golden-doubloon".into(),
+            display_name: "Golden".into(),
+            points: 300,
+            ..Default::default()
+        });
+        let cut = cut.min(bytes.len());
+        match hunt_42::decode(&bytes[..cut]) {
+            Ok(event) => prop_assert!(cut >= 6, "decoded {event:?} from a {cut}-byte header"),
+            Err(e) if cut < 6 => prop_assert!(e.is_framing(), "{e:?}"),
+            Err(e) => prop_assert!(matches!(e, DecodeError::Payload { .. }), "{e:?}"),
+        }
+    }
+}
