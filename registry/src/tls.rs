@@ -37,14 +37,24 @@ pub struct TlsArgs {
 
 impl TlsArgs {
     /// The acceptor these flags ask for, or `None` for plain HTTP.
-    pub fn acceptor(&self) -> Result<Option<TlsAcceptor>, TlsError> {
+    pub fn acceptor(&self) -> Result<Option<Acceptor>, TlsError> {
         match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => load(cert, key).map(Some),
+            (Some(cert), Some(key)) => load(cert, key).map(|a| Some(Acceptor(a))),
             (None, None) => Ok(None),
             _ => Err(TlsError(
                 "--tls-cert and --tls-key must be given together".into(),
             )),
         }
+    }
+}
+
+/// A loaded TLS acceptor (a `Debug` wrapper around [`TlsAcceptor`]).
+#[derive(Clone)]
+pub struct Acceptor(pub TlsAcceptor);
+
+impl std::fmt::Debug for Acceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Acceptor(..)")
     }
 }
 
@@ -89,9 +99,10 @@ pub fn load(cert_path: &Path, key_path: &Path) -> Result<TlsAcceptor, TlsError> 
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    acceptor: TlsAcceptor,
+    acceptor: Acceptor,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let acceptor = acceptor.0;
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -163,7 +174,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let router = Router::new().route("/", get(|| async { "{}" }));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, router, acceptor, async {
+        let server = tokio::spawn(serve(listener, router, Acceptor(acceptor), async {
             let _ = stopped.await;
         }));
 
