@@ -1,13 +1,66 @@
-//! `huntreg serve`.
+//! `huntreg serve`: run the registry (a Confluent-compatible HTTP API over an embedded
+//! store) until SIGINT or SIGTERM.
 
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use huntreg_compat::Level;
+use huntreg_registry::{Application, Config};
 
 /// Arguments of `huntreg serve`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    #[arg(long, env = "HUNTREG_LISTEN", default_value = "127.0.0.1:8081")]
+    listen: SocketAddr,
+    /// Directory of the store (created when missing).
+    #[arg(long, env = "HUNTREG_DATA_DIR", default_value = "./huntreg-data")]
+    data_dir: PathBuf,
+    /// Compatibility level when no subject, hunt or global config sets one.
+    #[arg(long, env = "HUNTREG_DEFAULT_COMPATIBILITY", default_value = "BACKWARD", value_parser = parse_level)]
+    default_compatibility: Level,
+    /// Authentication, limits and TLS.
+    #[command(flatten)]
+    security: huntreg_registry::security::SecurityArgs,
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    s.parse::<Level>().map_err(|e| e.to_string())
+}
 
 /// Runs `huntreg serve`.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("`huntreg serve` is not available yet")
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let tls = args.security.tls.tls_cert.is_some();
+    let security = args.security.load()?;
+    runtime.block_on(async move {
+        let config = Config {
+            listen: args.listen,
+            data_dir: args.data_dir,
+            default_compatibility: args.default_compatibility,
+            security,
+            ..Config::default()
+        };
+        let app = Application::build(config).await?;
+        let addr = app.local_addr()?;
+        tracing::info!(%addr, "registry started");
+        let mut stdout = std::io::stdout().lock();
+        let scheme = if tls { "https" } else { "http" };
+        writeln!(stdout, "huntreg listening on {scheme}://{addr}")?;
+        stdout.flush()?;
+        drop(stdout);
+        app.run_until_stopped().await?;
+        Ok(ExitCode::SUCCESS)
+    })
 }

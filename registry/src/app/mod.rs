@@ -1,0 +1,344 @@
+//! The registry's behaviour, independent of HTTP: resolving subjects, versions and ids,
+//! the caches (schemas, compiled images, pre-rendered responses), effective config and
+//! mode. Registration, deletion and settings live in the submodules.
+
+mod delete;
+mod queries;
+mod register;
+mod render;
+mod settings;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::body::Bytes;
+use huntreg_compat::Image;
+
+pub use queries::{paginate, Deleted, SubjectPrefix};
+pub use register::{CompatibilityResult, ReferenceRequest, RegisterOutcome, SchemaRequest};
+pub use render::{schema_text, Format, SchemaView};
+pub use settings::{scope_key, ConfigView};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::schema::{self, DepFiles};
+use crate::store::{self, ReferenceRecord, SchemaRecord, Store, VersionRecord};
+use crate::types::{Context, Mode, Subject, Version};
+
+/// The cache of pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param, format, body).
+type RenderedCache = RwLock<HashMap<u32, Vec<(Box<str>, Format, Bytes)>>>;
+
+/// The registry: store, configuration, caches and metrics.
+pub struct App {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Server configuration.
+    pub config: Config,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    schemas: RwLock<HashMap<(Context, u32), Arc<SchemaRecord>>>,
+    images: Mutex<HashMap<(Context, u32, String), Image>>,
+    rendered: RenderedCache,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One version of a subject, resolved.
+#[derive(Debug, Clone)]
+pub struct ResolvedVersion {
+    /// The subject (context resolved).
+    pub subject: Subject,
+    /// The version number.
+    pub version: u32,
+    /// The version record.
+    pub record: VersionRecord,
+}
+
+impl App {
+    /// Creates the registry over an opened store.
+    pub fn new(store: Arc<dyn Store>, config: Config, metrics: Arc<Metrics>) -> App {
+        App {
+            store,
+            config,
+            metrics,
+            schemas: RwLock::default(),
+            images: Mutex::default(),
+            rendered: RwLock::default(),
+        }
+    }
+
+    /// A schema record by (context, id), cached (records are immutable).
+    pub fn schema_record(
+        &self,
+        ctx: &Context,
+        id: u32,
+    ) -> Result<Option<Arc<SchemaRecord>>, ApiError> {
+        let key = (ctx.clone(), id);
+        if let Some(r) = self
+            .schemas
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(Some(r.clone()));
+        }
+        let Some(record) = self.store.schema(ctx, id)? else {
+            return Ok(None);
+        };
+        let record = Arc::new(record);
+        self.schemas
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, record.clone());
+        Ok(Some(record))
+    }
+
+    /// Forgets every cached rendering (after deletes and imports change what ids resolve to).
+    pub(crate) fn invalidate_rendered(&self) {
+        self.rendered
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Resolves `id` in the context `subject` names (or any context when there is no
+    /// subject or the subject's context does not hold it and the subject is unqualified).
+    /// A schema whose every carrier was permanently deleted is not found.
+    pub fn resolve_id(
+        &self,
+        id: u32,
+        subject: Option<&str>,
+    ) -> Result<(Context, Arc<SchemaRecord>), ApiError> {
+        let not_found = || ApiError::SchemaNotFound(Some(id));
+        let preferred = match subject.filter(|s| !s.is_empty()) {
+            Some(raw) => {
+                let s = Subject::parse(raw)?;
+                Some((s.context.clone(), raw.starts_with(":.")))
+            }
+            None => None,
+        };
+        let mut candidates: Vec<Context> = Vec::new();
+        match &preferred {
+            Some((ctx, true)) => candidates.push(ctx.clone()),
+            Some((ctx, false)) => {
+                candidates.push(ctx.clone());
+                candidates.extend(self.store.contexts_with_id(id)?);
+            }
+            None => {
+                candidates.push(Context::default_context());
+                candidates.extend(self.store.contexts_with_id(id)?);
+            }
+        }
+        for ctx in candidates {
+            if let Some(record) = self.schema_record(&ctx, id)? {
+                if !self.store.usages(&ctx, id)?.is_empty() {
+                    return Ok((ctx, record));
+                }
+            }
+        }
+        Err(not_found())
+    }
+
+    /// The pre-rendered `GET /schemas/ids/{id}` body, rendering and caching it on a miss.
+    pub fn schema_by_id_body(
+        &self,
+        id: u32,
+        subject: Option<&str>,
+        format: Format,
+    ) -> Result<Bytes, ApiError> {
+        let subject_key = subject.unwrap_or("");
+        if let Some(entries) = self
+            .rendered
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+        {
+            if let Some((_, _, body)) = entries
+                .iter()
+                .find(|(s, f, _)| &**s == subject_key && *f == format)
+            {
+                return Ok(body.clone());
+            }
+        }
+        let (ctx, record) = self.resolve_id(id, subject)?;
+        let body = Bytes::from(render::schema_string(&ctx, &record, format));
+        let mut cache = self.rendered.write().unwrap_or_else(|p| p.into_inner());
+        let entries = cache.entry(id).or_default();
+        if entries.len() < 16 {
+            entries.push((subject_key.into(), format, body.clone()));
+        }
+        Ok(body)
+    }
+
+    /// Finds the subject's versions; an unqualified subject with no versions in the default
+    /// context is looked up in every named context (Confluent's `getUsingContexts`).
+    pub fn subject_versions(
+        &self,
+        subject: &Subject,
+    ) -> Result<(Subject, Vec<(u32, VersionRecord)>), ApiError> {
+        let versions = self.store.versions(subject)?;
+        if !versions.is_empty() || !subject.context.is_default() {
+            return Ok((subject.clone(), versions));
+        }
+        for ctx in self.store.contexts()? {
+            let candidate = Subject::new(ctx, subject.name.clone());
+            let versions = self.store.versions(&candidate)?;
+            if !versions.is_empty() {
+                return Ok((candidate, versions));
+            }
+        }
+        Ok((subject.clone(), versions))
+    }
+
+    /// Resolves `version` of `subject` with Confluent's 40401/40402 rules. `deleted`
+    /// allows a soft-deleted numeric version; `latest` is always the highest live one.
+    pub fn resolve_version(
+        &self,
+        subject: &Subject,
+        version: Version,
+        deleted: bool,
+    ) -> Result<ResolvedVersion, ApiError> {
+        let (subject, versions) = self.subject_versions(subject)?;
+        let visible = |r: &VersionRecord| deleted || !r.deleted;
+        let found = match version {
+            Version::Latest => versions.iter().rev().find(|(_, r)| !r.deleted),
+            Version::Number(n) => versions.iter().find(|(v, r)| *v == n && visible(r)),
+        };
+        match found {
+            Some((v, r)) => Ok(ResolvedVersion {
+                subject,
+                version: *v,
+                record: *r,
+            }),
+            None if !versions.iter().any(|(_, r)| visible(r)) => {
+                Err(ApiError::SubjectNotFound(subject.to_string()))
+            }
+            None => Err(ApiError::VersionNotFound(version.to_string())),
+        }
+    }
+
+    /// Loads the files `references` bind (recursively), resolved in `subject`'s context.
+    pub fn dep_files(
+        &self,
+        subject: &Subject,
+        references: &[ReferenceRecord],
+    ) -> Result<DepFiles, ApiError> {
+        let mut deps = DepFiles::default();
+        let mut seen = std::collections::HashSet::new();
+        self.add_deps(subject, references, &mut deps, &mut seen, 0)?;
+        Ok(deps)
+    }
+
+    fn add_deps(
+        &self,
+        subject: &Subject,
+        references: &[ReferenceRecord],
+        deps: &mut DepFiles,
+        seen: &mut std::collections::HashSet<(Subject, u32)>,
+        depth: usize,
+    ) -> Result<(), ApiError> {
+        if depth > 64 {
+            return Err(ApiError::InvalidSchema(
+                "Invalid schema: references nest too deeply".into(),
+            ));
+        }
+        for r in references {
+            let target = subject.qualify_reference(&r.subject)?;
+            if !seen.insert((target.clone(), r.version)) {
+                continue;
+            }
+            let missing = || {
+                ApiError::InvalidSchema(format!(
+                    "Invalid schema: No schema reference found for subject \"{}\" and version {}",
+                    r.subject, r.version
+                ))
+            };
+            let version = self
+                .store
+                .version(&target, r.version)?
+                .ok_or_else(missing)?;
+            let record = self
+                .schema_record(&target.context, version.id)?
+                .ok_or_else(missing)?;
+            let descriptor = decode_descriptor(&record)?;
+            deps.add(&r.name, &descriptor).map_err(ApiError::Internal)?;
+            self.add_deps(&target, &record.references, deps, seen, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// The compiled image of stored schema `id` as a version of `subject` (cached).
+    pub fn image(&self, subject: &Subject, id: u32) -> Result<Image, ApiError> {
+        let record = self
+            .schema_record(&subject.context, id)?
+            .ok_or(ApiError::SchemaNotFound(Some(id)))?;
+        let deps = self.dep_files(subject, &record.references)?;
+        let main = schema::main_file_name(&subject.name, &deps);
+        let key = (subject.context.clone(), id, main.clone());
+        if let Some(image) = self
+            .images
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(image.clone());
+        }
+        let descriptor = decode_descriptor(&record)?;
+        let pool =
+            schema::pool_from_descriptor(&main, &descriptor, &deps).map_err(ApiError::Internal)?;
+        let image = Image::with_targets(pool, [main]);
+        self.images
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, image.clone());
+        Ok(image)
+    }
+
+    /// The effective mode of a subject: subject, then context (or top level for the
+    /// default context), then `:.__GLOBAL:`, then READWRITE.
+    pub fn effective_mode(&self, subject: &Subject) -> Result<Mode, ApiError> {
+        for scope in scope_chain(subject) {
+            if let Some(m) = self.store.mode(&scope)? {
+                if let Ok(mode) = Mode::parse(&m.mode) {
+                    return Ok(mode);
+                }
+            }
+        }
+        Ok(Mode::ReadWrite)
+    }
+}
+
+/// The scope keys consulted for a subject, most specific first.
+pub(crate) fn scope_chain(subject: &Subject) -> Vec<String> {
+    let mut chain = Vec::with_capacity(3);
+    if !subject.is_context_scope() {
+        chain.push(subject.to_string());
+    }
+    if subject.context.is_default() {
+        chain.push(String::new());
+    } else if !subject.context.is_global() {
+        chain.push(format!(":{}:", subject.context.as_str()));
+    }
+    chain.push(format!(":{}:", crate::types::GLOBAL_CONTEXT));
+    chain
+}
+
+/// Decodes a record's base64 descriptor.
+pub(crate) fn decode_descriptor(record: &SchemaRecord) -> Result<Vec<u8>, ApiError> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(&record.descriptor)
+        .map_err(|e| ApiError::Internal(format!("stored descriptor is not base64: {e}")))
+}
+
+/// Resolved (subject, version) pairs of a record's references.
+pub(crate) fn reference_targets(subject: &Subject, record: &SchemaRecord) -> Vec<(Subject, u32)> {
+    store::resolve_references(subject, &record.references)
+}

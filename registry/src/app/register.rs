@@ -1,0 +1,643 @@
+//! Registration, lookup and compatibility checks (Confluent spec §4.4, §2.3, §2.12).
+//!
+//! Compiling and checking run on a blocking thread in parallel with other requests; the
+//! write job then re-validates, on the single writer, that the subject's live versions are
+//! still the ones checked (otherwise the check is redone), dedupes by content hash,
+//! allocates the id from the global sequence and the next version, all in one batch.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use huntreg_compat::{check_level, Category, Direction, Image, Level, LevelReport, RuleSet};
+
+use super::{App, ResolvedVersion, SchemaView};
+use crate::dto::{RegisterRequest, PROTOBUF};
+use crate::error::ApiError;
+use crate::schema::{self, Input, Prepared};
+use crate::store::{self, hex_encode, ReferenceRecord, SchemaRecord, Txn, VersionRecord};
+use crate::types::{Mode, Subject, Version};
+
+/// A reference in a request, fields present.
+#[derive(Debug, Clone)]
+pub struct ReferenceRequest {
+    /// Import path.
+    pub name: String,
+    /// Subject (possibly unqualified).
+    pub subject: String,
+    /// Version; `-1` means latest.
+    pub version: i64,
+}
+
+/// A register / lookup / compatibility request after boundary checks.
+#[derive(Debug, Clone)]
+pub struct SchemaRequest {
+    /// The schema (text or base64 descriptor); empty means "the latest version's".
+    pub schema: String,
+    /// References.
+    pub references: Vec<ReferenceRequest>,
+    /// Explicit version.
+    pub version: Option<i64>,
+    /// Explicit id (IMPORT).
+    pub id: Option<i64>,
+}
+
+impl SchemaRequest {
+    /// Checks the schema type (only PROTOBUF is served) and reference fields.
+    pub fn from_dto(req: RegisterRequest) -> Result<SchemaRequest, ApiError> {
+        let ty = req.schema_type.as_deref().unwrap_or("AVRO");
+        if !ty.eq_ignore_ascii_case(PROTOBUF) {
+            return Err(ApiError::InvalidSchema(format!(
+                "Invalid schema type {ty}: this registry serves only PROTOBUF schemas"
+            )));
+        }
+        let mut references = Vec::new();
+        for r in req.references.unwrap_or_default() {
+            match (r.name, r.subject, r.version) {
+                (Some(name), Some(subject), Some(version)) if version == -1 || version >= 1 => {
+                    references.push(ReferenceRequest {
+                        name,
+                        subject,
+                        version,
+                    });
+                }
+                (name, subject, version) => {
+                    return Err(ApiError::InvalidSchema(format!(
+                        "Invalid reference: name={name:?}, subject={subject:?}, version={version:?}"
+                    )))
+                }
+            }
+        }
+        Ok(SchemaRequest {
+            schema: req.schema.unwrap_or_default(),
+            references,
+            version: req.version.filter(|v| *v != -1),
+            id: req.id.filter(|id| *id >= 0),
+        })
+    }
+}
+
+/// What a registration did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisterOutcome {
+    /// The schema id.
+    pub id: u32,
+    /// The version under the subject.
+    pub version: u32,
+    /// False when an equal schema was already a live version (nothing written).
+    pub created: bool,
+}
+
+/// The verdict of a compatibility check.
+#[derive(Debug, Clone)]
+pub struct CompatibilityResult {
+    /// True when compatible.
+    pub is_compatible: bool,
+    /// Confluent-style detail entries.
+    pub messages: Vec<String>,
+}
+
+enum JobResult {
+    Done(Result<RegisterOutcome, ApiError>),
+    Retry,
+}
+
+/// How many times a registration re-checks after losing a race on the same subject.
+const MAX_ATTEMPTS: usize = 16;
+
+impl App {
+    /// Resolves request references in `subject`'s context (`-1` becomes the latest live
+    /// version) into stored form.
+    fn resolve_references(
+        &self,
+        subject: &Subject,
+        refs: &[ReferenceRequest],
+    ) -> Result<Vec<ReferenceRecord>, ApiError> {
+        refs.iter()
+            .map(|r| {
+                let version = if r.version == -1 {
+                    let target = subject.qualify_reference(&r.subject)?;
+                    self.resolve_version(&target, Version::Latest, false)
+                        .map_err(|_| {
+                            ApiError::InvalidSchema(format!(
+                                "Invalid schema: No schema reference found for subject \"{}\" and version -1",
+                                r.subject
+                            ))
+                        })?
+                        .version
+                } else {
+                    u32::try_from(r.version).map_err(|_| ApiError::InvalidVersion(r.version.to_string()))?
+                };
+                Ok(ReferenceRecord {
+                    name: r.name.clone(),
+                    subject: r.subject.clone(),
+                    version,
+                })
+            })
+            .collect()
+    }
+
+    /// Compiles and canonicalizes a request's schema as a version of `subject`.
+    fn prepare(
+        &self,
+        subject: &Subject,
+        req: &SchemaRequest,
+        normalize: bool,
+    ) -> Result<(Vec<ReferenceRecord>, Prepared), ApiError> {
+        let references = self.resolve_references(subject, &req.references)?;
+        let deps = self.dep_files(subject, &references)?;
+        let main = schema::main_file_name(&subject.name, &deps);
+        let prepared = schema::prepare(
+            &Input::parse(&req.schema),
+            &main,
+            &deps,
+            &references,
+            normalize,
+        )
+        .map_err(|e| {
+            ApiError::InvalidSchema(format!("Invalid schema of type PROTOBUF, details: {e}"))
+        })?;
+        Ok((references, prepared))
+    }
+
+    /// Checks `new` against the given versions of `subject` at `level`; returns Confluent
+    /// detail entries (empty when compatible).
+    fn check(
+        &self,
+        subject: &Subject,
+        new: &Image,
+        level: Level,
+        history: &[(u32, u32)],
+    ) -> Result<Vec<String>, ApiError> {
+        if level == Level::None || history.is_empty() {
+            return Ok(Vec::new());
+        }
+        let started = Instant::now();
+        let images = history
+            .iter()
+            .map(|(_, id)| self.image(subject, *id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let refs: Vec<&Image> = images.iter().collect();
+        let report = check_level(level, new, &refs, &RuleSet::category(Category::Csr));
+        self.metrics.compat_check.observe(started.elapsed());
+        Ok(details(level, &report, history))
+    }
+
+    /// `POST /subjects/{s}/versions`: registers a schema (idempotent for equal schemas).
+    pub async fn register(
+        self: &Arc<Self>,
+        subject: Subject,
+        req: SchemaRequest,
+        normalize: bool,
+        force: bool,
+    ) -> Result<RegisterOutcome, ApiError> {
+        subject.validate_for_register()?;
+        let app = self.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            app.register_blocking(subject, req, normalize, force)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("registration task failed: {e}")))?;
+        match &outcome {
+            Ok(_) => self
+                .metrics
+                .registrations_accepted
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            Err(ApiError::Incompatible(_)) => self
+                .metrics
+                .registrations_refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            Err(_) => 0,
+        };
+        outcome
+    }
+
+    fn register_blocking(
+        &self,
+        subject: Subject,
+        mut req: SchemaRequest,
+        normalize: bool,
+        force: bool,
+    ) -> Result<RegisterOutcome, ApiError> {
+        if req.schema.trim().is_empty() {
+            // Confluent re-registers the latest live version (a metadata-only update).
+            let latest = self
+                .resolve_version(&subject, Version::Latest, false)
+                .map_err(|_| ApiError::InvalidSchema("Empty schema".into()))?;
+            return Ok(RegisterOutcome {
+                id: latest.record.id,
+                version: latest.version,
+                created: false,
+            });
+        }
+        let (level, config_normalize) = self.effective_config(&subject)?;
+        let normalize = normalize || config_normalize;
+        let (references, prepared) = self.prepare(&subject, &req, normalize)?;
+        let hash = prepared.hash;
+        let record = SchemaRecord {
+            v: store::records::FORMAT_VERSION,
+            schema: prepared.canonical.clone(),
+            descriptor: {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(&prepared.descriptor)
+            },
+            references,
+            hash: hex_encode(&hash),
+        };
+        let record = Arc::new(record);
+        let explicit_version = req.version.take();
+        let explicit_id = req.id.take();
+
+        for _ in 0..MAX_ATTEMPTS {
+            let versions = self.store.versions(&subject)?;
+            let live: Vec<(u32, u32)> = versions
+                .iter()
+                .filter(|(_, r)| !r.deleted)
+                .map(|(v, r)| (*v, r.id))
+                .collect();
+
+            // Fast path (before the mode check, as Confluent): an equal live version.
+            if explicit_version.is_none() {
+                if let Some(id) = self.store.id_by_hash(&subject.context, &hash)? {
+                    if explicit_id.is_none_or(|e| e == i64::from(id)) {
+                        if let Some((v, _)) = live.iter().rev().find(|(_, i)| *i == id) {
+                            return Ok(RegisterOutcome {
+                                id,
+                                version: *v,
+                                created: false,
+                            });
+                        }
+                    }
+                }
+            }
+
+            let mode = self.effective_mode(&subject)?;
+            let ctx_name = subject.context.display_name().to_owned();
+            if mode.is_read_only() {
+                return Err(ApiError::OperationNotPermitted(format!(
+                    "Subject {} in context {ctx_name} is in read-only mode",
+                    subject.name
+                )));
+            }
+            if explicit_id.is_some() && mode != Mode::Import {
+                return Err(ApiError::OperationNotPermitted(format!(
+                    "Subject {} in context {ctx_name} is not in import mode",
+                    subject.name
+                )));
+            }
+            if explicit_id.is_none() && mode != Mode::ReadWrite {
+                return Err(ApiError::OperationNotPermitted(format!(
+                    "Subject {} in context {ctx_name} is not in read-write mode",
+                    subject.name
+                )));
+            }
+            let import = mode == Mode::Import;
+
+            if !import && !force {
+                let found = self.check(&subject, &prepared.image, level, &live)?;
+                if !found.is_empty() {
+                    return Err(ApiError::Incompatible(format!(
+                        "Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{}]",
+                        found.join(", ")
+                    )));
+                }
+            }
+
+            let job_subject = subject.clone();
+            let job_record = record.clone();
+            let result = store::write(&*self.store, move |tx| {
+                register_job(
+                    tx,
+                    &job_subject,
+                    &job_record,
+                    &hash,
+                    &live,
+                    import,
+                    explicit_id,
+                    explicit_version,
+                )
+            });
+            let result = futures_block_on(result)?;
+            match result {
+                JobResult::Retry => continue,
+                JobResult::Done(outcome) => {
+                    if import && outcome.is_ok() {
+                        self.invalidate_rendered();
+                    }
+                    return outcome;
+                }
+            }
+        }
+        Err(ApiError::Internal(format!(
+            "registration under {subject} kept racing with concurrent registrations"
+        )))
+    }
+
+    /// `POST /subjects/{s}`: finds the version of `subject` holding this schema.
+    pub async fn lookup(
+        self: &Arc<Self>,
+        subject: Subject,
+        req: SchemaRequest,
+        normalize: bool,
+        deleted: bool,
+    ) -> Result<SchemaView, ApiError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || app.lookup_blocking(subject, req, normalize, deleted))
+            .await
+            .map_err(|e| ApiError::Internal(format!("lookup task failed: {e}")))?
+    }
+
+    fn lookup_blocking(
+        &self,
+        subject: Subject,
+        req: SchemaRequest,
+        normalize: bool,
+        deleted: bool,
+    ) -> Result<SchemaView, ApiError> {
+        let (subject, versions) = self.subject_versions(&subject)?;
+        let visible: Vec<(u32, VersionRecord)> = versions
+            .into_iter()
+            .filter(|(_, r)| deleted || !r.deleted)
+            .collect();
+        if visible.is_empty() {
+            return Err(ApiError::SubjectNotFound(subject.to_string()));
+        }
+        let (_, config_normalize) = self.effective_config(&subject)?;
+        let normalize = normalize || config_normalize;
+        let (_, prepared) = self.prepare(&subject, &req, normalize)?;
+        let view = |v: u32, r: VersionRecord| -> Result<SchemaView, ApiError> {
+            let record = self
+                .schema_record(&subject.context, r.id)?
+                .ok_or(ApiError::SchemaNotFound(Some(r.id)))?;
+            Ok(SchemaView {
+                version: ResolvedVersion {
+                    subject: subject.clone(),
+                    version: v,
+                    record: r,
+                },
+                record,
+            })
+        };
+        if let Some(id) = self.store.id_by_hash(&subject.context, &prepared.hash)? {
+            if let Some((v, r)) = visible.iter().rev().find(|(_, r)| r.id == id) {
+                return view(*v, *r);
+            }
+        }
+        // Equal canonical text (e.g. normalized input against versions stored unnormalized).
+        for (v, r) in visible.iter().rev() {
+            let Some(record) = self.schema_record(&subject.context, r.id)? else {
+                continue;
+            };
+            let stored_text = if normalize {
+                let image = self.image(&subject, r.id)?;
+                let main = image.targets().first().cloned().unwrap_or_default();
+                match image.pool().get_file_by_name(&main) {
+                    Some(file) => schema::canonical::canonical_text(&file, true),
+                    None => continue,
+                }
+            } else {
+                record.schema.clone()
+            };
+            if stored_text == prepared.canonical {
+                return view(*v, *r);
+            }
+        }
+        Err(ApiError::SchemaNotFound(None))
+    }
+
+    /// `POST /compatibility/subjects/{s}/versions[/{v}]`.
+    pub async fn check_compatibility(
+        self: &Arc<Self>,
+        subject: Subject,
+        version: Option<Version>,
+        req: SchemaRequest,
+        normalize: bool,
+        verbose: bool,
+    ) -> Result<CompatibilityResult, ApiError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            app.check_compatibility_blocking(subject, version, req, normalize, verbose)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("compatibility task failed: {e}")))?
+    }
+
+    fn check_compatibility_blocking(
+        &self,
+        subject: Subject,
+        version: Option<Version>,
+        req: SchemaRequest,
+        normalize: bool,
+        verbose: bool,
+    ) -> Result<CompatibilityResult, ApiError> {
+        let versions = self.store.versions(&subject)?;
+        let live: Vec<(u32, u32)> = versions
+            .iter()
+            .filter(|(_, r)| !r.deleted)
+            .map(|(v, r)| (*v, r.id))
+            .collect();
+        let (level, config_normalize) = self.effective_config(&subject)?;
+        let (level, history) = match version {
+            None => (level, live),
+            Some(Version::Latest) => (single(level), live.last().copied().into_iter().collect()),
+            Some(Version::Number(n)) => match live.iter().find(|(v, _)| *v == n) {
+                Some(found) => (single(level), vec![*found]),
+                None => return Err(ApiError::VersionNotFound(n.to_string())),
+            },
+        };
+        let prepared = match self.prepare(&subject, &req, normalize || config_normalize) {
+            Ok((_, p)) => p,
+            Err(ApiError::InvalidSchema(msg)) if verbose => {
+                return Ok(CompatibilityResult {
+                    is_compatible: false,
+                    messages: vec![msg],
+                })
+            }
+            Err(e) => return Err(e),
+        };
+        let found = self.check(&subject, &prepared.image, level, &history)?;
+        Ok(CompatibilityResult {
+            is_compatible: found.is_empty(),
+            messages: found,
+        })
+    }
+}
+
+/// The non-transitive level used when checking against one chosen version.
+fn single(level: Level) -> Level {
+    match level {
+        Level::BackwardTransitive => Level::Backward,
+        Level::ForwardTransitive => Level::Forward,
+        Level::FullTransitive => Level::Full,
+        other => other,
+    }
+}
+
+/// Confluent's detail list: each finding as `{errorType, description}`, then the version it
+/// was found against, and finally the level.
+fn details(level: Level, report: &LevelReport, history: &[(u32, u32)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for pair in report.pairs.iter().filter(|p| !p.report.is_empty()) {
+        let direction = match pair.direction {
+            Direction::Backward => "",
+            Direction::Forward => {
+                "forward check (the old schema reads data written with the new one): "
+            }
+        };
+        for f in &pair.report.findings {
+            out.push(format!(
+                "{{errorType:\"{}\", description:\"{direction}{}\"}}",
+                f.rule,
+                f.to_string().replace('"', "'")
+            ));
+        }
+        if let Some((version, _)) = history.get(pair.against) {
+            out.push(format!("{{oldSchemaVersion: {version}}}"));
+        }
+    }
+    if !out.is_empty() {
+        out.push(format!(
+            "{{validateFields: 'false', compatibility: '{level}'}}"
+        ));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn register_job(
+    tx: &mut dyn Txn,
+    subject: &Subject,
+    record: &SchemaRecord,
+    hash: &[u8],
+    live_checked: &[(u32, u32)],
+    import: bool,
+    explicit_id: Option<i64>,
+    explicit_version: Option<i64>,
+) -> Result<JobResult, ApiError> {
+    let versions = tx.versions(subject)?;
+    let live: Vec<(u32, u32)> = versions
+        .iter()
+        .filter(|(_, r)| !r.deleted)
+        .map(|(v, r)| (*v, r.id))
+        .collect();
+    if !import && live != live_checked {
+        return Ok(JobResult::Retry);
+    }
+    let ctx = &subject.context;
+    let existing_id = tx.id_by_hash(ctx, hash)?;
+    if explicit_version.is_none() {
+        if let Some(id) = existing_id {
+            if explicit_id.is_none_or(|e| e == i64::from(id)) {
+                if let Some((v, _)) = live.iter().rev().find(|(_, i)| *i == id) {
+                    return Ok(JobResult::Done(Ok(RegisterOutcome {
+                        id,
+                        version: *v,
+                        created: false,
+                    })));
+                }
+            }
+        }
+    }
+    let max_version = versions.last().map(|(v, _)| *v).unwrap_or(0);
+    let next_version = max_version.saturating_add(1);
+    let version = match explicit_version {
+        None => next_version,
+        Some(v) => {
+            let Some(v) = u32::try_from(v)
+                .ok()
+                .filter(|v| *v >= 1 && *v <= i32::MAX as u32)
+            else {
+                return Ok(JobResult::Done(Err(ApiError::InvalidVersion(
+                    v.to_string(),
+                ))));
+            };
+            if import {
+                if let Some((_, r)) = versions.iter().find(|(n, _)| *n == v) {
+                    let same = explicit_id.is_none_or(|e| e == i64::from(r.id));
+                    return Ok(JobResult::Done(if same && !r.deleted {
+                        Ok(RegisterOutcome {
+                            id: r.id,
+                            version: v,
+                            created: false,
+                        })
+                    } else {
+                        Err(ApiError::InvalidSchema(format!(
+                            "Version {v} of subject {subject} already exists"
+                        )))
+                    }));
+                }
+                v
+            } else if v == next_version {
+                v
+            } else {
+                return Ok(JobResult::Done(Err(ApiError::InvalidSchema(
+                    "Version is not one more than previous version".into(),
+                ))));
+            }
+        }
+    };
+    let next_id = tx.next_id()?;
+    let id = match explicit_id {
+        Some(raw) if import => {
+            let Some(id) = u32::try_from(raw).ok().filter(|id| *id <= i32::MAX as u32) else {
+                return Ok(JobResult::Done(Err(ApiError::InvalidSchema(format!(
+                    "Invalid id {raw}"
+                )))));
+            };
+            if let Some(existing) = tx.schema(ctx, id)? {
+                if existing.hash != record.hash {
+                    return Ok(JobResult::Done(Err(ApiError::OperationNotPermitted(
+                        format!(
+                            "Overwrite new schema with id {id} in context {} is not permitted.",
+                            ctx.display_name()
+                        ),
+                    ))));
+                }
+            }
+            if id >= next_id {
+                tx.set_next_id(id.saturating_add(1));
+            }
+            id
+        }
+        _ => match existing_id {
+            Some(id) => id,
+            None => {
+                tx.set_next_id(next_id.saturating_add(1));
+                next_id
+            }
+        },
+    };
+    if tx.schema(ctx, id)?.is_none() {
+        tx.put_schema(ctx, id, record, hash)?;
+    }
+    // Soft-deleted versions of this subject carrying the same id are superseded.
+    let targets = store::resolve_references(subject, &record.references);
+    for (v, r) in &versions {
+        if r.deleted && r.id == id && tx.referrers(subject, *v)?.is_empty() {
+            tx.remove_version(subject, *v, id, &targets);
+        }
+    }
+    tx.put_version(
+        subject,
+        version,
+        &VersionRecord {
+            v: store::records::FORMAT_VERSION,
+            id,
+            deleted: false,
+        },
+        &targets,
+    )?;
+    tx.put_context(ctx, true);
+    Ok(JobResult::Done(Ok(RegisterOutcome {
+        id,
+        version,
+        created: true,
+    })))
+}
+
+/// Waits for a store write from a blocking thread.
+fn futures_block_on<T>(
+    fut: impl std::future::Future<Output = Result<Result<T, ApiError>, store::StoreError>>,
+) -> Result<T, ApiError> {
+    let handle = tokio::runtime::Handle::current();
+    handle.block_on(fut)?
+}

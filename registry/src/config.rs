@@ -1,0 +1,33 @@
+//! `Config`: everything the server needs to start, with the defaults in one `Default` impl.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use huntreg_compat::Level;
+
+/// Server configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to bind (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Directory of the sled store (created if missing).
+    pub data_dir: PathBuf,
+    /// Compatibility level when neither subject, context nor global config sets one.
+    pub default_compatibility: Level,
+    /// Largest accepted request body in bytes (larger bodies get a 413).
+    pub max_body_bytes: usize,
+    /// Authentication, limits and TLS (see [`crate::security`]).
+    pub security: crate::security::Security,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            data_dir: PathBuf::from("huntreg-data"),
+            default_compatibility: Level::Backward,
+            max_body_bytes: 16 * 1024 * 1024,
+            security: crate::security::Security::default(),
+        }
+    }
+}

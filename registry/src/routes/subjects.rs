@@ -1,0 +1,135 @@
+//! `/subjects/…`: listing, register, lookup, versions, deletes, referencedby
+//! (Confluent spec §2.2–§2.10).
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use crate::app::{paginate, Deleted, Format, SchemaRequest, SubjectPrefix};
+use crate::dto::{RegisterRequest, RegisterResponse, PROTOBUF};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Json, Params, Path};
+use crate::types::{Subject, Version};
+
+/// `GET /subjects` (spec §2.2).
+pub(super) async fn list(
+    State(s): State<AppState>,
+    p: Params,
+) -> Result<ApiJson<Vec<String>>, ApiError> {
+    let prefix = SubjectPrefix::parse(p.get("subjectPrefix"))?;
+    let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
+    let subjects = s.0.list_subjects(&prefix, deleted)?;
+    Ok(ApiJson(paginate(subjects, p.int("offset"), p.int("limit"))))
+}
+
+/// `POST /subjects/{s}/versions` (spec §2.6, §4.4).
+pub(super) async fn register(
+    State(s): State<AppState>,
+    Path(subject): Path<String>,
+    p: Params,
+    Json(body): Json<RegisterRequest>,
+) -> Result<ApiJson<RegisterResponse>, ApiError> {
+    let subject = Subject::parse(&subject)?;
+    let req = SchemaRequest::from_dto(body)?;
+    let outcome =
+        s.0.register(subject, req, p.flag("normalize"), p.flag("force"))
+            .await?;
+    Ok(ApiJson(RegisterResponse {
+        id: outcome.id,
+        version: outcome.version,
+        schema_type: PROTOBUF,
+    }))
+}
+
+/// `POST /subjects/{s}`: look a schema up under a subject (spec §2.3).
+pub(super) async fn lookup(
+    State(s): State<AppState>,
+    Path(subject): Path<String>,
+    p: Params,
+    Json(body): Json<RegisterRequest>,
+) -> Result<Response, ApiError> {
+    let subject = Subject::parse(&subject)?;
+    let req = SchemaRequest::from_dto(body)?;
+    let view =
+        s.0.lookup(subject, req, p.flag("normalize"), p.flag("deleted"))
+            .await?;
+    Ok(ApiJson(view.to_response(Format::parse(p.get("format")))).into_response())
+}
+
+/// `DELETE /subjects/{s}` (spec §2.4).
+pub(super) async fn delete_subject(
+    State(s): State<AppState>,
+    Path(subject): Path<String>,
+    p: Params,
+) -> Result<ApiJson<Vec<u32>>, ApiError> {
+    let subject = Subject::parse(&subject)?;
+    Ok(ApiJson(
+        s.0.delete_subject(subject, p.flag("permanent")).await?,
+    ))
+}
+
+/// `GET /subjects/{s}/versions` (spec §2.5).
+pub(super) async fn versions(
+    State(s): State<AppState>,
+    Path(subject): Path<String>,
+    p: Params,
+) -> Result<ApiJson<Vec<u32>>, ApiError> {
+    let subject = Subject::parse(&subject)?;
+    let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
+    let versions = s.0.list_versions(&subject, deleted)?;
+    Ok(ApiJson(paginate(versions, p.int("offset"), p.int("limit"))))
+}
+
+/// `GET /subjects/{s}/versions/{v}` (spec §2.7).
+pub(super) async fn version(
+    State(s): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    p: Params,
+) -> Result<Response, ApiError> {
+    let version = Version::parse(&version)?;
+    let subject = Subject::parse(&subject)?;
+    let resolved = s.0.resolve_version(&subject, version, p.flag("deleted"))?;
+    let view = s.0.view(resolved)?;
+    Ok(ApiJson(view.to_response(Format::parse(p.get("format")))).into_response())
+}
+
+/// `GET /subjects/{s}/versions/{v}/schema`: the schema itself, not JSON-quoted (spec §2.8).
+pub(super) async fn version_raw(
+    State(s): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    p: Params,
+) -> Result<Response, ApiError> {
+    let version = Version::parse(&version)?;
+    let subject = Subject::parse(&subject)?;
+    let resolved = s.0.resolve_version(&subject, version, p.flag("deleted"))?;
+    let view = s.0.view(resolved)?;
+    let text = crate::app::schema_text(&view.record, Format::parse(p.get("format"))).to_owned();
+    Ok(crate::extract::json_bytes(text.into()))
+}
+
+/// `DELETE /subjects/{s}/versions/{v}` (spec §2.9).
+pub(super) async fn delete_version(
+    State(s): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    p: Params,
+) -> Result<ApiJson<u32>, ApiError> {
+    let version = Version::parse(&version)?;
+    let subject = Subject::parse(&subject)?;
+    Ok(ApiJson(
+        s.0.delete_version(subject, version, p.flag("permanent"))
+            .await?,
+    ))
+}
+
+/// `GET /subjects/{s}/versions/{v}/referencedby` (spec §2.10).
+pub(super) async fn referenced_by(
+    State(s): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    p: Params,
+) -> Result<ApiJson<Vec<u32>>, ApiError> {
+    let version = Version::parse(&version)?;
+    let subject = Subject::parse(&subject)?;
+    let resolved = s.0.resolve_version(&subject, version, p.flag("deleted"))?;
+    let ids = s.0.referenced_by(&resolved, p.flag("deleted"))?;
+    Ok(ApiJson(paginate(ids, p.int("offset"), p.int("limit"))))
+}

@@ -1,0 +1,467 @@
+//! Schemas: accepting `.proto` text or base64 `FileDescriptorProto` input, compiling it
+//! with protox against its references and the well-known files, the canonical form
+//! (text, descriptor bytes, content hash), and building descriptor pools of stored
+//! versions for compatibility checks.
+
+pub mod canonical;
+pub mod wellknown;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use base64::Engine;
+use huntreg_compat::Image;
+use prost::Message;
+use prost_reflect::DescriptorPool;
+use prost_types::FileDescriptorProto;
+use sha2::{Digest, Sha256};
+
+use crate::store::ReferenceRecord;
+
+/// The file name of the main file in served descriptors (`format=serialized`), as Confluent.
+pub const SERVED_FILE_NAME: &str = "default";
+
+/// What a client sent as `schema`.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// `.proto` source text.
+    Text(String),
+    /// A serialized `FileDescriptorProto` (sent base64-encoded).
+    Descriptor(Vec<u8>),
+}
+
+impl Input {
+    /// Text first, as Confluent: a string made only of base64 characters that decodes to a
+    /// `FileDescriptorProto` is a descriptor; anything else is `.proto` text.
+    pub fn parse(schema: &str) -> Input {
+        let trimmed = schema.trim();
+        let base64ish = !trimmed.is_empty()
+            && trimmed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if base64ish {
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(trimmed) {
+                if FileDescriptorProto::decode(bytes.as_slice()).is_ok() {
+                    return Input::Descriptor(bytes);
+                }
+            }
+        }
+        Input::Text(schema.to_owned())
+    }
+}
+
+/// A dependency file available to a compilation, named by its import path.
+#[derive(Debug)]
+pub struct DepFile {
+    /// Serialized descriptor, already renamed to the import path.
+    pub bytes: Vec<u8>,
+    /// Decoded descriptor (name = import path).
+    pub proto: FileDescriptorProto,
+}
+
+/// Dependency files by import path; the first binding of a name wins.
+#[derive(Debug, Default, Clone)]
+pub struct DepFiles {
+    files: HashMap<String, Arc<DepFile>>,
+}
+
+impl DepFiles {
+    /// Adds a file unless one with that name is already bound. Returns whether it was added.
+    pub fn add(&mut self, name: &str, stored_descriptor: &[u8]) -> Result<bool, String> {
+        if self.files.contains_key(name) {
+            return Ok(false);
+        }
+        let bytes = rename_descriptor(stored_descriptor, name);
+        let proto = FileDescriptorProto::decode(bytes.as_slice())
+            .map_err(|e| format!("stored descriptor of {name} is unreadable: {e}"))?;
+        self.files
+            .insert(name.to_owned(), Arc::new(DepFile { bytes, proto }));
+        Ok(true)
+    }
+
+    /// True when a file of that name is bound.
+    pub fn contains(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
+    fn get(&self, name: &str) -> Option<&Arc<DepFile>> {
+        self.files.get(name)
+    }
+}
+
+/// A compiled, canonicalized schema, ready to be stored.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Canonical text.
+    pub canonical: String,
+    /// Serialized descriptor named [`SERVED_FILE_NAME`], without source info.
+    pub descriptor: Vec<u8>,
+    /// Content hash over the canonical text and references.
+    pub hash: [u8; 32],
+    /// The compiled image (main file as target) for compatibility checks.
+    pub image: Image,
+}
+
+/// The main file's name in a pool: the subject name (with `.proto` appended unless it
+/// has it), or `default.proto` when empty or taken by a dependency. Every version of a
+/// subject gets the same name, so the compatibility checks pair them.
+pub fn main_file_name(subject_name: &str, deps: &DepFiles) -> String {
+    let candidate = if subject_name.is_empty() {
+        "default.proto".to_owned()
+    } else if subject_name.ends_with(".proto") {
+        subject_name.to_owned()
+    } else {
+        format!("{subject_name}.proto")
+    };
+    if deps.contains(&candidate) || wellknown::is_well_known(&candidate) {
+        "huntreg-main.proto".to_owned()
+    } else {
+        candidate
+    }
+}
+
+/// Compiles `input` as the file `main` against `deps` and the well-known files, and
+/// canonicalizes it.
+pub fn prepare(
+    input: &Input,
+    main: &str,
+    deps: &DepFiles,
+    references: &[ReferenceRecord],
+    normalize: bool,
+) -> Result<Prepared, String> {
+    let pool = match input {
+        Input::Text(text) => compile_text(text, main, deps)?,
+        Input::Descriptor(bytes) => pool_from_descriptor(main, bytes, deps)?,
+    };
+    let file = pool
+        .get_file_by_name(main)
+        .ok_or_else(|| "the schema did not compile to a file".to_owned())?;
+    if file.messages().len() == 0 && file.enums().len() == 0 {
+        return Err("Protobuf schema definition contains no type definitions".into());
+    }
+    let canonical = canonical::canonical_text(&file, normalize);
+    let descriptor = rename_descriptor(&file.encode_to_vec(), SERVED_FILE_NAME);
+    let hash = content_hash(&canonical, references);
+    Ok(Prepared {
+        canonical,
+        descriptor,
+        hash,
+        image: Image::with_targets(pool, [main.to_owned()]),
+    })
+}
+
+/// The content hash: SHA-256 over the canonical text, then each reference's name,
+/// subject and version.
+pub fn content_hash(canonical: &str, references: &[ReferenceRecord]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(canonical.as_bytes());
+    for r in references {
+        h.update([0]);
+        h.update(r.name.as_bytes());
+        h.update([0]);
+        h.update(r.subject.as_bytes());
+        h.update(r.version.to_be_bytes());
+    }
+    h.finalize().into()
+}
+
+fn compile_text(text: &str, main: &str, deps: &DepFiles) -> Result<DescriptorPool, String> {
+    let mut chain = protox::file::ChainFileResolver::new();
+    chain.add(SourceResolver {
+        main: main.to_owned(),
+        source: text.to_owned(),
+        deps: deps.clone(),
+    });
+    chain.add(wellknown::resolver());
+    let mut compiler = protox::Compiler::with_file_resolver(chain);
+    compiler.include_source_info(true);
+    compiler
+        .open_file(main)
+        .map_err(|e| describe_protox_error(&e))?;
+    Ok(compiler.descriptor_pool())
+}
+
+fn describe_protox_error(err: &protox::Error) -> String {
+    let text = err.to_string();
+    match err.file() {
+        Some(file) if !text.contains(file) => format!("{file}: {text}"),
+        _ => text,
+    }
+}
+
+/// Builds a pool from a stored (or client-sent) descriptor named `main`, adding exactly the
+/// dependencies it imports, in dependency order.
+pub fn pool_from_descriptor(
+    main: &str,
+    bytes: &[u8],
+    deps: &DepFiles,
+) -> Result<DescriptorPool, String> {
+    let bytes = rename_descriptor(bytes, main);
+    let proto = FileDescriptorProto::decode(bytes.as_slice())
+        .map_err(|e| format!("the descriptor does not decode: {e}"))?;
+    let mut pool = DescriptorPool::new();
+    let mut added = HashSet::new();
+    let mut visiting = HashSet::new();
+    add_with_deps(
+        &mut pool,
+        main,
+        &bytes,
+        &proto,
+        deps,
+        &mut added,
+        &mut visiting,
+    )?;
+    Ok(pool)
+}
+
+fn add_with_deps(
+    pool: &mut DescriptorPool,
+    name: &str,
+    bytes: &[u8],
+    proto: &FileDescriptorProto,
+    deps: &DepFiles,
+    added: &mut HashSet<String>,
+    visiting: &mut HashSet<String>,
+) -> Result<(), String> {
+    if added.contains(name) {
+        return Ok(());
+    }
+    if !visiting.insert(name.to_owned()) {
+        return Err(format!("import cycle through \"{name}\""));
+    }
+    for dep in &proto.dependency {
+        if added.contains(dep) {
+            continue;
+        }
+        if let Some(file) = deps.get(dep) {
+            let file = file.clone();
+            add_with_deps(pool, dep, &file.bytes, &file.proto, deps, added, visiting)?;
+        } else if let Some(known) = wellknown::known().get(dep.as_str()) {
+            add_with_deps(pool, dep, &known.bytes, &known.proto, deps, added, visiting)?;
+        } else {
+            return Err(format!(
+                "import \"{dep}\" of {name} is neither a reference nor a well-known file"
+            ));
+        }
+    }
+    pool.decode_file_descriptor_proto(bytes)
+        .map_err(|e| format!("invalid descriptor {name}: {e}"))?;
+    added.insert(name.to_owned());
+    Ok(())
+}
+
+/// Resolves the main source and the dependency files for protox.
+struct SourceResolver {
+    main: String,
+    source: String,
+    deps: DepFiles,
+}
+
+impl protox::file::FileResolver for SourceResolver {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        if name == self.main {
+            return protox::file::File::from_source(name, &self.source);
+        }
+        match self.deps.get(name) {
+            Some(file) => Ok(protox::file::File::from_file_descriptor_proto(
+                file.proto.clone(),
+            )),
+            None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
+/// Rewrites a serialized `FileDescriptorProto`: sets `name` (field 1) and drops
+/// `source_code_info` (field 9), keeping every other byte (custom options included).
+pub fn rename_descriptor(bytes: &[u8], name: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + name.len() + 4);
+    put_varint(&mut out, (1 << 3) | 2);
+    put_varint(&mut out, name.len() as u64);
+    out.extend_from_slice(name.as_bytes());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let start = rest;
+        let Some((key, after_key)) = get_varint(rest) else {
+            break;
+        };
+        let field = key >> 3;
+        let len = match key & 7 {
+            0 => get_varint(after_key).map(|(_, r)| after_key.len() - r.len()),
+            1 => Some(8),
+            2 => get_varint(after_key)
+                .map(|(n, r)| (after_key.len() - r.len()).saturating_add(n as usize)),
+            5 => Some(4),
+            _ => None,
+        };
+        let Some(len) = len.filter(|l| *l <= after_key.len()) else {
+            break;
+        };
+        let consumed = start.len() - after_key.len() + len;
+        if field != 1 && field != 9 {
+            out.extend_from_slice(&start[..consumed]);
+        }
+        rest = &start[consumed..];
+    }
+    out
+}
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn get_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let mut n = 0u64;
+    for (i, b) in bytes.iter().enumerate().take(10) {
+        n |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((n, &bytes[i + 1..]));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORDER: &str = r#"
+        syntax = "proto3";
+        package shop;
+        // a comment that is not part of the canonical form
+        import "google/protobuf/timestamp.proto";
+        enum Status { UNKNOWN = 0; PAID = 1; }
+        message Order {
+          string id = 1;
+          google.protobuf.Timestamp at = 2;
+          map<string, Item> items = 3;
+          Status status = 4;
+          optional int32 qty = 5;
+          oneof payment { string card = 6; string iban = 7; }
+          message Item { int64 count = 1; }
+        }
+        message Second { reserved 3, 9 to 11; reserved "x"; }
+    "#;
+
+    #[test]
+    fn text_and_descriptor_of_one_schema_are_canonically_equal() {
+        let deps = DepFiles::default();
+        let text = prepare(&Input::parse(ORDER), "o.proto", &deps, &[], false).unwrap();
+        // A client sends the descriptor protoc/protox produced, base64-encoded.
+        let fds = protox_compile(ORDER);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(fds);
+        let input = Input::parse(&b64);
+        assert!(matches!(input, Input::Descriptor(_)));
+        let desc = prepare(&input, "o.proto", &deps, &[], false).unwrap();
+        assert_eq!(text.canonical, desc.canonical);
+        assert_eq!(text.hash, desc.hash);
+        // Messages first, in declaration order; the comment is gone; the map is a map.
+        let c = &text.canonical;
+        assert!(c.starts_with("syntax = \"proto3\";\npackage shop;\n\nimport \"google/protobuf/timestamp.proto\";\n"), "{c}");
+        assert!(c.find("message Order").unwrap() < c.find("message Second").unwrap());
+        assert!(c.find("message Second").unwrap() < c.find("enum Status").unwrap());
+        assert!(
+            c.contains("map<string, .shop.Order.Item> items = 3;"),
+            "{c}"
+        );
+        assert!(c.contains("optional int32 qty = 5;"), "{c}");
+        assert!(c.contains("reserved 3, 9 to 11;"), "{c}");
+        assert!(!c.contains("comment"));
+        // The canonical text compiles to the same canonical text (idempotent).
+        let again = prepare(&Input::parse(c), "o.proto", &deps, &[], false).unwrap();
+        assert_eq!(&again.canonical, c);
+    }
+
+    #[test]
+    fn served_descriptor_is_named_default_and_has_no_source_info() {
+        let p = prepare(
+            &Input::parse(ORDER),
+            "o.proto",
+            &DepFiles::default(),
+            &[],
+            false,
+        )
+        .unwrap();
+        let fd = FileDescriptorProto::decode(p.descriptor.as_slice()).unwrap();
+        assert_eq!(fd.name(), SERVED_FILE_NAME);
+        assert!(fd.source_code_info.is_none());
+        assert_eq!(fd.message_type[0].name(), "Order");
+        assert_eq!(
+            fd.dependency,
+            vec!["google/protobuf/timestamp.proto".to_owned()]
+        );
+    }
+
+    #[test]
+    fn references_resolve_and_unknown_imports_are_refused() {
+        let common = prepare(
+            &Input::parse("syntax = \"proto3\"; package c; message Money { int64 units = 1; }"),
+            "common.proto",
+            &DepFiles::default(),
+            &[],
+            false,
+        )
+        .unwrap();
+        let mut deps = DepFiles::default();
+        deps.add("c/money.proto", &common.descriptor).unwrap();
+        let user = "syntax = \"proto3\"; import \"c/money.proto\"; message Pay { c.Money m = 1; }";
+        assert!(prepare(&Input::parse(user), "pay.proto", &deps, &[], false).is_ok());
+        let err = prepare(
+            &Input::parse(user),
+            "pay.proto",
+            &DepFiles::default(),
+            &[],
+            false,
+        )
+        .unwrap_err();
+        assert!(err.contains("c/money.proto"), "{err}");
+    }
+
+    #[test]
+    fn normalize_sorts_fields_and_enum_values() {
+        let a = "syntax = \"proto3\"; message M { string b = 2; string a = 1; } enum E { X = 0; Z = 2; Y = 1; }";
+        let b = "syntax = \"proto3\"; message M { string a = 1; string b = 2; } enum E { X = 0; Y = 1; Z = 2; }";
+        let deps = DepFiles::default();
+        let pa = prepare(&Input::parse(a), "m.proto", &deps, &[], true).unwrap();
+        let pb = prepare(&Input::parse(b), "m.proto", &deps, &[], true).unwrap();
+        assert_eq!(pa.canonical, pb.canonical);
+        let ra = prepare(&Input::parse(a), "m.proto", &deps, &[], false).unwrap();
+        assert_ne!(ra.canonical, pb.canonical);
+    }
+
+    #[test]
+    fn custom_options_survive_canonicalization() {
+        let src = r#"syntax = "proto3";
+            import "confluent/meta.proto";
+            message M { string a = 1 [(confluent.field_meta) = { doc: "the a" }]; }"#;
+        let p = prepare(
+            &Input::parse(src),
+            "m.proto",
+            &DepFiles::default(),
+            &[],
+            false,
+        )
+        .unwrap();
+        assert!(
+            p.canonical
+                .contains("(confluent.field_meta) = { doc: \"the a\" }"),
+            "{}",
+            p.canonical
+        );
+    }
+
+    fn protox_compile(src: &str) -> Vec<u8> {
+        let p = prepare(
+            &Input::parse(src),
+            "x.proto",
+            &DepFiles::default(),
+            &[],
+            false,
+        )
+        .unwrap();
+        p.descriptor
+    }
+}

@@ -1,0 +1,462 @@
+//! The sled implementation of [`Store`]: one tree, one writer thread with group commit.
+//!
+//! sled 0.34.7's `flush_async` deadlocks when called concurrently, and a blocking
+//! `flush()` per request on a tokio worker caps throughput. So every write runs on one
+//! dedicated thread: it drains all queued jobs, applies each job's batch atomically (a crash
+//! leaves either the old or the new state of a job, never half), calls `flush()` once for
+//! the whole group, and only then answers the callers.
+
+use std::any::Any;
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+
+use super::keys;
+use super::records::{self, ConfigRecord, ModeRecord, SchemaRecord, VersionRecord};
+use super::{ExportRecord, Job, Reads, Store, StoreError, Txn};
+use crate::types::{Context, Subject};
+
+/// Called after each group commit with the flush duration and the number of jobs in it.
+pub type FlushObserver = Box<dyn Fn(Duration, usize) + Send>;
+
+type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
+
+/// The most jobs one group commit takes.
+const MAX_GROUP: usize = 512;
+
+/// A sled-backed store.
+pub struct SledStore {
+    db: sled::Db,
+    tree: sled::Tree,
+    sender: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStore").finish_non_exhaustive()
+    }
+}
+
+fn backend(e: sled::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir` and starts its writer thread.
+    pub fn open(dir: &Path, observer: Option<FlushObserver>) -> Result<SledStore, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(Some(1000))
+            .open()
+            .map_err(backend)?;
+        let tree = db.open_tree("registry").map_err(backend)?;
+        let (sender, receiver) = mpsc::channel::<(Job, Reply)>();
+        let writer_tree = tree.clone();
+        let writer = std::thread::Builder::new()
+            .name("huntreg-store-writer".into())
+            .spawn(move || writer_loop(writer_tree, receiver, observer))
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        Ok(SledStore {
+            db,
+            tree,
+            sender: Mutex::new(Some(sender)),
+            writer: Mutex::new(Some(writer)),
+        })
+    }
+}
+
+fn writer_loop(
+    tree: sled::Tree,
+    receiver: mpsc::Receiver<(Job, Reply)>,
+    observer: Option<FlushObserver>,
+) {
+    while let Ok(first) = receiver.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match receiver.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut results = Vec::with_capacity(group.len());
+        for (job, reply) in group {
+            let mut txn = SledTxn {
+                tree: &tree,
+                batch: sled::Batch::default(),
+            };
+            let out = job(&mut txn);
+            let applied = tree.apply_batch(txn.batch).map_err(backend);
+            results.push((reply, applied.map(|()| out)));
+        }
+        let started = Instant::now();
+        let flushed = tree.flush().map_err(backend);
+        if let Some(observer) = &observer {
+            observer(started.elapsed(), results.len());
+        }
+        for (reply, result) in results {
+            let result = match (&flushed, result) {
+                (Ok(_), r) => r,
+                (Err(e), _) => Err(StoreError::Backend(e.to_string())),
+            };
+            let _ = reply.send(result);
+        }
+    }
+    let _ = tree.flush();
+}
+
+impl Store for SledStore {
+    fn submit(&self, job: Job) -> oneshot::Receiver<Result<Box<dyn Any + Send>, StoreError>> {
+        let (tx, rx) = oneshot::channel();
+        let guard = self.sender.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some(sender) => {
+                if let Err(mpsc::SendError((_, reply))) = sender.send((job, tx)) {
+                    let _ = reply.send(Err(StoreError::Closed));
+                }
+            }
+            None => {
+                let _ = tx.send(Err(StoreError::Closed));
+            }
+        }
+        rx
+    }
+
+    fn export(&self) -> Box<dyn Iterator<Item = Result<ExportRecord, StoreError>> + Send + '_> {
+        let iter = self.tree.iter().filter_map(|item| {
+            let (key, value) = match item {
+                Ok(kv) => kv,
+                Err(e) => return Some(Err(backend(e))),
+            };
+            export_record(&key, &value).transpose()
+        });
+        Box::new(iter)
+    }
+
+    fn close(&self) -> Result<(), StoreError> {
+        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        drop(sender);
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
+        self.db.flush().map_err(backend)?;
+        Ok(())
+    }
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+fn export_record(key: &[u8], value: &[u8]) -> Result<Option<ExportRecord>, StoreError> {
+    let corrupt = || StoreError::Corrupt(format!("unreadable key {key:?}"));
+    let Some(tag) = key.first() else {
+        return Ok(None);
+    };
+    Ok(Some(match *tag {
+        b'n' if key == keys::NEXT_ID => {
+            ExportRecord::NextId(keys::be_u32(value).ok_or_else(corrupt)?)
+        }
+        keys::CONTEXT => ExportRecord::Context(Context::from_stored(
+            String::from_utf8(key[1..].to_vec()).map_err(|_| corrupt())?,
+        )),
+        keys::CONFIG => ExportRecord::Config(
+            String::from_utf8(key[1..].to_vec()).map_err(|_| corrupt())?,
+            records::decode(value)?,
+        ),
+        keys::MODE => ExportRecord::Mode(
+            String::from_utf8(key[1..].to_vec()).map_err(|_| corrupt())?,
+            records::decode(value)?,
+        ),
+        keys::SCHEMA => {
+            let (ctx, id) = keys::parse_schema(key).ok_or_else(corrupt)?;
+            ExportRecord::Schema(ctx, id, records::decode(value)?)
+        }
+        keys::VERSION => {
+            let (subject, version) = keys::parse_version(key).ok_or_else(corrupt)?;
+            ExportRecord::Version(subject, version, records::decode(value)?)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Reads over any sled tree (the store's, or a job's view of it).
+fn read_next_id(tree: &sled::Tree) -> Result<u32, StoreError> {
+    Ok(tree
+        .get(keys::NEXT_ID)
+        .map_err(backend)?
+        .and_then(|v| keys::be_u32(&v))
+        .unwrap_or(1))
+}
+
+macro_rules! impl_reads {
+    ($ty:ty, $tree:ident) => {
+        impl Reads for $ty {
+            fn next_id(&self) -> Result<u32, StoreError> {
+                read_next_id(&self.$tree)
+            }
+
+            fn schema(&self, ctx: &Context, id: u32) -> Result<Option<SchemaRecord>, StoreError> {
+                self.$tree
+                    .get(keys::schema(ctx, id))
+                    .map_err(backend)?
+                    .map(|v| records::decode(&v))
+                    .transpose()
+            }
+
+            fn contexts_with_id(&self, id: u32) -> Result<Vec<Context>, StoreError> {
+                let prefix = keys::id_context_prefix(id);
+                let mut out = Vec::new();
+                for item in self.$tree.scan_prefix(&prefix) {
+                    let (k, _) = item.map_err(backend)?;
+                    if let Some(ctx) = keys::parse_id_context_tail(&k[prefix.len()..]) {
+                        out.push(ctx);
+                    }
+                }
+                Ok(out)
+            }
+
+            fn id_by_hash(&self, ctx: &Context, hash: &[u8]) -> Result<Option<u32>, StoreError> {
+                Ok(self
+                    .$tree
+                    .get(keys::hash(ctx, hash))
+                    .map_err(backend)?
+                    .and_then(|v| keys::be_u32(&v)))
+            }
+
+            fn versions(&self, subject: &Subject) -> Result<Vec<(u32, VersionRecord)>, StoreError> {
+                let prefix = keys::versions_prefix(subject);
+                let mut out = Vec::new();
+                for item in self.$tree.scan_prefix(&prefix) {
+                    let (k, v) = item.map_err(backend)?;
+                    if let Some(n) = keys::be_u32(&k[prefix.len()..]) {
+                        out.push((n, records::decode(&v)?));
+                    }
+                }
+                Ok(out)
+            }
+
+            fn version(
+                &self,
+                subject: &Subject,
+                version: u32,
+            ) -> Result<Option<VersionRecord>, StoreError> {
+                self.$tree
+                    .get(keys::version(subject, version))
+                    .map_err(backend)?
+                    .map(|v| records::decode(&v))
+                    .transpose()
+            }
+
+            fn subjects(&self, ctx: Option<&Context>) -> Result<Vec<(Subject, bool)>, StoreError> {
+                let prefix = keys::versions_in_context(ctx);
+                let mut out: Vec<(Subject, bool)> = Vec::new();
+                for item in self.$tree.scan_prefix(&prefix) {
+                    let (k, v) = item.map_err(backend)?;
+                    let Some((subject, _)) = keys::parse_version(&k) else {
+                        continue;
+                    };
+                    let record: VersionRecord = records::decode(&v)?;
+                    match out.last_mut() {
+                        Some((last, live)) if *last == subject => *live |= !record.deleted,
+                        _ => out.push((subject, !record.deleted)),
+                    }
+                }
+                Ok(out)
+            }
+
+            fn usages(&self, ctx: &Context, id: u32) -> Result<Vec<(Subject, u32)>, StoreError> {
+                let prefix = keys::usage_prefix(ctx, id);
+                let mut out = Vec::new();
+                for item in self.$tree.scan_prefix(&prefix) {
+                    let (k, _) = item.map_err(backend)?;
+                    if let Some(sv) = keys::parse_usage_tail(ctx, &k[prefix.len()..]) {
+                        out.push(sv);
+                    }
+                }
+                Ok(out)
+            }
+
+            fn referrers(
+                &self,
+                target: &Subject,
+                version: u32,
+            ) -> Result<Vec<(Subject, u32, u32)>, StoreError> {
+                let prefix = keys::referrers_prefix(target, version);
+                let mut out = Vec::new();
+                for item in self.$tree.scan_prefix(&prefix) {
+                    let (k, v) = item.map_err(backend)?;
+                    if let (Some((s, n)), Some(id)) = (
+                        keys::parse_referrer_tail(&k[prefix.len()..]),
+                        keys::be_u32(&v),
+                    ) {
+                        out.push((s, n, id));
+                    }
+                }
+                Ok(out)
+            }
+
+            fn config(&self, scope: &str) -> Result<Option<ConfigRecord>, StoreError> {
+                self.$tree
+                    .get(keys::config(scope))
+                    .map_err(backend)?
+                    .map(|v| records::decode(&v))
+                    .transpose()
+            }
+
+            fn mode(&self, scope: &str) -> Result<Option<ModeRecord>, StoreError> {
+                self.$tree
+                    .get(keys::mode(scope))
+                    .map_err(backend)?
+                    .map(|v| records::decode(&v))
+                    .transpose()
+            }
+
+            fn contexts(&self) -> Result<Vec<Context>, StoreError> {
+                let mut out = Vec::new();
+                for item in self.$tree.scan_prefix([keys::CONTEXT]) {
+                    let (k, _) = item.map_err(backend)?;
+                    if let Ok(s) = String::from_utf8(k[1..].to_vec()) {
+                        out.push(Context::from_stored(s));
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+impl_reads!(SledStore, tree);
+
+/// A job's view: reads go to the tree (earlier jobs of the group are already applied),
+/// writes are staged in `batch`.
+struct SledTxn<'a> {
+    tree: &'a sled::Tree,
+    batch: sled::Batch,
+}
+
+impl_reads!(SledTxn<'_>, tree);
+
+impl Txn for SledTxn<'_> {
+    fn set_next_id(&mut self, next: u32) {
+        self.batch.insert(keys::NEXT_ID, &next.to_be_bytes());
+    }
+
+    fn put_schema(
+        &mut self,
+        ctx: &Context,
+        id: u32,
+        record: &SchemaRecord,
+        hash: &[u8],
+    ) -> Result<(), StoreError> {
+        self.batch
+            .insert(keys::schema(ctx, id), records::encode(record)?);
+        self.batch.insert(keys::id_context(id, ctx), &[] as &[u8]);
+        if self.id_by_hash(ctx, hash)?.is_none() {
+            self.batch.insert(keys::hash(ctx, hash), &id.to_be_bytes());
+        }
+        Ok(())
+    }
+
+    fn put_version(
+        &mut self,
+        subject: &Subject,
+        version: u32,
+        record: &VersionRecord,
+        references: &[(Subject, u32)],
+    ) -> Result<(), StoreError> {
+        self.batch
+            .insert(keys::version(subject, version), records::encode(record)?);
+        self.batch
+            .insert(keys::usage(record.id, subject, version), &[] as &[u8]);
+        for (target, target_version) in references {
+            self.batch.insert(
+                keys::reference(target, *target_version, subject, version),
+                &record.id.to_be_bytes(),
+            );
+        }
+        Ok(())
+    }
+
+    fn remove_version(
+        &mut self,
+        subject: &Subject,
+        version: u32,
+        id: u32,
+        references: &[(Subject, u32)],
+    ) {
+        self.batch.remove(keys::version(subject, version));
+        self.batch.remove(keys::usage(id, subject, version));
+        for (target, target_version) in references {
+            self.batch
+                .remove(keys::reference(target, *target_version, subject, version));
+        }
+    }
+
+    fn put_config(&mut self, scope: &str, record: Option<&ConfigRecord>) -> Result<(), StoreError> {
+        match record {
+            Some(r) => self.batch.insert(keys::config(scope), records::encode(r)?),
+            None => self.batch.remove(keys::config(scope)),
+        }
+        Ok(())
+    }
+
+    fn put_mode(&mut self, scope: &str, record: Option<&ModeRecord>) -> Result<(), StoreError> {
+        match record {
+            Some(r) => self.batch.insert(keys::mode(scope), records::encode(r)?),
+            None => self.batch.remove(keys::mode(scope)),
+        }
+        Ok(())
+    }
+
+    fn put_context(&mut self, ctx: &Context, exists: bool) {
+        if ctx.is_default() {
+            return;
+        }
+        if exists {
+            self.batch.insert(keys::context(ctx), &[] as &[u8]);
+        } else {
+            self.batch.remove(keys::context(ctx));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::write;
+
+    #[tokio::test]
+    async fn concurrent_jobs_are_serialized_and_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(SledStore::open(dir.path(), None).unwrap());
+        let mut tasks = Vec::new();
+        for _ in 0..32 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                write(&*store, |tx| {
+                    let id = tx.next_id().unwrap();
+                    tx.set_next_id(id + 1);
+                    id
+                })
+                .await
+                .unwrap()
+            }));
+        }
+        let mut ids = Vec::new();
+        for t in tasks {
+            ids.push(t.await.unwrap());
+        }
+        ids.sort_unstable();
+        assert_eq!(ids, (1..=32).collect::<Vec<_>>());
+        store.close().unwrap();
+        assert_eq!(store.next_id().unwrap(), 33);
+    }
+}

@@ -1,0 +1,289 @@
+//! Newtypes parsed at the HTTP boundary: qualified subjects and contexts, versions,
+//! schema ids, modes and compatibility levels. Handlers take these, never raw strings.
+
+use std::fmt;
+
+pub use huntreg_compat::Level;
+
+use crate::error::ApiError;
+
+/// The name of the default context as clients see it in `GET /contexts`.
+pub const DEFAULT_CONTEXT_NAME: &str = ".";
+
+/// The special context whose config and mode are the fallback for every context.
+pub const GLOBAL_CONTEXT: &str = ".__GLOBAL";
+
+/// A context: `""` is the default context, named contexts start with `.` (a hunt
+/// `hunt-42` is the context `.hunt-42`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Context(String);
+
+impl Context {
+    /// The default context.
+    pub fn default_context() -> Context {
+        Context(String::new())
+    }
+
+    /// Normalizes a context name as Confluent does: `"."`, `""` and `":.:"` are the
+    /// default context; a missing leading dot is added; surrounding colons are removed.
+    pub fn parse(raw: &str) -> Result<Context, ApiError> {
+        let trimmed = raw.trim_start_matches(':').trim_end_matches(':');
+        if trimmed.is_empty() || trimmed == "." {
+            return Ok(Context::default_context());
+        }
+        if trimmed.contains(':') {
+            return Err(ApiError::BadRequest(format!(
+                "Context name '{raw}' cannot contain a colon"
+            )));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(ApiError::BadRequest(format!(
+                "Context name '{raw}' is not valid"
+            )));
+        }
+        let name = if trimmed.starts_with('.') {
+            trimmed.to_owned()
+        } else {
+            format!(".{trimmed}")
+        };
+        Ok(Context(name))
+    }
+
+    /// The stored form: `""` for the default context, `.name` otherwise.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for the default context.
+    pub fn is_default(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True for the `.__GLOBAL` context (config and mode only).
+    pub fn is_global(&self) -> bool {
+        self.0 == GLOBAL_CONTEXT
+    }
+
+    /// The name listed by `GET /contexts` (`.` for the default context).
+    pub fn display_name(&self) -> &str {
+        if self.is_default() {
+            DEFAULT_CONTEXT_NAME
+        } else {
+            &self.0
+        }
+    }
+
+    /// Builds a context from its stored form without validation (store iteration).
+    pub fn from_stored(stored: String) -> Context {
+        Context(stored)
+    }
+}
+
+/// A subject with its context: `:.hunt-42:orders-value` is `orders-value` in `.hunt-42`.
+/// An empty `name` with a named context is the bare context (`:.hunt-42:`), the key for
+/// context-level config and mode.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subject {
+    /// The context.
+    pub context: Context,
+    /// The subject name inside the context.
+    pub name: String,
+}
+
+impl Subject {
+    /// Parses a (possibly qualified) subject as Confluent's `QualifiedSubject` does.
+    pub fn parse(raw: &str) -> Result<Subject, ApiError> {
+        if raw.chars().any(char::is_control) {
+            return Err(ApiError::InvalidSubject(raw.to_owned()));
+        }
+        if let Some(rest) = raw.strip_prefix(":.") {
+            let (ctx, name) = match rest.find(':') {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, ""),
+            };
+            let context = Context::parse(&format!(".{ctx}"))?;
+            return Ok(Subject {
+                context,
+                name: name.to_owned(),
+            });
+        }
+        Ok(Subject {
+            context: Context::default_context(),
+            name: raw.to_owned(),
+        })
+    }
+
+    /// A subject in `context` named `name`.
+    pub fn new(context: Context, name: impl Into<String>) -> Subject {
+        Subject {
+            context,
+            name: name.into(),
+        }
+    }
+
+    /// True when this names a whole context (`:.ctx:`, or `""` for the default context).
+    pub fn is_context_scope(&self) -> bool {
+        self.name.is_empty()
+    }
+
+    /// Checks the subject may hold schemas (42208 otherwise).
+    pub fn validate_for_register(&self) -> Result<(), ApiError> {
+        if self.context.is_global() || self.name == "__GLOBAL" || self.name == "__EMPTY" {
+            return Err(ApiError::InvalidSubject(self.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Resolves a reference subject relative to this subject's context: an unqualified
+    /// reference lives in the referencing subject's context.
+    pub fn qualify_reference(&self, reference: &str) -> Result<Subject, ApiError> {
+        let parsed = Subject::parse(reference)?;
+        if reference.starts_with(":.") {
+            Ok(parsed)
+        } else {
+            Ok(Subject::new(self.context.clone(), parsed.name))
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.context.is_default() {
+            f.write_str(&self.name)
+        } else {
+            write!(f, ":{}:{}", self.context.as_str(), self.name)
+        }
+    }
+}
+
+/// A global schema id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchemaId(pub u32);
+
+impl SchemaId {
+    /// Parses a path segment; anything but a positive 32-bit integer is a 404, as in Jersey.
+    pub fn parse(raw: &str) -> Result<SchemaId, ApiError> {
+        raw.parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0 && *n <= i64::from(i32::MAX))
+            .map(|n| SchemaId(n as u32))
+            .ok_or(ApiError::NotFound)
+    }
+}
+
+/// A version in a URL: a number in `[1, 2^31-1]`, or `latest` / `-1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// The highest live version.
+    Latest,
+    /// A specific version.
+    Number(u32),
+}
+
+impl Version {
+    /// Parses `latest`, `-1` or a positive number (42202 otherwise).
+    pub fn parse(raw: &str) -> Result<Version, ApiError> {
+        if raw.eq_ignore_ascii_case("latest") || raw == "-1" {
+            return Ok(Version::Latest);
+        }
+        match raw.parse::<i64>() {
+            Ok(n) if n >= 1 && n <= i64::from(i32::MAX) => Ok(Version::Number(n as u32)),
+            _ => Err(ApiError::InvalidVersion(raw.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Version::Latest => f.write_str("latest"),
+            Version::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// A registry mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Normal operation.
+    ReadWrite,
+    /// Reads only.
+    ReadOnly,
+    /// Reads only (deprecated Confluent spelling, same effect).
+    ReadOnlyOverride,
+    /// Registration with explicit ids and versions, for migrations.
+    Import,
+}
+
+impl Mode {
+    /// The Confluent spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::ReadWrite => "READWRITE",
+            Mode::ReadOnly => "READONLY",
+            Mode::ReadOnlyOverride => "READONLY_OVERRIDE",
+            Mode::Import => "IMPORT",
+        }
+    }
+
+    /// Parses a mode case-insensitively (42204 otherwise).
+    pub fn parse(raw: &str) -> Result<Mode, ApiError> {
+        match raw.trim().to_ascii_uppercase().as_str() {
+            "READWRITE" => Ok(Mode::ReadWrite),
+            "READONLY" => Ok(Mode::ReadOnly),
+            "READONLY_OVERRIDE" => Ok(Mode::ReadOnlyOverride),
+            "IMPORT" => Ok(Mode::Import),
+            _ => Err(ApiError::InvalidMode),
+        }
+    }
+
+    /// True for the read-only modes.
+    pub fn is_read_only(self) -> bool {
+        matches!(self, Mode::ReadOnly | Mode::ReadOnlyOverride)
+    }
+}
+
+/// Parses a compatibility level case-insensitively (42203 otherwise).
+pub fn parse_level(raw: &str) -> Result<Level, ApiError> {
+    raw.parse::<Level>()
+        .map_err(|_| ApiError::InvalidCompatibilityLevel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualified_subjects_parse_like_confluent() {
+        let s = Subject::parse(":.hunt-42:orders-value").unwrap();
+        assert_eq!(s.context.as_str(), ".hunt-42");
+        assert_eq!(s.name, "orders-value");
+        assert_eq!(s.to_string(), ":.hunt-42:orders-value");
+        let d = Subject::parse(":.:orders").unwrap();
+        assert!(d.context.is_default());
+        assert_eq!(d.to_string(), "orders");
+        let bare = Subject::parse(":.hunt:").unwrap();
+        assert!(bare.is_context_scope());
+        assert_eq!(bare.to_string(), ":.hunt:");
+        let slash = Subject::parse("treasure/common.proto").unwrap();
+        assert_eq!(slash.name, "treasure/common.proto");
+    }
+
+    #[test]
+    fn versions_accept_latest_and_minus_one_only() {
+        assert_eq!(Version::parse("latest").unwrap(), Version::Latest);
+        assert_eq!(Version::parse("-1").unwrap(), Version::Latest);
+        assert_eq!(Version::parse("7").unwrap(), Version::Number(7));
+        assert!(Version::parse("0").is_err());
+        assert!(Version::parse("abc").is_err());
+        assert!(Version::parse("-2").is_err());
+    }
+
+    #[test]
+    fn contexts_normalize() {
+        assert_eq!(Context::parse("hunt").unwrap().as_str(), ".hunt");
+        assert_eq!(Context::parse(".hunt").unwrap().as_str(), ".hunt");
+        assert!(Context::parse(":.:").unwrap().is_default());
+        assert!(Context::parse("a:b").is_err());
+    }
+}
