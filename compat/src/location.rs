@@ -15,6 +15,8 @@ use crate::{Location, Span};
 pub(crate) struct Loc {
     pub(crate) file: String,
     paths: Vec<Vec<i32>>,
+    /// The first path is a field's `default_value`: widen its span to the `default` key.
+    default_value: bool,
 }
 
 impl Loc {
@@ -28,6 +30,7 @@ impl Loc {
         Loc {
             file: name.to_owned(),
             paths: Vec::new(),
+            default_value: false,
         }
     }
 
@@ -36,6 +39,7 @@ impl Loc {
         Loc {
             file: file.name().to_owned(),
             paths: vec![path.to_vec()],
+            default_value: false,
         }
     }
 
@@ -46,6 +50,7 @@ impl Loc {
         Loc {
             file: file.name().to_owned(),
             paths: vec![p],
+            default_value: false,
         }
     }
 
@@ -56,7 +61,15 @@ impl Loc {
         Loc {
             file: file.name().to_owned(),
             paths: vec![p, path.to_vec()],
+            default_value: false,
         }
+    }
+
+    /// A field's `[default = ...]`, falling back to the field itself.
+    pub(crate) fn field_default(file: &FileDescriptor, path: &[i32]) -> Loc {
+        let mut loc = Loc::sub_or_element(file, path, &[7]);
+        loc.default_value = true;
+        loc
     }
 
     /// Adds a fallback path, tried after the ones already present.
@@ -92,12 +105,38 @@ impl<'a> Resolver<'a> {
             .files
             .entry(loc.file.clone())
             .or_insert_with(|| index_file(pool, &loc.file));
-        let span = loc.paths.iter().find_map(|p| index.get(p).copied());
+        let mut span = loc.paths.iter().find_map(|p| index.get(p).copied());
+        if loc.default_value {
+            if let (Some(value), Some(path)) = (span.as_mut(), loc.paths.first()) {
+                if index.get(path) == Some(value) {
+                    widen_default(value, index, path);
+                }
+            }
+        }
         Location {
             file: loc.file,
             span,
         }
     }
+}
+
+/// buf (protocompile) spans a field's default from the `default` keyword to the end of the
+/// value; protox spans the value alone. The source text is not in the pool, so the start is
+/// moved back over `default = `, the canonical spelling, but never before the `[` of the
+/// field's options when those start on the same line.
+fn widen_default(value: &mut Span, index: &HashMap<Vec<i32>, Span>, path: &[i32]) {
+    const KEY: u32 = "default = ".len() as u32;
+    let mut start = value.start_column.saturating_sub(KEY).max(1);
+    let mut options = path.to_vec();
+    if let Some(last) = options.last_mut() {
+        *last = 8;
+    }
+    if let Some(o) = index.get(&options) {
+        if o.start_line == value.start_line {
+            start = start.max(o.start_column + 1);
+        }
+    }
+    value.start_column = start;
 }
 
 /// Maps every path of a file's source info to its span; the first location of a path wins

@@ -136,26 +136,8 @@ impl Field {
         }
     }
 
-    pub(crate) fn number(&self) -> u32 {
-        match self {
-            Field::Field(f) => f.number(),
-            Field::Extension(e) => e.number(),
-        }
-    }
 
-    pub(crate) fn name(&self) -> &str {
-        match self {
-            Field::Field(f) => f.name(),
-            Field::Extension(e) => e.name(),
-        }
-    }
 
-    pub(crate) fn full_name(&self) -> &str {
-        match self {
-            Field::Field(f) => f.full_name(),
-            Field::Extension(e) => e.full_name(),
-        }
-    }
 
     pub(crate) fn kind(&self) -> Kind {
         match self {
@@ -235,13 +217,6 @@ impl Field {
         }
     }
 
-    /// The full name of the extended message, for extensions.
-    pub(crate) fn extendee(&self) -> Option<String> {
-        match self {
-            Field::Field(_) => None,
-            Field::Extension(e) => Some(e.containing_message().full_name().to_owned()),
-        }
-    }
 
     /// True for the key and value fields of a map entry.
     pub(crate) fn in_map_entry(&self) -> bool {

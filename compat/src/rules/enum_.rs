@@ -116,8 +116,9 @@ pub(crate) fn enum_value_no_delete_unless_name_reserved(cx: &mut Cx<'_>, pair: &
     enum_value_no_delete_with(cx, pair, Unless::NameReserved);
 }
 
-/// ENUM_VALUE_SAME_NAME: a number is bound to a name it did not have before (adding an
-/// alias is fine; renaming is not). One finding per current name of the number.
+/// ENUM_VALUE_SAME_NAME: a name bound to a number is gone from it (adding an alias is
+/// fine; renaming or dropping one of several aliases is not). One finding per current name
+/// of the number.
 pub(crate) fn enum_value_same_name(cx: &mut Cx<'_>, pair: &EnumValuePair) {
     let sorted = |values: &[EnumValueDescriptor]| {
         let mut names: Vec<String> = values.iter().map(|v| v.name().to_owned()).collect();
@@ -126,7 +127,7 @@ pub(crate) fn enum_value_same_name(cx: &mut Cx<'_>, pair: &EnumValuePair) {
         names
     };
     let (prev, cur) = (sorted(&pair.prev), sorted(&pair.cur));
-    if cur.iter().all(|n| prev.binary_search(n).is_ok()) {
+    if prev.iter().all(|n| cur.binary_search(n).is_ok()) {
         return;
     }
     let s = if prev.len() > 1 && cur.len() > 1 { "s" } else { "" };

@@ -561,8 +561,8 @@ pub(crate) fn field_same_default(cx: &mut Cx<'_>, pair: &FieldPair) {
     }
     if !prev.equals(&cur) {
         cx.report(
-            Some(token_or_field(&pair.cur, &[7])),
-            Some(token_or_field(&pair.prev, &[7])),
+            Some(Loc::field_default(&pair.cur.file(), pair.cur.path())),
+            Some(Loc::field_default(&pair.prev.file(), pair.prev.path())),
             format!(
                 "{} changed default value from {prev_text} to {cur_text}.",
                 field_description(&pair.cur)

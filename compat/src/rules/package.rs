@@ -62,16 +62,30 @@ fn package_no_delete(cx: &mut Cx<'_>, what: &str, prev: &ByPackage, cur: &ByPack
     }
 }
 
-/// PACKAGE_ENUM_NO_DELETE: an enum is gone from its package.
+/// Whether PACKAGE_ENUM_NO_DELETE and PACKAGE_EXTENSION_NO_DELETE report anything. The
+/// reference, `buf breaking` 1.75.0, never does: with `use: [PACKAGE_ENUM_NO_DELETE]` a
+/// deleted enum passes (exit 0), in v1beta1, v1 and v2 configs alike, while the same edit
+/// fails ENUM_NO_DELETE. huntreg follows the reference so that verdicts agree; the check
+/// below is what the rules' purpose describes, kept ready for when buf reports them.
+const BUF_REPORTS_PACKAGE_ENUM_AND_EXTENSION_DELETIONS: bool = false;
+
+/// PACKAGE_ENUM_NO_DELETE: an enum is gone from its package (silent, as in buf 1.75.0).
 pub(crate) fn package_enum_no_delete(cx: &mut Cx<'_>) {
+    if !BUF_REPORTS_PACKAGE_ENUM_AND_EXTENSION_DELETIONS {
+        return;
+    }
     let name_and_path = |e: &prost_reflect::EnumDescriptor| (e.full_name().to_owned(), e.path().to_vec());
     let prev = by_package(cx.prev, enums_of, name_and_path);
     let cur = by_package(cx.cur, enums_of, name_and_path);
     package_no_delete(cx, "enum", &prev, &cur);
 }
 
-/// PACKAGE_EXTENSION_NO_DELETE: an extension is gone from its package (v2 only).
+/// PACKAGE_EXTENSION_NO_DELETE: an extension is gone from its package (v2 only; silent, as
+/// in buf 1.75.0).
 pub(crate) fn package_extension_no_delete(cx: &mut Cx<'_>) {
+    if !BUF_REPORTS_PACKAGE_ENUM_AND_EXTENSION_DELETIONS {
+        return;
+    }
     let name_and_path =
         |e: &prost_reflect::ExtensionDescriptor| (e.full_name().to_owned(), e.path().to_vec());
     let prev = by_package(cx.prev, extensions_of, name_and_path);
