@@ -41,7 +41,7 @@ pub(crate) struct Args {
     /// How findings are printed.
     #[arg(long, value_enum, default_value = "text")]
     error_format: Format,
-    /// Check only the input's own files, not its imports (always the case; accepted for buf compatibility).
+    /// Check only the input's own files, not the files they import.
     #[arg(long)]
     exclude_imports: bool,
     /// Check only these files or directories (as printed in findings); repeatable.
@@ -73,6 +73,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 struct Side {
     /// Sources of the side's workspace (empty for an image).
     sources: Vec<Arc<Sources>>,
+    /// Per entry of `sources`, the prefix of the paths buf prints for its files.
+    prefixes: Vec<String>,
     /// Which of `sources` is this module.
     index: usize,
     /// Module-relative names to check.
@@ -81,13 +83,30 @@ struct Side {
     image: Option<DescriptorPool>,
 }
 
+impl Side {
+    /// The path buf prints for a file of this side: relative to the input as given,
+    /// through the module that holds the file (the own module first).
+    fn external(&self, name: &str) -> String {
+        let holder = std::iter::once(self.index)
+            .chain(0..self.sources.len())
+            .find(|i| self.sources.get(*i).is_some_and(|s| s.contains_key(name)));
+        match holder {
+            Some(i) => config::join(&self.prefixes[i], name),
+            None if name.starts_with("google/protobuf/") => name.to_owned(),
+            None => config::join(
+                self.prefixes.get(self.index).map_or("", String::as_str),
+                name,
+            ),
+        }
+    }
+}
+
 /// A module of the input paired with its counterpart in the against input.
 struct Pair {
     input: Side,
     against: Side,
     breaking: Breaking,
     version: Version,
-    external_prefix: String,
 }
 
 /// What one input consists of after loading: one unit per module (or one image).
@@ -96,7 +115,6 @@ struct Unit {
     side: Side,
     breaking: Breaking,
     version: Version,
-    external_prefix: String,
 }
 
 fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
@@ -108,13 +126,13 @@ fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
                 key: m.key,
                 side: Side {
                     sources: dir.sources.clone(),
+                    prefixes: dir.prefixes.clone(),
                     index: m.index,
                     targets: m.targets,
                     image: None,
                 },
                 breaking: m.module.breaking,
                 version: m.module.version,
-                external_prefix: m.external_prefix,
             })
             .collect()),
         Loaded::Image(set) => {
@@ -137,13 +155,13 @@ fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
                 key: String::new(),
                 side: Side {
                     sources: Vec::new(),
+                    prefixes: Vec::new(),
                     index: 0,
                     targets,
                     image: Some(pool),
                 },
                 breaking,
                 version,
-                external_prefix: String::new(),
             }])
         }
     }
@@ -206,13 +224,23 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
     let filter = PathFilter::new(&args.paths, &args.exclude_paths);
     let mut pairs = Vec::new();
     for (mut i, mut a) in pair(input, against)? {
-        let prefix = i.external_prefix.clone();
-        i.side
+        // `--path` names files as the input prints them, on both sides.
+        let keep: Vec<bool> = i
+            .side
             .targets
-            .retain(|name| filter.keeps(&source::external(&prefix, name)));
-        a.side
+            .iter()
+            .map(|n| filter.keeps(&i.side.external(n)))
+            .collect();
+        let mut keep = keep.into_iter();
+        i.side.targets.retain(|_| keep.next().unwrap_or(false));
+        let keep: Vec<bool> = a
+            .side
             .targets
-            .retain(|name| filter.keeps(&source::external(&prefix, name)));
+            .iter()
+            .map(|n| filter.keeps(&i.side.external(n)))
+            .collect();
+        let mut keep = keep.into_iter();
+        a.side.targets.retain(|_| keep.next().unwrap_or(false));
         if args.limit_to_input_files {
             let names = &i.side.targets;
             a.side.targets.retain(|n| names.contains(n));
@@ -222,7 +250,6 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
             against: a.side,
             breaking: i.breaking,
             version: i.version,
-            external_prefix: i.external_prefix,
         });
     }
     let compiled = compile_all(&pairs);
@@ -232,10 +259,10 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
         match (input, against) {
             (Ok(i), Ok(a)) => images.push(Some((i, a))),
             (i, a) => {
-                for (err, prefix) in [(i.err(), pair.external_prefix.as_str()), (a.err(), "")] {
+                for (err, side) in [(i.err(), &pair.input), (a.err(), &pair.against)] {
                     if let Some(err) = err {
                         annotations.push(Annotation {
-                            path: err.file.map(|f| source::external(prefix, &f)),
+                            path: err.file.map(|f| side.external(&f)),
                             span: err.span,
                             rule: "COMPILE".to_owned(),
                             message: err.message,
@@ -255,8 +282,18 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
             continue;
         };
         let selection = rules::select(&pair.breaking, pair.version)?;
-        let input_image = Image::with_targets(input, pair.input.targets.iter().cloned());
-        let against_image = Image::with_targets(against, pair.against.targets.iter().cloned());
+        // Like buf without --exclude-imports, imports are checked too.
+        let targets = |side: &Side, pool: &DescriptorPool| -> Vec<String> {
+            if args.exclude_imports {
+                side.targets.clone()
+            } else {
+                pool.files().map(|f| f.name().to_owned()).collect()
+            }
+        };
+        let input_targets = targets(&pair.input, &input);
+        let against_targets = targets(&pair.against, &against);
+        let input_image = Image::with_targets(input, input_targets);
+        let against_image = Image::with_targets(against, against_targets);
         for set in &selection.sets {
             let report = huntreg_compat::check(&against_image, &input_image, set);
             for finding in report.findings {
@@ -265,7 +302,7 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
                 {
                     continue;
                 }
-                annotations.push(annotation(finding, &pair.external_prefix));
+                annotations.push(annotation(finding, &pair.input));
             }
         }
     }
@@ -376,10 +413,10 @@ fn is_unstable_package(package: &str) -> bool {
     })
 }
 
-fn annotation(f: Finding, prefix: &str) -> Annotation {
+fn annotation(f: Finding, side: &Side) -> Annotation {
     let (path, span) = match f.location {
         Some(l) => (
-            Some(source::external(prefix, &l.file)),
+            Some(side.external(&l.file)),
             l.span.map_or([0; 4], |s| {
                 [s.start_line, s.start_column, s.end_line, s.end_column]
             }),

@@ -23,10 +23,8 @@ pub(crate) struct LoadedModule {
     pub(crate) key: String,
     /// Index of this module's sources in [`LoadedDir::sources`].
     pub(crate) index: usize,
-    /// Module-relative names of the files checked (imports excluded).
+    /// Module-relative names of the module's files that are checked.
     pub(crate) targets: Vec<String>,
-    /// Prefix that turns a module-relative name into the path buf prints.
-    pub(crate) external_prefix: String,
 }
 
 /// A directory-like input: every module of its workspace (for imports) and the selected ones.
@@ -34,6 +32,9 @@ pub(crate) struct LoadedModule {
 pub(crate) struct LoadedDir {
     /// Sources of every module of the workspace, in declaration order.
     pub(crate) sources: Vec<Arc<Sources>>,
+    /// Per module of `sources`: the prefix that turns a module-relative name into the
+    /// path buf prints (relative to the input as the user wrote it).
+    pub(crate) prefixes: Vec<String>,
     /// The modules the input points at.
     pub(crate) modules: Vec<LoadedModule>,
 }
@@ -346,6 +347,7 @@ fn load_tree(
         None => config::discover(start, &|p| tree.read_text(p))?,
     };
     let mut sources = Vec::with_capacity(ws.modules.len());
+    let mut prefixes = Vec::with_capacity(ws.modules.len());
     let mut modules = Vec::new();
     for (index, module) in ws.modules.into_iter().enumerate() {
         let mut paths: Vec<String> = tree
@@ -364,25 +366,22 @@ fn load_tree(
                 src.insert(name, text);
             }
         }
+        prefixes.push(join(display, &relative(start, &module.root)));
         let selected = contains(&module.root, start) || contains(start, &module.root);
+        // A module ignored as a whole stays resolvable for imports but is never checked.
         if selected && !module.breaking.ignore_module {
             let targets = src
                 .keys()
                 .filter(|name| contains(start, &join(&module.root, name)))
                 .cloned()
                 .collect();
-            let from_input = strip(start, &module.root).unwrap_or_default();
-            let external_prefix = join(display, &from_input);
             let key = strip(&ws.root, &module.root).unwrap_or_else(|| module.root.clone());
             modules.push(LoadedModule {
                 module,
                 key,
                 index,
                 targets,
-                external_prefix,
             });
-        } else if selected {
-            // Ignored as a whole: still resolvable for imports, never checked.
         }
         sources.push(Arc::new(src));
     }
@@ -392,12 +391,21 @@ fn load_tree(
             if display.is_empty() { "." } else { display }
         ));
     }
-    Ok(LoadedDir { sources, modules })
+    Ok(LoadedDir {
+        sources,
+        prefixes,
+        modules,
+    })
 }
 
-/// Maps module-relative names to the paths buf prints for them.
-pub(crate) fn external(prefix: &str, name: &str) -> String {
-    join(prefix, name)
+/// The `/`-separated path that leads from directory `from` to `to` (both tree-relative).
+pub(crate) fn relative(from: &str, to: &str) -> String {
+    let from: Vec<&str> = from.split('/').filter(|c| !c.is_empty()).collect();
+    let to: Vec<&str> = to.split('/').filter(|c| !c.is_empty()).collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    parts.join("/")
 }
 
 /// Paths named by `--path`/`--exclude-path`, turned into module-relative filters.
@@ -436,6 +444,15 @@ mod tests {
         assert_eq!(display_path("../previous"), "../previous");
         assert_eq!(display_path("a/../b"), "b");
         assert_eq!(display_path("/tmp/x/"), "/tmp/x");
+    }
+
+    #[test]
+    fn relative_paths_between_directories() {
+        assert_eq!(relative("a/b", "a/b/c"), "c");
+        assert_eq!(relative("a/b", "a"), "..");
+        assert_eq!(relative("a/b", "a/x/y"), "../x/y");
+        assert_eq!(relative("", "p"), "p");
+        assert_eq!(relative("p", "p"), "");
     }
 
     #[test]
