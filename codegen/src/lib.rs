@@ -13,7 +13,7 @@
 //! }
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! // src/lib.rs
 //! pub mod hunt_42 {
 //!     include!(concat!(env!("OUT_DIR"), "/hunt_42.rs"));

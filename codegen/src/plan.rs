@@ -313,8 +313,8 @@ impl Plan {
                                 .map(|l| {
                                     let line = l.span.map(|s| s.start_line).unwrap_or(1);
                                     format!(
-                                        " (was {}:{line} in version {})",
-                                        l.file, version.version
+                                        " [newest schema; version {} at {}:{line}]",
+                                        version.version, l.file
                                     )
                                 })
                                 .unwrap_or_default();
