@@ -1,7 +1,7 @@
 //! The golden generated code (`tests/generated/golden_hunt.rs`, kept equal to the
 //! snapshot by `golden.rs`) compiles, with its escaped names, and decodes what it encodes.
 
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub)]
 mod golden_hunt {
     include!("generated/golden_hunt.rs");
 }
