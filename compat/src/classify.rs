@@ -31,11 +31,11 @@ const ADDITIONS: &[&str] = &[
 
 /// Classifies the change from `previous` to `current`.
 ///
-/// * [`ChangeKind::Major`]: `check(previous, current, FILE rules of v2)` finds anything.
-/// * [`ChangeKind::Minor`]: otherwise, `current` adds a file, message, enum, service, RPC,
+/// * `Major`: `check(previous, current, FILE rules of v2)` finds anything.
+/// * `Minor`: otherwise, `current` adds a file, message, enum, service, RPC,
 ///   extension, field, enum value or oneof (found by running the deletion rules with the
 ///   images swapped).
-/// * [`ChangeKind::Patch`]: otherwise.
+/// * `Patch`: otherwise.
 pub fn classify(previous: &Image, current: &Image) -> ChangeKind {
     if !check(previous, current, &RuleSet::default()).is_empty() {
         return ChangeKind::Major;
@@ -74,7 +74,10 @@ mod tests {
         let v = |s: &str| semver::Version::parse(s).unwrap();
         assert_eq!(next_version(ChangeKind::Major, &v("1.2.3")), v("2.0.0"));
         assert_eq!(next_version(ChangeKind::Minor, &v("1.2.3")), v("1.3.0"));
-        assert_eq!(next_version(ChangeKind::Patch, &v("1.2.3-rc.1")), v("1.2.4"));
+        assert_eq!(
+            next_version(ChangeKind::Patch, &v("1.2.3-rc.1")),
+            v("1.2.4")
+        );
         assert_eq!(next_version(ChangeKind::Major, &v("0.2.3")), v("0.3.0"));
         assert_eq!(next_version(ChangeKind::Minor, &v("0.2.3")), v("0.2.4"));
         assert_eq!(next_version(ChangeKind::Major, &v("0.0.3")), v("0.0.4"));

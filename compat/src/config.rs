@@ -123,15 +123,20 @@ impl BreakingConfig {
 
     fn ignored(&self, finding: &Finding, previous: &Image, current: &Image) -> bool {
         let sides = [
-            finding.location.as_ref().map(|l| (l.file.as_str(), current)),
-            finding.against.as_ref().map(|l| (l.file.as_str(), previous)),
+            finding
+                .location
+                .as_ref()
+                .map(|l| (l.file.as_str(), current)),
+            finding
+                .against
+                .as_ref()
+                .map(|l| (l.file.as_str(), previous)),
         ];
         sides.into_iter().flatten().any(|(file, image)| {
             self.ignore.iter().any(|p| covers(p, file))
-                || self
-                    .ignore_only
-                    .iter()
-                    .any(|(ids, paths)| ids.contains(&finding.rule) && paths.iter().any(|p| covers(p, file)))
+                || self.ignore_only.iter().any(|(ids, paths)| {
+                    ids.contains(&finding.rule) && paths.iter().any(|p| covers(p, file))
+                })
                 || (self.ignore_unstable_packages
                     && image
                         .pool()
@@ -331,7 +336,11 @@ impl BufYaml {
                         _ => to_config(version, &top, &path, false)?,
                     };
                     out.push(Module {
-                        path: if path.is_empty() { ".".to_owned() } else { path },
+                        path: if path.is_empty() {
+                            ".".to_owned()
+                        } else {
+                            path
+                        },
                         includes: m.includes.iter().map(|p| clean(p)).collect(),
                         excludes: m.excludes.iter().map(|p| clean(p)).collect(),
                         breaking,
@@ -382,10 +391,23 @@ mod tests {
 
     #[test]
     fn unstable_packages_follow_protoversion() {
-        for p in ["foo.v1alpha1", "foo.v1beta", "foo.v2test", "foo.v1p1beta1", "a.b.v1testfoo"] {
+        for p in [
+            "foo.v1alpha1",
+            "foo.v1beta",
+            "foo.v2test",
+            "foo.v1p1beta1",
+            "a.b.v1testfoo",
+        ] {
             assert!(is_unstable_package(p), "{p}");
         }
-        for p in ["foo.v1", "foo", "v1beta1", "foo.v1development", "foo.v1alphabeta1", "foo.v0beta1"] {
+        for p in [
+            "foo.v1",
+            "foo",
+            "v1beta1",
+            "foo.v1development",
+            "foo.v1alphabeta1",
+            "foo.v0beta1",
+        ] {
             assert!(!is_unstable_package(p), "{p}");
         }
     }
@@ -403,7 +425,9 @@ mod tests {
         let yaml = "version: v2\nmodules:\n  - path: proto/a\n  - path: proto/b\n    excludes: [proto/b/internal]\n    breaking:\n      use: [WIRE]\n      ignore: [proto/b/x]\nbreaking:\n  use: [PACKAGE]\n  ignore: [proto/a/old, proto/b/other]\n";
         let cfg = BufYaml::parse(yaml).unwrap();
         assert_eq!(cfg.version(), ConfigVersion::V2);
-        let [a, b] = cfg.modules() else { panic!("two modules") };
+        let [a, b] = cfg.modules() else {
+            panic!("two modules")
+        };
         assert_eq!(a.path, "proto/a");
         assert!(a.breaking.rules().contains("PACKAGE_NO_DELETE"));
         assert_eq!(a.breaking.ignore, vec!["old".to_owned()]);
@@ -418,8 +442,13 @@ mod tests {
     fn missing_version_and_empty_file_mean_v1() {
         assert_eq!(BufYaml::parse("").unwrap().version(), ConfigVersion::V1);
         let cfg = BufYaml::parse("breaking:\n  use: [FILE]\n").unwrap();
-        assert!(!cfg.modules()[0].breaking.rules().contains("FIELD_SAME_DEFAULT"));
+        assert!(!cfg.modules()[0]
+            .breaking
+            .rules()
+            .contains("FIELD_SAME_DEFAULT"));
         assert!(BufYaml::parse("version: v3\n").is_err());
-        assert!(BufYaml::parse("version: v2\nbreaking:\n  use: [NOPE]\n").unwrap_err().is_unknown_rule());
+        assert!(BufYaml::parse("version: v2\nbreaking:\n  use: [NOPE]\n")
+            .unwrap_err()
+            .is_unknown_rule());
     }
 }

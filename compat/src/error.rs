@@ -31,7 +31,10 @@ impl ConfigError {
 
     /// True when the YAML itself could not be read.
     pub fn is_yaml(&self) -> bool {
-        matches!(*self.kind, ErrorKind::Yaml(_) | ErrorKind::UnknownVersion(_))
+        matches!(
+            *self.kind,
+            ErrorKind::Yaml(_) | ErrorKind::UnknownVersion(_)
+        )
     }
 }
 

@@ -73,7 +73,9 @@ pub use config::{is_unstable_package, BreakingConfig, BufYaml, Module};
 pub use error::ConfigError;
 pub use finding::{Finding, Location, Report, Span};
 pub use image::Image;
-pub use level::{check_level, skipped_forward, Direction, InvalidLevel, Level, LevelReport, PairReport};
+pub use level::{
+    check_level, skipped_forward, Direction, InvalidLevel, Level, LevelReport, PairReport,
+};
 pub use rules::{Rule, RULES};
 pub use ruleset::{ConfigVersion, RuleSet};
 

@@ -136,9 +136,6 @@ impl Field {
         }
     }
 
-
-
-
     pub(crate) fn kind(&self) -> Kind {
         match self {
             Field::Field(f) => f.kind(),
@@ -217,6 +214,26 @@ impl Field {
         }
     }
 
+    /// For the key and value fields of a map entry, the path of the `map<K, V>` type token of
+    /// the map field that declares the entry: buf (protocompile) puts every location inside
+    /// a synthesized map entry there, while protox records none.
+    pub(crate) fn map_type_path(&self) -> Option<Vec<i32>> {
+        let Field::Field(f) = self else {
+            return None;
+        };
+        let entry = f.parent_message();
+        if !entry.is_map_entry() {
+            return None;
+        }
+        let owner = entry.parent_message()?;
+        let field = owner.fields().find(|of| match of.kind() {
+            Kind::Message(m) => m.full_name() == entry.full_name(),
+            _ => false,
+        })?;
+        let mut path = field.path().to_vec();
+        path.push(6);
+        Some(path)
+    }
 
     /// True for the key and value fields of a map entry.
     pub(crate) fn in_map_entry(&self) -> bool {
@@ -343,13 +360,19 @@ impl<'a> Pairs<'a> {
             let mut current: HashMap<(String, u32), ExtensionDescriptor> = HashMap::new();
             for file in self.cur.files() {
                 for ext in extensions_of(file) {
-                    let key = (ext.containing_message().full_name().to_owned(), ext.number());
+                    let key = (
+                        ext.containing_message().full_name().to_owned(),
+                        ext.number(),
+                    );
                     current.entry(key).or_insert(ext);
                 }
             }
             for file in self.prev.files() {
                 for prev in extensions_of(file) {
-                    let key = (prev.containing_message().full_name().to_owned(), prev.number());
+                    let key = (
+                        prev.containing_message().full_name().to_owned(),
+                        prev.number(),
+                    );
                     if let Some(cur) = current.get(&key) {
                         out.push(FieldPair {
                             prev: Field::Extension(prev),

@@ -191,8 +191,7 @@ fn members(version: ConfigVersion, category: Category) -> Vec<usize> {
         .enumerate()
         .filter(|(_, r)| {
             !r.deprecated
-                && r
-                    .categories(version)
+                && r.categories(version)
                     .is_some_and(|cats| cats.contains(&category))
         })
         .map(|(i, _)| i)
@@ -257,8 +256,14 @@ mod tests {
         let err = RuleSet::from_config(ConfigVersion::V2, &["FIELD_SAME_LABEL"], &[]).unwrap_err();
         assert!(err.is_unknown_rule());
         assert!(RuleSet::from_config(ConfigVersion::V1, &["CSR"], &[]).is_err());
-        let wire = RuleSet::from_config(ConfigVersion::V1, &["WIRE"], &["FIELD_SAME_LABEL"]).unwrap();
+        let wire =
+            RuleSet::from_config(ConfigVersion::V1, &["WIRE"], &["FIELD_SAME_LABEL"]).unwrap();
         assert!(!wire.contains("FIELD_WIRE_COMPATIBLE_CARDINALITY"));
-        assert!(RuleSet::from_config(ConfigVersion::V2, &["FIELD_NO_DELETE"], &["FIELD_NO_DELETE"]).is_err());
+        assert!(RuleSet::from_config(
+            ConfigVersion::V2,
+            &["FIELD_NO_DELETE"],
+            &["FIELD_NO_DELETE"]
+        )
+        .is_err());
     }
 }

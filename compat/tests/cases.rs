@@ -11,7 +11,9 @@ use std::path::Path;
 use huntreg_compat::{check, ConfigVersion, RuleSet};
 
 fn run(case: &str, version: ConfigVersion, rules: &[&str]) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(case);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cases")
+        .join(case);
     let previous = dir.join("previous");
     let current = dir.join("current");
     let set = RuleSet::from_config(version, rules, &[]).expect("rules");
@@ -28,7 +30,10 @@ fn run(case: &str, version: ConfigVersion, rules: &[&str]) {
         })
         .to_string();
         let expected = support::buf_rows(&buf, &previous, &current, &config);
-        assert_eq!(rows, expected, "huntreg (left) and buf (right) disagree on {case}");
+        assert_eq!(
+            rows, expected,
+            "huntreg (left) and buf (right) disagree on {case}"
+        );
     }
     insta::assert_yaml_snapshot!(case, rows);
 }
@@ -127,9 +132,22 @@ case!(service_no_delete);
 // Deprecated IDs run their replacements, and findings carry the replacement IDs.
 case!(field_same_ctype, v1, ["FIELD_SAME_CTYPE"]);
 case!(field_same_label, v1, ["FIELD_SAME_LABEL"]);
-case!(file_same_java_string_check_utf8, v1, ["FILE_SAME_JAVA_STRING_CHECK_UTF8"]);
+case!(
+    file_same_java_string_check_utf8,
+    v1,
+    ["FILE_SAME_JAVA_STRING_CHECK_UTF8"]
+);
 
 // Several rules at once.
 case!(multi_wire_json, v2, ["WIRE_JSON"]);
 case!(multi_file_default, v2, ["FILE", "PACKAGE"]);
 case!(multi_nested_moves, v1, ["FILE"]);
+case!(
+    multi_map_entries,
+    v2,
+    [
+        "FIELD_SAME_TYPE",
+        "FIELD_WIRE_COMPATIBLE_TYPE",
+        "FIELD_SAME_CARDINALITY"
+    ]
+);

@@ -130,7 +130,11 @@ pub(crate) fn enum_value_same_name(cx: &mut Cx<'_>, pair: &EnumValuePair) {
     if prev.iter().all(|n| cur.binary_search(n).is_ok()) {
         return;
     }
-    let s = if prev.len() > 1 && cur.len() > 1 { "s" } else { "" };
+    let s = if prev.len() > 1 && cur.len() > 1 {
+        "s"
+    } else {
+        ""
+    };
     for value in &pair.cur {
         let against = pair
             .prev
@@ -161,7 +165,9 @@ pub(crate) fn reserved_enum_no_delete(cx: &mut Cx<'_>, pair: &EnumPair) {
     let (prev, cur) = (ranges(&pair.prev), ranges(&pair.cur));
     let location = (loc(&pair.cur), loc(&pair.prev));
     let name = pair.cur.name().to_owned();
-    tag_ranges(cx, "reserved", "enum", &name, ENUM_MAX, &prev, &cur, &location);
+    tag_ranges(
+        cx, "reserved", "enum", &name, ENUM_MAX, &prev, &cur, &location,
+    );
     let current: HashSet<&str> = pair.cur.reserved_names().collect();
     let mut seen = HashSet::new();
     for prev_name in pair.prev.reserved_names() {

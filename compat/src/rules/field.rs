@@ -8,18 +8,26 @@ use super::Cx;
 use crate::location::Loc;
 use crate::pairs::{Field, FieldPair};
 
+/// Inside a synthesized map entry, falls back to the map field's `map<K, V>` token.
+fn in_map(loc: Loc, f: &Field) -> Loc {
+    match f.map_type_path() {
+        Some(path) => loc.or(&path),
+        None => loc,
+    }
+}
+
 fn loc(f: &Field) -> Loc {
-    Loc::at(&f.file(), f.path())
+    in_map(Loc::at(&f.file(), f.path()), f)
 }
 
 /// The token `suffix` below the field, falling back to the whole field.
 fn token_or_field(f: &Field, suffix: &[i32]) -> Loc {
-    Loc::sub_or_element(&f.file(), f.path(), suffix)
+    in_map(Loc::sub_or_element(&f.file(), f.path(), suffix), f)
 }
 
 /// The token `suffix` below the field, without fallback.
 fn token(f: &Field, suffix: &[i32]) -> Loc {
-    Loc::sub(&f.file(), f.path(), suffix)
+    in_map(Loc::sub(&f.file(), f.path(), suffix), f)
 }
 
 /// Where buf puts a type change: the type name for message, enum and group types, the
@@ -412,7 +420,10 @@ pub(crate) fn field_same_java_utf8_validation(cx: &mut Cx<'_>, pair: &FieldPair)
     if pair.prev.kind() != Kind::String || pair.cur.kind() != Kind::String {
         return;
     }
-    let (prev, cur) = (java_utf8_validation(&pair.prev), java_utf8_validation(&pair.cur));
+    let (prev, cur) = (
+        java_utf8_validation(&pair.prev),
+        java_utf8_validation(&pair.cur),
+    );
     if prev != cur {
         let at = |f: &Field| Loc::at(&f.file(), &[8, 27]).or(f.path());
         cx.report(

@@ -30,7 +30,12 @@ pub(crate) fn file_no_delete(cx: &mut Cx<'_>) {
 pub(crate) fn nested_messages(file: &FileDescriptor) -> HashMap<String, MessageDescriptor> {
     messages_of(file)
         .into_iter()
-        .map(|m| (nested_name(m.full_name(), file.package_name()).to_owned(), m))
+        .map(|m| {
+            (
+                nested_name(m.full_name(), file.package_name()).to_owned(),
+                m,
+            )
+        })
         .collect()
 }
 
@@ -60,7 +65,10 @@ pub(crate) fn message_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
             cx.report(
                 Some(deleted_location(&pair.cur, &current, nested)),
                 Some(Loc::at(&pair.prev, m.path())),
-                format!("Previously present message {} was deleted from file.", q(nested)),
+                format!(
+                    "Previously present message {} was deleted from file.",
+                    q(nested)
+                ),
             );
         }
     }
@@ -70,7 +78,12 @@ pub(crate) fn message_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
 pub(crate) fn enum_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
     let current: HashMap<String, ()> = enums_of(&pair.cur)
         .iter()
-        .map(|e| (nested_name(e.full_name(), pair.cur.package_name()).to_owned(), ()))
+        .map(|e| {
+            (
+                nested_name(e.full_name(), pair.cur.package_name()).to_owned(),
+                (),
+            )
+        })
         .collect();
     let mut messages = None;
     for e in enums_of(&pair.prev) {
@@ -80,7 +93,10 @@ pub(crate) fn enum_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
             cx.report(
                 Some(deleted_location(&pair.cur, messages, nested)),
                 Some(Loc::at(&pair.prev, e.path())),
-                format!("Previously present enum {} was deleted from file.", q(nested)),
+                format!(
+                    "Previously present enum {} was deleted from file.",
+                    q(nested)
+                ),
             );
         }
     }
@@ -90,7 +106,12 @@ pub(crate) fn enum_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
 pub(crate) fn extension_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
     let current: HashMap<String, ()> = extensions_of(&pair.cur)
         .iter()
-        .map(|e| (nested_name(e.full_name(), pair.cur.package_name()).to_owned(), ()))
+        .map(|e| {
+            (
+                nested_name(e.full_name(), pair.cur.package_name()).to_owned(),
+                (),
+            )
+        })
         .collect();
     let mut messages = None;
     for e in extensions_of(&pair.prev) {
@@ -100,7 +121,10 @@ pub(crate) fn extension_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
             cx.report(
                 Some(deleted_location(&pair.cur, messages, nested)),
                 Some(Loc::at(&pair.prev, e.path())),
-                format!("Previously present extension {} was deleted from file.", q(nested)),
+                format!(
+                    "Previously present extension {} was deleted from file.",
+                    q(nested)
+                ),
             );
         }
     }
@@ -113,7 +137,10 @@ pub(crate) fn service_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
             cx.report(
                 Some(Loc::file(&pair.cur)),
                 Some(Loc::at(&pair.prev, s.path())),
-                format!("Previously present service {} was deleted from file.", q(s.name())),
+                format!(
+                    "Previously present service {} was deleted from file.",
+                    q(s.name())
+                ),
             );
         }
     }
@@ -150,7 +177,14 @@ fn string_option(
             .to_owned()
     };
     let (prev, cur) = (value(&pair.prev), value(&pair.cur));
-    same_value(cx, pair, &format!("option {}", q(name)), &[8, number], &prev, &cur);
+    same_value(
+        cx,
+        pair,
+        &format!("option {}", q(name)),
+        &[8, number],
+        &prev,
+        &cur,
+    );
 }
 
 /// A bool file option with its descriptor.proto default.
@@ -164,12 +198,22 @@ fn bool_option(
 ) {
     let value = |f: &FileDescriptor| options(f).and_then(get).unwrap_or(default).to_string();
     let (prev, cur) = (value(&pair.prev), value(&pair.cur));
-    same_value(cx, pair, &format!("option {}", q(name)), &[8, number], &prev, &cur);
+    same_value(
+        cx,
+        pair,
+        &format!("option {}", q(name)),
+        &[8, number],
+        &prev,
+        &cur,
+    );
 }
 
 /// FILE_SAME_PACKAGE: the file's package changed.
 pub(crate) fn file_same_package(cx: &mut Cx<'_>, pair: &FilePair) {
-    let (prev, cur) = (pair.prev.package_name().to_owned(), pair.cur.package_name().to_owned());
+    let (prev, cur) = (
+        pair.prev.package_name().to_owned(),
+        pair.cur.package_name().to_owned(),
+    );
     same_value(cx, pair, "package", &[2], &prev, &cur);
 }
 
@@ -185,32 +229,44 @@ pub(crate) fn file_same_syntax(cx: &mut Cx<'_>, pair: &FilePair) {
 
 /// FILE_SAME_CC_ENABLE_ARENAS: option `cc_enable_arenas` (default true) changed.
 pub(crate) fn file_same_cc_enable_arenas(cx: &mut Cx<'_>, pair: &FilePair) {
-    bool_option(cx, pair, "cc_enable_arenas", 31, true, |o| o.cc_enable_arenas);
+    bool_option(cx, pair, "cc_enable_arenas", 31, true, |o| {
+        o.cc_enable_arenas
+    });
 }
 
 /// FILE_SAME_CC_GENERIC_SERVICES: option `cc_generic_services` changed.
 pub(crate) fn file_same_cc_generic_services(cx: &mut Cx<'_>, pair: &FilePair) {
-    bool_option(cx, pair, "cc_generic_services", 16, false, |o| o.cc_generic_services);
+    bool_option(cx, pair, "cc_generic_services", 16, false, |o| {
+        o.cc_generic_services
+    });
 }
 
 /// FILE_SAME_JAVA_GENERIC_SERVICES: option `java_generic_services` changed.
 pub(crate) fn file_same_java_generic_services(cx: &mut Cx<'_>, pair: &FilePair) {
-    bool_option(cx, pair, "java_generic_services", 17, false, |o| o.java_generic_services);
+    bool_option(cx, pair, "java_generic_services", 17, false, |o| {
+        o.java_generic_services
+    });
 }
 
 /// FILE_SAME_PY_GENERIC_SERVICES: option `py_generic_services` changed.
 pub(crate) fn file_same_py_generic_services(cx: &mut Cx<'_>, pair: &FilePair) {
-    bool_option(cx, pair, "py_generic_services", 18, false, |o| o.py_generic_services);
+    bool_option(cx, pair, "py_generic_services", 18, false, |o| {
+        o.py_generic_services
+    });
 }
 
 /// FILE_SAME_JAVA_MULTIPLE_FILES: option `java_multiple_files` changed.
 pub(crate) fn file_same_java_multiple_files(cx: &mut Cx<'_>, pair: &FilePair) {
-    bool_option(cx, pair, "java_multiple_files", 10, false, |o| o.java_multiple_files);
+    bool_option(cx, pair, "java_multiple_files", 10, false, |o| {
+        o.java_multiple_files
+    });
 }
 
 /// FILE_SAME_CSHARP_NAMESPACE: option `csharp_namespace` changed.
 pub(crate) fn file_same_csharp_namespace(cx: &mut Cx<'_>, pair: &FilePair) {
-    string_option(cx, pair, "csharp_namespace", 37, |o| o.csharp_namespace.as_ref());
+    string_option(cx, pair, "csharp_namespace", 37, |o| {
+        o.csharp_namespace.as_ref()
+    });
 }
 
 /// FILE_SAME_GO_PACKAGE: option `go_package` changed.
@@ -220,7 +276,9 @@ pub(crate) fn file_same_go_package(cx: &mut Cx<'_>, pair: &FilePair) {
 
 /// FILE_SAME_JAVA_OUTER_CLASSNAME: option `java_outer_classname` changed.
 pub(crate) fn file_same_java_outer_classname(cx: &mut Cx<'_>, pair: &FilePair) {
-    string_option(cx, pair, "java_outer_classname", 8, |o| o.java_outer_classname.as_ref());
+    string_option(cx, pair, "java_outer_classname", 8, |o| {
+        o.java_outer_classname.as_ref()
+    });
 }
 
 /// FILE_SAME_JAVA_PACKAGE: option `java_package` changed.
@@ -230,12 +288,16 @@ pub(crate) fn file_same_java_package(cx: &mut Cx<'_>, pair: &FilePair) {
 
 /// FILE_SAME_OBJC_CLASS_PREFIX: option `objc_class_prefix` changed.
 pub(crate) fn file_same_objc_class_prefix(cx: &mut Cx<'_>, pair: &FilePair) {
-    string_option(cx, pair, "objc_class_prefix", 36, |o| o.objc_class_prefix.as_ref());
+    string_option(cx, pair, "objc_class_prefix", 36, |o| {
+        o.objc_class_prefix.as_ref()
+    });
 }
 
 /// FILE_SAME_PHP_CLASS_PREFIX: option `php_class_prefix` changed.
 pub(crate) fn file_same_php_class_prefix(cx: &mut Cx<'_>, pair: &FilePair) {
-    string_option(cx, pair, "php_class_prefix", 40, |o| o.php_class_prefix.as_ref());
+    string_option(cx, pair, "php_class_prefix", 40, |o| {
+        o.php_class_prefix.as_ref()
+    });
 }
 
 /// FILE_SAME_PHP_METADATA_NAMESPACE: option `php_metadata_namespace` changed.
@@ -262,12 +324,10 @@ pub(crate) fn file_same_swift_prefix(cx: &mut Cx<'_>, pair: &FilePair) {
 
 /// FILE_SAME_OPTIMIZE_FOR: option `optimize_for` (default SPEED) changed.
 pub(crate) fn file_same_optimize_for(cx: &mut Cx<'_>, pair: &FilePair) {
-    let value = |f: &FileDescriptor| {
-        match options(f).and_then(|o| o.optimize_for).unwrap_or(1) {
-            2 => "CODE_SIZE",
-            3 => "LITE_RUNTIME",
-            _ => "SPEED",
-        }
+    let value = |f: &FileDescriptor| match options(f).and_then(|o| o.optimize_for).unwrap_or(1) {
+        2 => "CODE_SIZE",
+        3 => "LITE_RUNTIME",
+        _ => "SPEED",
     };
     let (prev, cur) = (value(&pair.prev), value(&pair.cur));
     same_value(cx, pair, "option \"optimize_for\"", &[8, 9], prev, cur);

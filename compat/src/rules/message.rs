@@ -174,7 +174,16 @@ pub(crate) fn reserved_message_no_delete(cx: &mut Cx<'_>, pair: &MessagePair) {
     let (prev, cur) = (ranges(&pair.prev), ranges(&pair.cur));
     let location = (loc(&pair.cur), loc(&pair.prev));
     let name = pair.cur.name().to_owned();
-    tag_ranges(cx, "reserved", "message", &name, MESSAGE_MAX, &prev, &cur, &location);
+    tag_ranges(
+        cx,
+        "reserved",
+        "message",
+        &name,
+        MESSAGE_MAX,
+        &prev,
+        &cur,
+        &location,
+    );
     let current: HashSet<&str> = pair.cur.reserved_names().collect();
     let mut seen = HashSet::new();
     for prev_name in pair.prev.reserved_names() {
@@ -203,7 +212,16 @@ pub(crate) fn extension_message_no_delete(cx: &mut Cx<'_>, pair: &MessagePair) {
     let (prev, cur) = (ranges(&pair.prev), ranges(&pair.cur));
     let location = (loc(&pair.cur), loc(&pair.prev));
     let name = pair.cur.name().to_owned();
-    tag_ranges(cx, "extension", "message", &name, MESSAGE_MAX, &prev, &cur, &location);
+    tag_ranges(
+        cx,
+        "extension",
+        "message",
+        &name,
+        MESSAGE_MAX,
+        &prev,
+        &cur,
+        &location,
+    );
 }
 
 /// Reports every previous inclusive range not fully covered by the current ranges, with the

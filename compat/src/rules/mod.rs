@@ -15,8 +15,7 @@ use std::fmt;
 
 use crate::location::Loc;
 use crate::pairs::{
-    EnumPair, EnumValuePair, FieldPair, FilePair, MessagePair, MethodPair, Pairs, ServicePair,
-    Side,
+    EnumPair, EnumValuePair, FieldPair, FilePair, MessagePair, MethodPair, Pairs, ServicePair, Side,
 };
 use crate::Category::{self, Csr, File, Package, Wire, WireJson};
 use crate::ConfigVersion;

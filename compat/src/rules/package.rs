@@ -74,7 +74,8 @@ pub(crate) fn package_enum_no_delete(cx: &mut Cx<'_>) {
     if !BUF_REPORTS_PACKAGE_ENUM_AND_EXTENSION_DELETIONS {
         return;
     }
-    let name_and_path = |e: &prost_reflect::EnumDescriptor| (e.full_name().to_owned(), e.path().to_vec());
+    let name_and_path =
+        |e: &prost_reflect::EnumDescriptor| (e.full_name().to_owned(), e.path().to_vec());
     let prev = by_package(cx.prev, enums_of, name_and_path);
     let cur = by_package(cx.cur, enums_of, name_and_path);
     package_no_delete(cx, "enum", &prev, &cur);

@@ -103,24 +103,26 @@ pub(crate) fn rpc_same_response_type(cx: &mut Cx<'_>, pair: &MethodPair) {
 
 /// RPC_SAME_IDEMPOTENCY_LEVEL: option `idempotency_level` changed.
 pub(crate) fn rpc_same_idempotency_level(cx: &mut Cx<'_>, pair: &MethodPair) {
-    let level = |m: &MethodDescriptor| {
-        match m
-            .method_descriptor_proto()
-            .options
-            .as_ref()
-            .and_then(|o| o.idempotency_level)
-            .unwrap_or(0)
-        {
-            1 => "NO_SIDE_EFFECTS",
-            2 => "IDEMPOTENT",
-            _ => "IDEMPOTENCY_UNKNOWN",
-        }
+    let level = |m: &MethodDescriptor| match m
+        .method_descriptor_proto()
+        .options
+        .as_ref()
+        .and_then(|o| o.idempotency_level)
+        .unwrap_or(0)
+    {
+        1 => "NO_SIDE_EFFECTS",
+        2 => "IDEMPOTENT",
+        _ => "IDEMPOTENCY_UNKNOWN",
     };
     let (prev, cur) = (level(&pair.prev), level(&pair.cur));
     if prev != cur {
         cx.report(
             Some(Loc::sub(&pair.cur.parent_file(), pair.cur.path(), &[4, 34])),
-            Some(Loc::sub(&pair.prev.parent_file(), pair.prev.path(), &[4, 34])),
+            Some(Loc::sub(
+                &pair.prev.parent_file(),
+                pair.prev.path(),
+                &[4, 34],
+            )),
             format!(
                 "RPC {} on service {} changed option \"idempotency_level\" from {} to {}.",
                 q(pair.cur.name()),

@@ -21,7 +21,11 @@ pub fn proto_files(dir: &Path) -> Vec<String> {
             if path.is_dir() {
                 walk(root, &path, out);
             } else if path.extension().is_some_and(|e| e == "proto") {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push(rel);
             }
         }
@@ -38,7 +42,9 @@ pub fn compile_dir(dir: &Path) -> Image {
     let files = proto_files(dir);
     let mut compiler = protox::Compiler::new([dir]).expect("compiler");
     compiler.include_source_info(true);
-    compiler.open_files(&files).unwrap_or_else(|e| panic!("compile {}: {e:?}", dir.display()));
+    compiler
+        .open_files(&files)
+        .unwrap_or_else(|e| panic!("compile {}: {e:?}", dir.display()));
     Image::with_targets(compiler.descriptor_pool(), files)
 }
 
@@ -85,7 +91,12 @@ pub fn rows(findings: &[Finding]) -> Vec<Row> {
                 .location
                 .as_ref()
                 .and_then(|l| l.span)
-                .map(|s| format!("{}:{}-{}:{}", s.start_line, s.start_column, s.end_line, s.end_column))
+                .map(|s| {
+                    format!(
+                        "{}:{}-{}:{}",
+                        s.start_line, s.start_column, s.end_line, s.end_column
+                    )
+                })
                 .unwrap_or_else(|| "1:1-1:1".to_owned());
             Row {
                 file: f.location.as_ref().map(|l| l.file.clone()),
@@ -111,7 +122,14 @@ pub fn buf() -> Option<PathBuf> {
 pub fn buf_rows(buf: &Path, previous: &Path, current: &Path, config: &str) -> Vec<Row> {
     let output = Command::new(buf)
         .current_dir(current)
-        .args(["breaking", ".", "--error-format", "json", "--config", config])
+        .args([
+            "breaking",
+            ".",
+            "--error-format",
+            "json",
+            "--config",
+            config,
+        ])
         .arg("--against")
         .arg(previous)
         .args(["--against-config", config])
@@ -128,7 +146,12 @@ pub fn buf_rows(buf: &Path, previous: &Path, current: &Path, config: &str) -> Ve
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
             let v: serde_json::Value = serde_json::from_str(line).expect("buf json");
-            let n = |k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(1).max(1);
+            let n = |k: &str| {
+                v.get(k)
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(1)
+                    .max(1)
+            };
             Row {
                 file: v.get("path").and_then(|p| p.as_str()).map(str::to_owned),
                 span: format!(
