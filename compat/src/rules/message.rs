@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn missing_parts_of_a_range() {
-        let cur = collapse(&[(5, 6), (1, 2), (3, 3), (10, 20)]);
+        let cur = collapse(&[(5, 6), (1, 2), (3, 4), (10, 20)]);
         assert_eq!(cur, vec![(1, 6), (10, 20)]);
         assert_eq!(find_missing(1, 6, &cur), vec![]);
         assert_eq!(find_missing(4, 12, &cur), vec![(7, 9)]);
