@@ -137,10 +137,10 @@ impl App {
     /// `DELETE /config[/{s}]`: removes the scope's config and answers the old one.
     pub async fn delete_config(&self, subject: &Subject) -> Result<ConfigView, ApiError> {
         let scope = scope_key(subject);
-        let old = self.get_config(subject, scope.is_empty())?;
         if !scope.is_empty() && self.store.config(&scope)?.is_none() {
             return Err(ApiError::SubjectNotFound(subject.to_string()));
         }
+        let old = self.get_config(subject, scope.is_empty())?;
         store::write(&*self.store, move |tx| tx.put_config(&scope, None)).await??;
         Ok(old)
     }

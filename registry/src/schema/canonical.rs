@@ -150,8 +150,11 @@ impl Printer {
         }
         sections.push(opts);
 
-        let mut fields: Vec<FieldDescriptor> = message
-            .fields()
+        // Declaration order (prost-reflect's `fields()` is by number).
+        let mut fields: Vec<FieldDescriptor> = proto
+            .field
+            .iter()
+            .filter_map(|f| message.get_field(u32::try_from(f.number()).ok()?))
             .filter(|f| f.containing_oneof().is_none_or(|o| o.is_synthetic()))
             .collect();
         if self.normalize {

@@ -1,0 +1,144 @@
+//! Config and mode: global, context and subject level, fallback, 40408/40409, IMPORT.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn config_falls_back_subject_context_global_default() {
+    let app = TestApp::spawn().await;
+    let (_, body) = app.get("/config").await;
+    assert_eq!(body, json!({"compatibilityLevel": "BACKWARD"}));
+    let (status, body) = app.get("/config/orders-value").await;
+    assert_error(status, &body, 404, 40408);
+    let (_, body) = app.get("/config/orders-value?defaultToGlobal=true").await;
+    assert_eq!(body, json!({"compatibilityLevel": "BACKWARD"}));
+
+    let (status, body) = app.put("/config", json!({"compatibility": "full"})).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"compatibility": "FULL"}))
+    );
+    let (_, body) = app.get("/config/orders-value?defaultToGlobal=true").await;
+    assert_eq!(body["compatibilityLevel"], "FULL");
+    // The top level does not reach named contexts; __GLOBAL does.
+    let (_, body) = app
+        .get(&format!("/config/{}?defaultToGlobal=true", enc(":.h:x")))
+        .await;
+    assert_eq!(body["compatibilityLevel"], "BACKWARD");
+    app.put(
+        &format!("/config/{}", enc(":.__GLOBAL:")),
+        json!({"compatibility": "NONE"}),
+    )
+    .await;
+    let (_, body) = app
+        .get(&format!("/config/{}?defaultToGlobal=true", enc(":.h:x")))
+        .await;
+    assert_eq!(body["compatibilityLevel"], "NONE");
+    app.put(
+        &format!("/config/{}", enc(":.h:")),
+        json!({"compatibility": "FORWARD"}),
+    )
+    .await;
+    let (_, body) = app
+        .get(&format!("/config/{}?defaultToGlobal=true", enc(":.h:x")))
+        .await;
+    assert_eq!(body["compatibilityLevel"], "FORWARD");
+    let (_, body) = app.get("/contexts/.h/config").await;
+    assert_eq!(body["compatibilityLevel"], "FORWARD");
+
+    app.put("/config/orders-value", json!({"compatibility": "NONE"}))
+        .await;
+    let (_, body) = app.get("/config/orders-value").await;
+    assert_eq!(body, json!({"compatibilityLevel": "NONE"}));
+    let (_, old) = app.delete("/config/orders-value").await;
+    assert_eq!(old, json!({"compatibilityLevel": "NONE"}));
+    let (status, body) = app.delete("/config/orders-value").await;
+    assert_error(status, &body, 404, 40401);
+
+    let (status, body) = app
+        .put("/config", json!({"compatibility": "SOMETIMES"}))
+        .await;
+    assert_error(status, &body, 422, 42203);
+}
+
+#[tokio::test]
+async fn subject_level_none_allows_an_incompatible_change() {
+    let app = TestApp::spawn().await;
+    app.register_ok("s", ORDER_V1).await;
+    let (status, _) = app.register("s", ORDER_BAD).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    app.put("/config/s", json!({"compatibility": "NONE"})).await;
+    let (status, body) = app.register("s", ORDER_BAD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn modes_readonly_and_import() {
+    let app = TestApp::spawn().await;
+    let (_, body) = app.get("/mode").await;
+    assert_eq!(body, json!({"mode": "READWRITE"}));
+    let (status, body) = app.get("/mode/s").await;
+    assert_error(status, &body, 404, 40409);
+    let (status, body) = app.put("/mode", json!({"mode": "SOMETIMES"})).await;
+    assert_error(status, &body, 422, 42204);
+
+    let id = app.register_ok("s", ORDER_V1).await;
+    let (_, body) = app.put("/mode/s", json!({"mode": "readonly"})).await;
+    assert_eq!(body, json!({"mode": "READONLY"}));
+    // Re-registering an existing schema still works; a new one does not.
+    assert_eq!(app.register_ok("s", ORDER_V1).await, id);
+    let (status, body) = app.register("s", ORDER_V2).await;
+    assert_error(status, &body, 422, 42205);
+    let (status, body) = app.delete("/subjects/s/versions/1").await;
+    assert_error(status, &body, 422, 42205);
+    app.delete("/mode/s").await;
+
+    // IMPORT: only on a scope without live subjects unless forced; explicit id and version.
+    let hunt = enc(":.migrated:");
+    let (status, body) = app
+        .put(&format!("/mode/{hunt}"), json!({"mode": "IMPORT"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let subject = enc(":.migrated:orders-value");
+    let (status, body) = app
+        .post(
+            &format!("/subjects/{subject}/versions"),
+            json!({"schemaType": "PROTOBUF", "schema": ORDER_V1}),
+        )
+        .await;
+    assert_error(status, &body, 422, 42205);
+    let (status, body) = app
+        .post(
+            &format!("/subjects/{subject}/versions"),
+            json!({"schemaType": "PROTOBUF", "schema": ORDER_BAD, "id": 100, "version": 7}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["id"], 100);
+    assert_eq!(body["version"], 7);
+    // A different schema cannot take an imported id in the same context.
+    let (status, body) = app
+        .post(
+            &format!("/subjects/{}/versions", enc(":.migrated:other")),
+            json!({"schemaType": "PROTOBUF", "schema": ORDER_V2, "id": 100, "version": 1}),
+        )
+        .await;
+    assert_error(status, &body, 422, 42205);
+    let (status, _) = app
+        .put(&format!("/mode/{hunt}"), json!({"mode": "READWRITE"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The global sequence continues after the imported id.
+    let next = app.register_ok("fresh", ORDER_V2).await;
+    assert_eq!(next, 101);
+    let (_, body) = app.get(&format!("/subjects/{subject}/versions/7")).await;
+    assert_eq!(body["id"], 100);
+
+    // Entering IMPORT with live subjects needs force.
+    let (status, body) = app.put("/mode", json!({"mode": "IMPORT"})).await;
+    assert_error(status, &body, 422, 42205);
+    let (status, _) = app.put("/mode?force=true", json!({"mode": "IMPORT"})).await;
+    assert_eq!(status, StatusCode::OK);
+}

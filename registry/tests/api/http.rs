@@ -1,0 +1,85 @@
+//! HTTP details: JSON 404/405/413/400, content type, associations, root, metrics.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn framework_errors_are_confluent_json() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/no/such/route").await;
+    assert_error(status, &body, 404, 404);
+    let (status, body) = app
+        .get("/associations/resources/-/orders?resourceType=topic&associationType=value")
+        .await;
+    assert_error(status, &body, 404, 404);
+    let (status, body) = app.put("/subjects", json!({})).await;
+    assert_error(status, &body, 405, 405);
+    let resp = app
+        .client
+        .post(format!("{}/subjects/x/versions", app.base))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/vnd.schemaregistry.v1+json"
+    );
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error_code"], 400);
+    let (status, body) = app
+        .post(
+            "/subjects/x/versions",
+            json!({"schemaType": "PROTOBUF", "schema": 5}),
+        )
+        .await;
+    assert_error(status, &body, 400, 400);
+
+    let huge = "x".repeat(20 * 1024 * 1024);
+    let resp = app
+        .client
+        .post(format!("{}/subjects/x/versions", app.base))
+        .body(json!({"schemaType": "PROTOBUF", "schema": huge}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error_code"], 413);
+}
+
+#[tokio::test]
+async fn root_metadata_and_metrics() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/").await;
+    assert_eq!((status, body), (StatusCode::OK, json!({})));
+    app.register_ok("m", ORDER_V1).await;
+    app.get("/schemas/ids/1").await;
+    let resp = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("huntreg_http_requests_total{route=\"/schemas/ids/{id}\",method=\"GET\",status=\"2xx\"} 1"), "{text}");
+    assert!(
+        text.contains("huntreg_registrations_total{outcome=\"accepted\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("huntreg_store_flush_duration_seconds_count"),
+        "{text}"
+    );
+    assert!(
+        text.contains("huntreg_compatibility_check_duration_seconds_count"),
+        "{text}"
+    );
+}

@@ -1,0 +1,13 @@
+//! The registry's HTTP API, end to end over a real socket and a temporary store.
+
+mod compatibility;
+mod concurrency;
+mod config;
+mod contexts;
+mod deletes;
+mod helpers;
+mod http;
+mod references;
+mod restart;
+mod schemas;
+mod subjects;

@@ -1,0 +1,208 @@
+//! Register, versions, latest, lookup, dedupe (text vs base64), schema types.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn register_then_read_back_by_version_latest_and_minus_one() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.register("orders-value", ORDER_V1).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"id": 1, "version": 1, "schemaType": "PROTOBUF"})
+    );
+    let id = app.register_ok("orders-value", ORDER_V2).await;
+    assert_eq!(id, 2);
+
+    let (_, versions) = app.get("/subjects/orders-value/versions").await;
+    assert_eq!(versions, json!([1, 2]));
+    for v in ["latest", "-1", "2"] {
+        let (status, body) = app
+            .get(&format!("/subjects/orders-value/versions/{v}"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["version"], 2);
+        assert_eq!(body["id"], 2);
+        assert_eq!(body["subject"], "orders-value");
+        assert_eq!(body["schemaType"], "PROTOBUF");
+    }
+    let (_, v1) = app.get("/subjects/orders-value/versions/1").await;
+    assert_eq!(
+        v1["schema"],
+        "syntax = \"proto3\";\npackage shop;\n\nmessage Order {\n  string id = 1;\n  int64 qty = 2;\n}\n"
+    );
+    let (_, subjects) = app.get("/subjects").await;
+    assert_eq!(subjects, json!(["orders-value"]));
+}
+
+#[tokio::test]
+async fn equal_schemas_get_the_same_id_and_no_new_version() {
+    let app = TestApp::spawn().await;
+    let id = app.register_ok("a-value", ORDER_V1).await;
+    // Same schema with other whitespace and comments.
+    let reformatted = ORDER_V1
+        .replace("// An order.\n", "/* x */")
+        .replace("  ", "    ");
+    assert_eq!(app.register_ok("a-value", &reformatted).await, id);
+    // The base64 descriptor a serializer sends is the same schema.
+    let b64 = descriptor_b64("shop/order.proto", ORDER_V1);
+    let (status, body) = app
+        .post(
+            "/subjects/a-value/versions?normalize=False",
+            json!({"schemaType": "PROTOBUF", "schema": b64, "references": []}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["id"].as_u64(), Some(id));
+    assert_eq!(body["version"], 1);
+    let (_, versions) = app.get("/subjects/a-value/versions").await;
+    assert_eq!(versions, json!([1]));
+    // Another subject reuses the id (same context), with its own version 1.
+    let (_, other) = app.register("b-value", ORDER_V1).await;
+    assert_eq!(
+        other,
+        json!({"id": id, "version": 1, "schemaType": "PROTOBUF"})
+    );
+}
+
+#[tokio::test]
+async fn lookup_finds_the_version_or_answers_40401_and_40403() {
+    let app = TestApp::spawn().await;
+    app.register_ok("s", ORDER_V1).await;
+    app.register_ok("s", ORDER_V2).await;
+    let (status, body) = app
+        .post(
+            "/subjects/s?normalize=False&deleted=False",
+            json!({"schemaType": "PROTOBUF", "schema": ORDER_V1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["id"], 1);
+    assert_eq!(body["subject"], "s");
+    assert_eq!(body["schemaType"], "PROTOBUF");
+    let b64 = descriptor_b64("x.proto", ORDER_V2);
+    let (_, body) = app
+        .post(
+            "/subjects/s",
+            json!({"schemaType": "PROTOBUF", "schema": b64}),
+        )
+        .await;
+    assert_eq!(body["version"], 2);
+
+    let other = "syntax = \"proto3\"; message Other { int32 a = 1; }";
+    let (status, body) = app
+        .post(
+            "/subjects/s",
+            json!({"schemaType": "PROTOBUF", "schema": other}),
+        )
+        .await;
+    assert_error(status, &body, 404, 40403);
+    let (status, body) = app
+        .post(
+            "/subjects/nope",
+            json!({"schemaType": "PROTOBUF", "schema": other}),
+        )
+        .await;
+    assert_error(status, &body, 404, 40401);
+}
+
+#[tokio::test]
+async fn normalize_makes_reordered_schemas_equal() {
+    let app = TestApp::spawn().await;
+    let a = "syntax = \"proto3\"; message M { string b = 2; string a = 1; }";
+    let b = "syntax = \"proto3\"; message M { string a = 1; string b = 2; }";
+    let id = app.register_ok("n", a).await;
+    let (_, body) = app
+        .post(
+            "/subjects/n/versions?normalize=true",
+            json!({"schemaType": "PROTOBUF", "schema": b}),
+        )
+        .await;
+    assert_ne!(
+        body["id"].as_u64(),
+        Some(id),
+        "without normalize at registration the forms differ"
+    );
+    let (_, body) = app
+        .post(
+            "/subjects/n?normalize=TRUE",
+            json!({"schemaType": "PROTOBUF", "schema": a}),
+        )
+        .await;
+    assert!(body["version"].is_u64(), "{body}");
+}
+
+#[tokio::test]
+async fn only_protobuf_is_served() {
+    let app = TestApp::spawn().await;
+    let (_, types) = app.get("/schemas/types").await;
+    assert_eq!(types, json!(["PROTOBUF"]));
+    // A missing schemaType means AVRO.
+    let (status, body) = app
+        .post(
+            "/subjects/x/versions",
+            json!({"schema": "{\"type\":\"string\"}"}),
+        )
+        .await;
+    assert_error(status, &body, 422, 42201);
+    assert!(body["message"].as_str().unwrap().contains("PROTOBUF"));
+    let (status, body) = app
+        .post(
+            "/subjects/x/versions",
+            json!({"schemaType": "JSON", "schema": "{}"}),
+        )
+        .await;
+    assert_error(status, &body, 422, 42201);
+}
+
+#[tokio::test]
+async fn invalid_schemas_and_versions_are_422() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .register("x", "syntax = \"proto3\"; message M { Unknown u = 1; }")
+        .await;
+    assert_error(status, &body, 422, 42201);
+    let (status, body) = app.register("x", "").await;
+    assert_error(status, &body, 422, 42201);
+    app.register_ok("x", ORDER_V1).await;
+    for bad in ["0", "abc", "-2", "2147483648"] {
+        let (status, body) = app.get(&format!("/subjects/x/versions/{bad}")).await;
+        assert_error(status, &body, 422, 42202);
+    }
+    let (status, body) = app.get("/subjects/x/versions/7").await;
+    assert_error(status, &body, 404, 40402);
+    let (status, body) = app.get("/subjects/nope/versions/1").await;
+    assert_error(status, &body, 404, 40401);
+    let (status, body) = app.get("/subjects/nope/versions").await;
+    assert_error(status, &body, 404, 40401);
+    // An explicit version must be the next one outside IMPORT mode.
+    let (status, body) = app
+        .post(
+            "/subjects/x/versions",
+            json!({"schemaType": "PROTOBUF", "schema": ORDER_V2, "version": 5}),
+        )
+        .await;
+    assert_error(status, &body, 422, 42201);
+    // Reserved subject names are invalid.
+    let (status, body) = app.register("__GLOBAL", ORDER_V1).await;
+    assert_error(status, &body, 422, 42208);
+}
+
+#[tokio::test]
+async fn messages_keep_their_order_and_come_before_enums() {
+    let app = TestApp::spawn().await;
+    let src = "syntax = \"proto3\"; enum Kind { A = 0; } message Zeta { Kind k = 1; } message Alpha { int32 x = 1; }";
+    let id = app.register_ok("ordered", src).await;
+    let (_, body) = app.get(&format!("/schemas/ids/{id}")).await;
+    let text = body["schema"].as_str().unwrap();
+    let (z, a, e) = (
+        text.find("message Zeta").unwrap(),
+        text.find("message Alpha").unwrap(),
+        text.find("enum Kind").unwrap(),
+    );
+    assert!(z < a && a < e, "{text}");
+}
