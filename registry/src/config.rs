@@ -14,8 +14,6 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Compatibility level when neither subject, context nor global config sets one.
     pub default_compatibility: Level,
-    /// Largest accepted request body in bytes (larger bodies get a 413).
-    pub max_body_bytes: usize,
     /// Authentication, limits and TLS (see [`crate::security`]).
     pub security: crate::security::Security,
 }
@@ -26,7 +24,6 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
             data_dir: PathBuf::from("huntreg-data"),
             default_compatibility: Level::Backward,
-            max_body_bytes: 16 * 1024 * 1024,
             security: crate::security::Security::default(),
         }
     }

@@ -244,11 +244,11 @@ impl App {
         seen: &mut std::collections::HashSet<(Subject, u32)>,
         depth: usize,
     ) -> Result<(), ApiError> {
-        if depth > 64 {
-            return Err(ApiError::InvalidSchema(
-                "Invalid schema: references nest too deeply".into(),
-            ));
-        }
+        self.config
+            .security
+            .limits
+            .check_reference_depth(depth)
+            .map_err(|e| ApiError::InvalidSchema(format!("Invalid schema: {e}")))?;
         for r in references {
             let target = subject.qualify_reference(&r.subject)?;
             if !seen.insert((target.clone(), r.version)) {

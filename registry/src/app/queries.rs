@@ -67,16 +67,10 @@ impl SubjectPrefix {
     }
 }
 
-/// Applies `offset` and `limit` (`limit <= 0` is unlimited).
-pub fn paginate<T>(items: Vec<T>, offset: Option<i64>, limit: Option<i64>) -> Vec<T> {
+/// Applies `offset` and a page size (already clamped by the configured limits).
+pub fn paginate<T>(items: Vec<T>, offset: Option<i64>, page_size: usize) -> Vec<T> {
     let offset = usize::try_from(offset.unwrap_or(0).max(0)).unwrap_or(usize::MAX);
-    let iter = items.into_iter().skip(offset);
-    match limit.filter(|l| *l > 0) {
-        Some(l) => iter
-            .take(usize::try_from(l).unwrap_or(usize::MAX))
-            .collect(),
-        None => iter.collect(),
-    }
+    items.into_iter().skip(offset).take(page_size).collect()
 }
 
 impl App {

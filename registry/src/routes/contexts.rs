@@ -21,7 +21,11 @@ pub(super) async fn list(
     p: Params,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {
     let contexts = s.0.list_contexts(p.get("contextPrefix"))?;
-    Ok(ApiJson(paginate(contexts, p.int("offset"), p.int("limit"))))
+    Ok(ApiJson(paginate(
+        contexts,
+        p.int("offset"),
+        super::page_size(&s, &p),
+    )))
 }
 
 /// `DELETE /contexts/{ctx}`: 204 when empty, 42211 otherwise.

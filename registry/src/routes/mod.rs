@@ -29,7 +29,7 @@ pub struct AppState(pub Arc<App>);
 
 /// The registry's routes, with the context-prefix rewrite in front.
 pub fn router(state: AppState) -> Router {
-    let limit = state.0.config.max_body_bytes;
+    let limit = state.0.config.security.limits.max_body_bytes;
     let api = Router::new()
         .route("/", get(contexts::root).post(contexts::root))
         .route("/schemas/types", get(schemas::types))
@@ -103,6 +103,16 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state);
     Router::new().fallback_service(tower::Layer::layer(&middleware::from_fn(rewrite), api))
+}
+
+/// The page size of a listing: the `limit` parameter clamped to the configured maximum.
+fn page_size(state: &AppState, params: &crate::extract::Params) -> usize {
+    state
+        .0
+        .config
+        .security
+        .limits
+        .page_size(params.int("limit"))
 }
 
 /// Records per-route metrics and logs the cause of every 5xx.

@@ -48,7 +48,11 @@ pub(super) async fn id_subjects(
             .map(|(s, _)| s.to_string())
             .collect();
     subjects.dedup();
-    Ok(ApiJson(paginate(subjects, p.int("offset"), p.int("limit"))))
+    Ok(ApiJson(paginate(
+        subjects,
+        p.int("offset"),
+        super::page_size(&s, &p),
+    )))
 }
 
 /// `GET /schemas/ids/{id}/versions`.
@@ -66,7 +70,11 @@ pub(super) async fn id_versions(
                 version: v,
             })
             .collect();
-    Ok(ApiJson(paginate(versions, p.int("offset"), p.int("limit"))))
+    Ok(ApiJson(paginate(
+        versions,
+        p.int("offset"),
+        super::page_size(&s, &p),
+    )))
 }
 
 /// `GET /schemas`.
@@ -79,11 +87,11 @@ pub(super) async fn list(
     let views =
         s.0.list_schemas(&prefix, p.flag("deleted"), p.flag("latestOnly"))?;
     let all: Vec<SchemaResponse> = views.iter().map(|v| v.to_response(format)).collect();
-    let limit = p
-        .int("limit")
-        .filter(|l| *l > 0 && *l <= 1000)
-        .unwrap_or(1000);
-    Ok(ApiJson(paginate(all, p.int("offset"), Some(limit))))
+    Ok(ApiJson(paginate(
+        all,
+        p.int("offset"),
+        super::page_size(&s, &p),
+    )))
 }
 
 /// `GET /schemas/types`: only PROTOBUF is served.

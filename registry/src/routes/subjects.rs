@@ -19,7 +19,11 @@ pub(super) async fn list(
     let prefix = SubjectPrefix::parse(p.get("subjectPrefix"))?;
     let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
     let subjects = s.0.list_subjects(&prefix, deleted)?;
-    Ok(ApiJson(paginate(subjects, p.int("offset"), p.int("limit"))))
+    Ok(ApiJson(paginate(
+        subjects,
+        p.int("offset"),
+        super::page_size(&s, &p),
+    )))
 }
 
 /// `POST /subjects/{s}/versions` (spec §2.6, §4.4).
@@ -77,7 +81,11 @@ pub(super) async fn versions(
     let subject = Subject::parse(&subject)?;
     let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
     let versions = s.0.list_versions(&subject, deleted)?;
-    Ok(ApiJson(paginate(versions, p.int("offset"), p.int("limit"))))
+    Ok(ApiJson(paginate(
+        versions,
+        p.int("offset"),
+        super::page_size(&s, &p),
+    )))
 }
 
 /// `GET /subjects/{s}/versions/{v}` (spec §2.7).
@@ -131,5 +139,9 @@ pub(super) async fn referenced_by(
     let subject = Subject::parse(&subject)?;
     let resolved = s.0.resolve_version(&subject, version, p.flag("deleted"))?;
     let ids = s.0.referenced_by(&resolved, p.flag("deleted"))?;
-    Ok(ApiJson(paginate(ids, p.int("offset"), p.int("limit"))))
+    Ok(ApiJson(paginate(
+        ids,
+        p.int("offset"),
+        super::page_size(&s, &p),
+    )))
 }
