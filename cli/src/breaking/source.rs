@@ -385,10 +385,11 @@ fn load_tree(
         }
         sources.push(Arc::new(src));
     }
-    if modules.is_empty() && sources.iter().all(|s| s.is_empty()) {
+    if let Some(empty) = modules.iter().find(|m| sources[m.index].is_empty()) {
+        let shown = join(display, &relative(start, &empty.module.root));
         return Err(format!(
-            "Module \"path: \\\"{}\\\"\" had no .proto files",
-            if display.is_empty() { "." } else { display }
+            "Module \"path: \"{}\"\" had no .proto files",
+            if shown.is_empty() { "." } else { &shown }
         ));
     }
     Ok(LoadedDir {

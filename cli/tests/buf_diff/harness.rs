@@ -9,31 +9,31 @@ use std::sync::Mutex;
 
 /// One comparison: a directory and the arguments both tools get, run from `cwd`.
 #[derive(Debug)]
-pub struct Case {
+pub(crate) struct Case {
     /// Unique name (used for the saved copy of a disagreeing case).
-    pub name: String,
+    pub(crate) name: String,
     /// The case's directory (everything it needs lives below it).
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// Where the tools run.
-    pub cwd: PathBuf,
+    pub(crate) cwd: PathBuf,
     /// `breaking` arguments after the subcommand.
-    pub args: Vec<String>,
+    pub(crate) args: Vec<String>,
 }
 
 /// What one tool said.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Exit code (-1 if killed).
-    pub code: i32,
+    pub(crate) code: i32,
     /// The JSON lines printed on stdout.
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// stderr.
-    pub stderr: String,
+    pub(crate) stderr: String,
 }
 
 impl Outcome {
     /// The comparison keys: (rule ID, path, start line) -> count.
-    pub fn keys(&self) -> BTreeMap<(String, String, u64), usize> {
+    pub(crate) fn keys(&self) -> BTreeMap<(String, String, u64), usize> {
         let mut out = BTreeMap::new();
         for line in &self.lines {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -53,7 +53,7 @@ impl Outcome {
 }
 
 /// Runs `program breaking <args>` in `cwd`.
-pub fn run(program: &Path, case: &Case) -> Outcome {
+pub(crate) fn run(program: &Path, case: &Case) -> Outcome {
     let out = Command::new(program)
         .arg("breaking")
         .args(&case.args)
@@ -73,7 +73,7 @@ pub fn run(program: &Path, case: &Case) -> Outcome {
 }
 
 /// Runs `f` over `items` on `workers` threads, keeping the order of results.
-pub fn parallel<T: Sync, R: Send>(
+pub(crate) fn parallel<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
     f: impl Fn(&T) -> R + Sync,
@@ -97,7 +97,7 @@ pub fn parallel<T: Sync, R: Send>(
 }
 
 /// Writes `files` (relative path -> text) below `dir`.
-pub fn write_tree(dir: &Path, files: &BTreeMap<String, String>) {
+pub(crate) fn write_tree(dir: &Path, files: &BTreeMap<String, String>) {
     for (path, text) in files {
         let p = dir.join(path);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -106,7 +106,7 @@ pub fn write_tree(dir: &Path, files: &BTreeMap<String, String>) {
 }
 
 /// Reads every file below `dir` into a map of relative path -> text.
-pub fn read_tree(dir: &Path) -> BTreeMap<String, String> {
+pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -128,7 +128,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, String> {
 }
 
 /// Copies a directory tree (for keeping disagreeing cases around).
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for (rel, text) in read_tree(from) {
         if rel.starts_with(".bufcache") || rel.contains("/.git/") || rel.starts_with(".git/") {
             continue;

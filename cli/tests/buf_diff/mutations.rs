@@ -3,7 +3,7 @@
 
 /// One edit of the base tree (paths relative to the module root).
 #[derive(Debug, Clone, Copy)]
-pub enum Edit {
+pub(crate) enum Edit {
     /// Replace the single occurrence of `from` in `file` with `to`.
     Replace(&'static str, &'static str, &'static str),
     /// Delete a file.
@@ -24,7 +24,7 @@ const C: &str = "legacy/v1/catalog.proto";
 const P: &str = "hunt/v1alpha1/preview.proto";
 
 /// Every mutation: a name and its edits.
-pub const MUTATIONS: &[(&str, &[Edit])] = &[
+pub(crate) const MUTATIONS: &[(&str, &[Edit])] = &[
     // Nothing changed, or nothing that breaks.
     ("unchanged", &[]),
     ("comment_and_whitespace", &[Replace(T, "// A kind of treasure players can find.\n", "\n\n// A kind of treasure\n// players can find.\n")]),
@@ -145,4 +145,4 @@ pub const MUTATIONS: &[(&str, &[Edit])] = &[
 ];
 
 /// The categories each mutation is checked under.
-pub const CATEGORIES: &[&str] = &["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR"];
+pub(crate) const CATEGORIES: &[&str] = &["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR"];
