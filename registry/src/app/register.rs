@@ -223,6 +223,7 @@ impl App {
             let latest = self
                 .resolve_version(&subject, Version::Latest, false)
                 .map_err(|_| ApiError::InvalidSchema("Empty schema".into()))?;
+            block_on(store::wait_durable(&*self.store))?;
             return Ok(RegisterOutcome {
                 id: latest.record.id,
                 version: latest.version,
@@ -260,6 +261,8 @@ impl App {
                 if let Some(id) = self.store.id_by_hash(&subject.context, &hash)? {
                     if explicit_id.is_none_or(|e| e == i64::from(id)) {
                         if let Some((v, _)) = live.iter().rev().find(|(_, i)| *i == id) {
+                            // What was read may come from a write not flushed yet.
+                            block_on(store::wait_durable(&*self.store))?;
                             return Ok(RegisterOutcome {
                                 id,
                                 version: *v,
@@ -632,6 +635,11 @@ fn register_job(
         version,
         created: true,
     })))
+}
+
+/// Waits for a store future from a blocking thread.
+fn block_on<T>(fut: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Handle::current().block_on(fut)
 }
 
 /// Waits for a store write from a blocking thread.

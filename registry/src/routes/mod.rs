@@ -235,6 +235,66 @@ fn rewrite_uri(uri: &Uri) -> Result<Option<Uri>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    fn test_state(dir: &std::path::Path) -> AppState {
+        let store = crate::store::SledStore::open(dir, None).unwrap();
+        let config = crate::config::Config {
+            data_dir: dir.to_owned(),
+            ..Default::default()
+        };
+        AppState(Arc::new(App::new(
+            Arc::new(store),
+            config,
+            Arc::new(crate::metrics::Metrics::default()),
+        )))
+    }
+
+    async fn call(
+        router: &Router,
+        method: &str,
+        uri: &str,
+        body: &str,
+    ) -> (u16, serde_json::Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        let resp = router.clone().oneshot(req).await.unwrap();
+        let status = resp.status().as_u16();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn router_answers_in_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let router = router(test_state(dir.path()));
+        let schema = r#"{"schemaType":"PROTOBUF","schema":"syntax = \"proto3\"; message M { int32 a = 1; }"}"#;
+        let (status, body) =
+            call(&router, "POST", "/contexts/.h/subjects/m/versions", schema).await;
+        assert_eq!(
+            (status, body),
+            (
+                200,
+                serde_json::json!({"id": 1, "version": 1, "schemaType": "PROTOBUF"})
+            )
+        );
+        let (status, body) = call(&router, "GET", "/subjects/%3A.h%3Am/versions/latest", "").await;
+        assert_eq!(status, 200);
+        assert_eq!(body["subject"], ":.h:m");
+        let (status, body) = call(&router, "GET", "/nowhere", "").await;
+        assert_eq!((status, body["error_code"].as_u64()), (404, Some(404)));
+        let (status, body) = call(&router, "DELETE", "/schemas/types", "").await;
+        assert_eq!((status, body["error_code"].as_u64()), (405, Some(405)));
+    }
 
     fn rw(s: &str) -> String {
         rewrite_uri(&s.parse().unwrap())

@@ -430,6 +430,10 @@ mod tests {
         assert_eq!(pa.canonical, pb.canonical);
         let ra = prepare(&Input::parse(a), "m.proto", &deps, &[], false).unwrap();
         assert_ne!(ra.canonical, pb.canonical);
+        // Without normalize, declaration order is kept.
+        assert!(
+            ra.canonical.find("string b = 2").unwrap() < ra.canonical.find("string a = 1").unwrap()
+        );
     }
 
     #[test]

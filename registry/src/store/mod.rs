@@ -135,6 +135,18 @@ pub trait Store: Reads + Send + Sync + fmt::Debug {
     fn export(&self) -> Box<dyn Iterator<Item = Result<ExportRecord, StoreError>> + Send + '_>;
     /// Stops the writer after the queued jobs and flushes.
     fn close(&self) -> Result<(), StoreError>;
+    /// True when every write applied so far is flushed, i.e. whatever a read just saw is
+    /// durable. When false, a no-op [`write`] waits for the next group commit.
+    fn is_durable(&self) -> bool;
+}
+
+/// Waits until everything a read may have seen is durable (a no-op write job when some
+/// applied write is not flushed yet).
+pub async fn wait_durable(store: &dyn Store) -> Result<(), StoreError> {
+    if store.is_durable() {
+        return Ok(());
+    }
+    write(store, |_| ()).await
 }
 
 /// Runs `job` on the store's writer and waits until its writes are durable.

@@ -8,8 +8,9 @@
 
 use std::any::Any;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,15 @@ pub struct SledStore {
     tree: sled::Tree,
     sender: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    progress: Arc<Progress>,
+}
+
+/// Write progress: `applied` counts jobs whose batch may be visible (incremented before
+/// the batch is applied); `flushed` is the `applied` value the last flush covered.
+#[derive(Debug, Default)]
+struct Progress {
+    applied: AtomicU64,
+    flushed: AtomicU64,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -57,15 +67,18 @@ impl SledStore {
         let tree = db.open_tree("registry").map_err(backend)?;
         let (sender, receiver) = mpsc::channel::<(Job, Reply)>();
         let writer_tree = tree.clone();
+        let progress = Arc::new(Progress::default());
+        let writer_progress = progress.clone();
         let writer = std::thread::Builder::new()
             .name("huntreg-store-writer".into())
-            .spawn(move || writer_loop(writer_tree, receiver, observer))
+            .spawn(move || writer_loop(writer_tree, receiver, observer, writer_progress))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(SledStore {
             db,
             tree,
             sender: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(writer)),
+            progress,
         })
     }
 }
@@ -74,6 +87,7 @@ fn writer_loop(
     tree: sled::Tree,
     receiver: mpsc::Receiver<(Job, Reply)>,
     observer: Option<FlushObserver>,
+    progress: Arc<Progress>,
 ) {
     while let Ok(first) = receiver.recv() {
         let mut group = vec![first];
@@ -90,11 +104,16 @@ fn writer_loop(
                 batch: sled::Batch::default(),
             };
             let out = job(&mut txn);
+            progress.applied.fetch_add(1, Ordering::SeqCst);
             let applied = tree.apply_batch(txn.batch).map_err(backend);
             results.push((reply, applied.map(|()| out)));
         }
         let started = Instant::now();
+        let covered = progress.applied.load(Ordering::SeqCst);
         let flushed = tree.flush().map_err(backend);
+        if flushed.is_ok() {
+            progress.flushed.store(covered, Ordering::SeqCst);
+        }
         if let Some(observer) = &observer {
             observer(started.elapsed(), results.len());
         }
@@ -146,6 +165,10 @@ impl Store for SledStore {
         }
         self.db.flush().map_err(backend)?;
         Ok(())
+    }
+
+    fn is_durable(&self) -> bool {
+        self.progress.flushed.load(Ordering::SeqCst) >= self.progress.applied.load(Ordering::SeqCst)
     }
 }
 
