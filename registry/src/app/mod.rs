@@ -29,6 +29,50 @@ use crate::types::{Context, Mode, Subject, Version};
 /// The cache of pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param, format, body).
 type RenderedCache = RwLock<HashMap<u32, Vec<(Box<str>, Format, Bytes)>>>;
 
+/// Compiled images kept in memory (a subject's history is checked on every registration).
+const IMAGE_CACHE_ENTRIES: usize = 8192;
+/// Schema records and rendered bodies kept in memory.
+const RECORD_CACHE_ENTRIES: usize = 65_536;
+
+/// A map that forgets its least recently used tenth when full.
+#[derive(Debug)]
+pub(crate) struct Bounded<K, V> {
+    map: HashMap<K, (V, u64)>,
+    capacity: usize,
+    clock: u64,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
+    fn new(capacity: usize) -> Self {
+        Bounded {
+            map: HashMap::new(),
+            capacity: capacity.max(10),
+            clock: 0,
+        }
+    }
+
+    fn get(&mut self, key: &K) -> Option<&V> {
+        self.clock += 1;
+        let now = self.clock;
+        self.map.get_mut(key).map(|(v, used)| {
+            *used = now;
+            &*v
+        })
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        if self.map.len() >= self.capacity {
+            let mut ages: Vec<u64> = self.map.values().map(|(_, used)| *used).collect();
+            let cut = ages.len() / 10;
+            let (_, threshold, _) = ages.select_nth_unstable(cut);
+            let threshold = *threshold;
+            self.map.retain(|_, (_, used)| *used > threshold);
+        }
+        self.clock += 1;
+        self.map.insert(key, (value, self.clock));
+    }
+}
+
 /// The registry: store, configuration, caches and metrics.
 pub struct App {
     /// The store.
@@ -38,7 +82,7 @@ pub struct App {
     /// Metrics.
     pub metrics: Arc<Metrics>,
     schemas: RwLock<HashMap<(Context, u32), Arc<SchemaRecord>>>,
-    images: Mutex<HashMap<(Context, u32, String), Image>>,
+    images: Mutex<Bounded<(Context, u32, String), Image>>,
     rendered: RenderedCache,
 }
 
@@ -69,7 +113,7 @@ impl App {
             config,
             metrics,
             schemas: RwLock::default(),
-            images: Mutex::default(),
+            images: Mutex::new(Bounded::new(IMAGE_CACHE_ENTRIES)),
             rendered: RwLock::default(),
         }
     }
@@ -93,10 +137,11 @@ impl App {
             return Ok(None);
         };
         let record = Arc::new(record);
-        self.schemas
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, record.clone());
+        let mut cache = self.schemas.write().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= RECORD_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, record.clone());
         Ok(Some(record))
     }
 
@@ -170,6 +215,9 @@ impl App {
         let (ctx, record) = self.resolve_id(id, subject)?;
         let body = Bytes::from(render::schema_string(&ctx, &record, format));
         let mut cache = self.rendered.write().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= RECORD_CACHE_ENTRIES {
+            cache.clear();
+        }
         let entries = cache.entry(id).or_default();
         if entries.len() < 16 {
             entries.push((subject_key.into(), format, body.clone()));
@@ -276,12 +324,7 @@ impl App {
 
     /// The compiled image of stored schema `id` as a version of `subject` (cached).
     pub fn image(&self, subject: &Subject, id: u32) -> Result<Image, ApiError> {
-        let record = self
-            .schema_record(&subject.context, id)?
-            .ok_or(ApiError::SchemaNotFound(Some(id)))?;
-        let deps = self.dep_files(subject, &record.references)?;
-        let main = schema::main_file_name(&subject.name, &deps);
-        let key = (subject.context.clone(), id, main.clone());
+        let key = (subject.context.clone(), id, subject.name.clone());
         if let Some(image) = self
             .images
             .lock()
@@ -290,6 +333,11 @@ impl App {
         {
             return Ok(image.clone());
         }
+        let record = self
+            .schema_record(&subject.context, id)?
+            .ok_or(ApiError::SchemaNotFound(Some(id)))?;
+        let deps = self.dep_files(subject, &record.references)?;
+        let main = schema::main_file_name(&subject.name, &deps);
         let descriptor = decode_descriptor(&record)?;
         let pool =
             schema::pool_from_descriptor(&main, &descriptor, &deps).map_err(ApiError::Internal)?;
@@ -341,4 +389,30 @@ pub(crate) fn decode_descriptor(record: &SchemaRecord) -> Result<Vec<u8>, ApiErr
 /// Resolved (subject, version) pairs of a record's references.
 pub(crate) fn reference_targets(subject: &Subject, record: &SchemaRecord) -> Vec<(Subject, u32)> {
     store::resolve_references(subject, &record.references)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_cache_forgets_the_least_recently_used() {
+        let mut cache = Bounded::new(10);
+        for i in 0..10 {
+            cache.insert(i, i);
+        }
+        assert_eq!(cache.get(&0), Some(&0));
+        cache.insert(10, 10);
+        assert_eq!(cache.get(&0), Some(&0), "recently used entries stay");
+        assert_eq!(cache.get(&1), None, "the least recently used entry went");
+        assert_eq!(cache.get(&10), Some(&10));
+    }
+
+    #[test]
+    fn scope_chain_goes_subject_context_global() {
+        let s = Subject::parse(":.h:x").unwrap();
+        assert_eq!(scope_chain(&s), vec![":.h:x", ":.h:", ":.__GLOBAL:"]);
+        let d = Subject::parse("x").unwrap();
+        assert_eq!(scope_chain(&d), vec!["x", "", ":.__GLOBAL:"]);
+    }
 }
