@@ -73,8 +73,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 struct Side {
     /// Sources of the side's workspace (empty for an image).
     sources: Vec<Arc<Sources>>,
-    /// Per entry of `sources`, the prefix of the paths buf prints for its files.
-    prefixes: Vec<String>,
+    /// How the paths of `sources` files are printed.
+    paths: source::ExternalPaths,
     /// Which of `sources` is this module.
     index: usize,
     /// Module-relative names to check.
@@ -91,12 +91,9 @@ impl Side {
             .chain(0..self.sources.len())
             .find(|i| self.sources.get(*i).is_some_and(|s| s.contains_key(name)));
         match holder {
-            Some(i) => config::join(&self.prefixes[i], name),
+            Some(i) => self.paths.of(i, name),
             None if name.starts_with("google/protobuf/") => name.to_owned(),
-            None => config::join(
-                self.prefixes.get(self.index).map_or("", String::as_str),
-                name,
-            ),
+            None => self.paths.of(self.index, name),
         }
     }
 }
@@ -126,7 +123,7 @@ fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
                 key: m.key,
                 side: Side {
                     sources: dir.sources.clone(),
-                    prefixes: dir.prefixes.clone(),
+                    paths: dir.paths.clone(),
                     index: m.index,
                     targets: m.targets,
                     image: None,
@@ -155,7 +152,7 @@ fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
                 key: String::new(),
                 side: Side {
                     sources: Vec::new(),
-                    prefixes: Vec::new(),
+                    paths: source::ExternalPaths::default(),
                     index: 0,
                     targets,
                     image: Some(pool),

@@ -32,9 +32,8 @@ pub(crate) struct LoadedModule {
 pub(crate) struct LoadedDir {
     /// Sources of every module of the workspace, in declaration order.
     pub(crate) sources: Vec<Arc<Sources>>,
-    /// Per module of `sources`: the prefix that turns a module-relative name into the
-    /// path buf prints (relative to the input as the user wrote it).
-    pub(crate) prefixes: Vec<String>,
+    /// Where the files are, for printing their paths as buf does.
+    pub(crate) paths: ExternalPaths,
     /// The modules the input points at.
     pub(crate) modules: Vec<LoadedModule>,
 }
@@ -347,7 +346,7 @@ fn load_tree(
         None => config::discover(start, &|p| tree.read_text(p))?,
     };
     let mut sources = Vec::with_capacity(ws.modules.len());
-    let mut prefixes = Vec::with_capacity(ws.modules.len());
+    let mut roots = Vec::with_capacity(ws.modules.len());
     let mut modules = Vec::new();
     for (index, module) in ws.modules.into_iter().enumerate() {
         let mut paths: Vec<String> = tree
@@ -366,7 +365,18 @@ fn load_tree(
                 src.insert(name, text);
             }
         }
-        prefixes.push(join(display, &relative(start, &module.root)));
+        roots.push(module.root.clone());
+        if config.is_none() && contains(&module.root, start) && module.root != start {
+            let rel = |p: &str| match strip(&ws.root, p) {
+                Some(r) if !r.is_empty() => r,
+                _ => ".".to_owned(),
+            };
+            return Err(format!(
+                "failed to build input \"{}\" because it is contained by module at path \"{}\" specified in your configuration, you must provide the workspace or module as the input, and filter to this path using --path",
+                rel(start),
+                rel(&module.root)
+            ));
+        }
         let selected = contains(&module.root, start) || contains(start, &module.root);
         // A module ignored as a whole stays resolvable for imports but is never checked.
         if selected && !module.breaking.ignore_module {
@@ -394,9 +404,35 @@ fn load_tree(
     }
     Ok(LoadedDir {
         sources,
-        prefixes,
+        paths: ExternalPaths {
+            roots,
+            start: start.to_owned(),
+            display: display.to_owned(),
+        },
         modules,
     })
+}
+
+/// How the paths of an input's files are printed: relative to the input as the user wrote
+/// it (buf's "external path").
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExternalPaths {
+    /// Tree-relative root of each module.
+    pub(crate) roots: Vec<String>,
+    /// Tree-relative directory the input points at.
+    pub(crate) start: String,
+    /// The input as written, cleaned (`""` for `.`).
+    pub(crate) display: String,
+}
+
+impl ExternalPaths {
+    /// The printed path of module `module`'s file `name`.
+    pub(crate) fn of(&self, module: usize, name: &str) -> String {
+        match self.roots.get(module) {
+            Some(root) => join(&self.display, &relative(&self.start, &join(root, name))),
+            None => name.to_owned(),
+        }
+    }
 }
 
 /// The `/`-separated path that leads from directory `from` to `to` (both tree-relative).
