@@ -1,0 +1,125 @@
+//! Test support shared by the hardening tests (auth, kill, bad input, backup): start the
+//! real `huntreg` binary on a data directory, wait for its "listening" line, stop or
+//! SIGKILL it, and talk to it with a blocking HTTP client.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The `huntreg` binary under test.
+pub(crate) fn huntreg() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_huntreg"))
+}
+
+/// A running `huntreg serve`.
+pub(crate) struct Server {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    pub(crate) url: String,
+    /// The data directory it serves.
+    pub(crate) data_dir: PathBuf,
+}
+
+impl Server {
+    /// Starts `huntreg serve --listen 127.0.0.1:0 --data-dir DIR ARGS...`; panics with the
+    /// server's stderr if it does not come up.
+    pub(crate) fn start(data_dir: &Path, args: &[&str]) -> Server {
+        Server::try_start(data_dir, args).unwrap_or_else(|e| panic!("server did not start: {e}"))
+    }
+
+    /// Like [`Server::start`], but returns the exit status and stderr when the server
+    /// exits (or stays silent for 30 s) instead of listening.
+    pub(crate) fn try_start(data_dir: &Path, args: &[&str]) -> Result<Server, String> {
+        let mut child = huntreg()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("huntreg listening on ") {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(url) => Ok(Server {
+                child,
+                url,
+                data_dir: data_dir.to_owned(),
+            }),
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                let mut stderr = String::new();
+                if let Some(mut err) = child.stderr.take() {
+                    let _ = err.read_to_string(&mut stderr);
+                }
+                Err(format!("{status}; stderr: {stderr}"))
+            }
+        }
+    }
+
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, then reap.
+    pub(crate) fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM (graceful: in-flight requests finish, the store is flushed), then reap.
+    pub(crate) fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        for _ in 0..200 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// `url` + `path`.
+    pub(crate) fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking client with a short timeout.
+pub(crate) fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// A register request body for `.proto` text.
+pub(crate) fn register_body(schema: &str) -> String {
+    serde_json::json!({ "schemaType": "PROTOBUF", "schema": schema }).to_string()
+}
