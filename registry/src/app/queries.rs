@@ -93,7 +93,9 @@ impl App {
 
     /// `GET /subjects/{s}/versions`.
     pub fn list_versions(&self, subject: &Subject, deleted: Deleted) -> Result<Vec<u32>, ApiError> {
-        let (subject, versions) = self.subject_versions(subject)?;
+        // No fallback to other contexts here: a hunt's subjects stay out of the default
+        // context's listings.
+        let versions = self.store.versions(subject)?;
         let out: Vec<u32> = versions
             .iter()
             .filter(|(_, r)| deleted.keeps(r.deleted))

@@ -366,7 +366,13 @@ impl App {
         }
         let (_, config_normalize) = self.effective_config(&subject)?;
         let normalize = normalize || config_normalize;
-        let (_, prepared) = self.prepare(&subject, &req, normalize)?;
+        // kafkajs looks schemas up without their references: when the imports do not
+        // resolve, each version's own references are tried below.
+        let prepared = match self.prepare(&subject, &req, normalize) {
+            Ok((_, p)) => Ok(p),
+            Err(e @ ApiError::InvalidSchema(_)) if req.references.is_empty() => Err(e),
+            Err(e) => return Err(e),
+        };
         let view = |v: u32, r: VersionRecord| -> Result<SchemaView, ApiError> {
             let record = self
                 .schema_record(&subject.context, r.id)?
@@ -380,15 +386,40 @@ impl App {
                 record,
             })
         };
-        if let Some(id) = self.store.id_by_hash(&subject.context, &prepared.hash)? {
-            if let Some((v, r)) = visible.iter().rev().find(|(_, r)| r.id == id) {
-                return view(*v, *r);
+        if let Ok(prepared) = &prepared {
+            if let Some(id) = self.store.id_by_hash(&subject.context, &prepared.hash)? {
+                if let Some((v, r)) = visible.iter().rev().find(|(_, r)| r.id == id) {
+                    return view(*v, *r);
+                }
             }
         }
-        // Equal canonical text (e.g. normalized input against versions stored unnormalized).
+        // Equal canonical text (normalized input against versions stored unnormalized, or
+        // input without references against versions with them).
         for (v, r) in visible.iter().rev() {
             let Some(record) = self.schema_record(&subject.context, r.id)? else {
                 continue;
+            };
+            let canonical = match &prepared {
+                Ok(p) => p.canonical.clone(),
+                Err(_) if record.references.is_empty() => continue,
+                Err(_) => {
+                    let with_refs = SchemaRequest {
+                        references: record
+                            .references
+                            .iter()
+                            .map(|r| ReferenceRequest {
+                                name: r.name.clone(),
+                                subject: r.subject.clone(),
+                                version: i64::from(r.version),
+                            })
+                            .collect(),
+                        ..req.clone()
+                    };
+                    match self.prepare(&subject, &with_refs, normalize) {
+                        Ok((_, p)) => p.canonical,
+                        Err(_) => continue,
+                    }
+                }
             };
             let stored_text = if normalize {
                 let image = self.image(&subject, r.id)?;
@@ -400,10 +431,11 @@ impl App {
             } else {
                 record.schema.clone()
             };
-            if stored_text == prepared.canonical {
+            if stored_text == canonical {
                 return view(*v, *r);
             }
         }
+        prepared?;
         Err(ApiError::SchemaNotFound(None))
     }
 

@@ -79,9 +79,12 @@ async fn the_context_url_prefix_targets_a_hunt() {
         ))
         .await;
     assert_eq!(body, json!([1]));
-    // Unqualified lookups fall back to named contexts.
+    // Unqualified version reads fall back to named contexts (as Confluent's
+    // getUsingContexts); listings do not, so a hunt stays out of the default context.
     let (_, body) = app.get("/subjects/treasure-value/versions/1").await;
     assert_eq!(body["subject"], ":.hunt-42:treasure-value");
+    let (status, body) = app.get("/subjects/treasure-value/versions").await;
+    assert_error(status, &body, 404, 40401);
     let (status, body) = app.get(&format!("/contexts/{}/subjects", enc("a:b"))).await;
     assert_error(status, &body, 400, 400);
     // A context with subjects cannot be deleted; an empty one can.

@@ -52,6 +52,16 @@ async fn references_resolve_and_are_returned_as_registered() {
         .await;
     assert_eq!(body["id"].as_u64(), Some(id), "{body}");
 
+    // kafkajs looks the schema up without its references.
+    let (status, body) = app
+        .post(
+            "/subjects/found-value",
+            json!({"schemaType": "PROTOBUF", "schema": FOUND}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["id"].as_u64(), Some(id));
+
     // A referenced version cannot be deleted.
     let (status, body) = app
         .delete("/subjects/treasure%2Fcommon.proto/versions/1")
