@@ -72,8 +72,9 @@ fn tools() -> &'static Tools {
     })
 }
 
-/// Compiles the fixtures with protox into a descriptor set file, as protoc-generated code
-/// would embed them: imports included, no source info, no `json_name`.
+/// Compiles the fixtures with protox into a descriptor set file (imports included, no
+/// source info, `json_name` set as protoc sets it; the Python driver strips it, as protoc's
+/// Python output does, the JavaScript one keeps it, as protoc-gen-es output does).
 fn compile_fixtures() -> PathBuf {
     let mut compiler =
         protox::Compiler::new([clients_dir().join("protos")]).expect("protox compiler");
@@ -81,14 +82,7 @@ fn compile_fixtures() -> PathBuf {
     compiler
         .open_files(["treasure/events.proto", "treasure/clue.proto"])
         .expect("compile fixtures");
-    let mut set = compiler.file_descriptor_set();
-    fn strip(messages: &mut [prost_types::DescriptorProto]) {
-        for message in messages {
-            message.field.iter_mut().for_each(|f| f.json_name = None);
-            strip(&mut message.nested_type);
-        }
-    }
-    set.file.iter_mut().for_each(|f| strip(&mut f.message_type));
+    let set = compiler.file_descriptor_set();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let path = dir.join("huntreg-client-fixtures.binpb");
     let tmp = dir.join(format!(
@@ -185,51 +179,66 @@ fn run(server: &Server, client: Client, request: Value) -> Value {
         .unwrap_or_else(|e| panic!("{client:?} client printed non-JSON ({e}): {stdout}"))
 }
 
-/// Produces `value` as `type_name` with a fresh serializer; returns (hex record, schema id).
-fn produce(
-    server: &Server,
+/// A serializer or deserializer setup: which client, the base URL it is given (the root or
+/// `/contexts/.hunt`), and its subject-name strategy (`associated`, `topic`, or a hunt
+/// context such as `.hunt-42` for `:.hunt-42:{topic}-value`).
+struct Serde<'a> {
     client: Client,
-    url: &str,
-    type_name: &str,
-    topic: &str,
-    strategy: &str,
-    value: &Value,
-) -> (String, i64) {
-    let out = run(
-        server,
-        client,
-        json!({"op": "produce", "url": url, "fds": tools().fds, "type": type_name, "topic": topic,
-               "strategy": strategy, "value": value}),
-    );
-    (
-        out["hex"].as_str().expect("hex").to_owned(),
-        out["id"].as_i64().expect("id"),
-    )
+    url: &'a str,
+    strategy: &'a str,
 }
 
-/// Consumes a hex record with a fresh deserializer; returns the message as proto3 JSON.
-fn consume(
-    server: &Server,
-    client: Client,
-    url: &str,
-    type_name: &str,
-    topic: &str,
-    strategy: &str,
-    hex: &str,
-) -> Value {
-    let out = run(
-        server,
-        client,
-        json!({"op": "consume", "url": url, "fds": tools().fds, "type": type_name, "topic": topic,
-               "strategy": strategy, "hex": hex}),
-    );
-    if let Client::Js = client {
-        assert_eq!(
-            out["type"], type_name,
-            "the JavaScript deserializer resolved another message type"
+impl Serde<'_> {
+    /// Produces `value` as `type_name` with a fresh serializer: (hex record, schema id).
+    fn produce(
+        &self,
+        server: &Server,
+        type_name: &str,
+        topic: &str,
+        value: &Value,
+    ) -> (String, i64) {
+        let out = run(
+            server,
+            self.client,
+            json!({"op": "produce", "url": self.url, "fds": tools().fds, "type": type_name,
+                   "topic": topic, "strategy": self.strategy, "value": value}),
         );
+        (
+            out["hex"].as_str().expect("hex").to_owned(),
+            out["id"].as_i64().expect("id"),
+        )
     }
-    out["value"].clone()
+
+    /// Consumes a hex record with a fresh deserializer: the message as proto3 JSON.
+    fn consume(&self, server: &Server, type_name: &str, topic: &str, hex: &str) -> Value {
+        let out = run(
+            server,
+            self.client,
+            json!({"op": "consume", "url": self.url, "fds": tools().fds, "type": type_name,
+                   "topic": topic, "strategy": self.strategy, "hex": hex}),
+        );
+        if let Client::Js = self.client {
+            let msg = "the JavaScript deserializer resolved another message type";
+            assert_eq!(out["type"], type_name, "{msg}");
+        }
+        out["value"].clone()
+    }
+}
+
+fn py<'a>(url: &'a str, strategy: &'a str) -> Serde<'a> {
+    Serde {
+        client: Client::Python,
+        url,
+        strategy,
+    }
+}
+
+fn js<'a>(url: &'a str, strategy: &'a str) -> Serde<'a> {
+    Serde {
+        client: Client::Js,
+        url,
+        strategy,
+    }
 }
 
 /// Runs registry API calls in one client instance; returns one `{ok}` or `{error}` per call.
@@ -262,10 +271,20 @@ fn error_status(results: &[Value], i: usize) -> i64 {
         .unwrap_or_else(|| panic!("call {i} should have failed: {r}\nall results: {results:#?}"))
 }
 
-/// The schema id in a Confluent-framed record, and the message-index bytes after it.
-fn framing(hex: &str) -> (i64, &str) {
+/// Asserts the Confluent framing of a record: magic byte 0, the schema id, then the
+/// message-index bytes `index` (hex) before the payload.
+#[track_caller]
+fn assert_framed(hex: &str, id: i64, index: &str) {
     assert!(hex.starts_with("00"), "magic byte is not 0: {hex}");
-    (i64::from_str_radix(&hex[2..10], 16).unwrap(), &hex[10..])
+    assert_eq!(
+        i64::from_str_radix(&hex[2..10], 16).unwrap(),
+        id,
+        "schema id in {hex}"
+    );
+    assert!(
+        hex[10..].starts_with(index),
+        "message index bytes {index} expected after the id: {hex}"
+    );
 }
 
 fn start() -> (TempDir, Server) {
@@ -312,6 +331,15 @@ fn subjects(server: &Server) -> Vec<String> {
     serde_json::from_value(ok(&results, 0).clone()).unwrap()
 }
 
+/// Asserts that `subject` is among the registry's subjects.
+#[track_caller]
+fn assert_subject(all: &[String], subject: &str) {
+    assert!(
+        all.iter().any(|s| s == subject),
+        "{subject} missing from {all:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // confluent-kafka (Python)
 // ---------------------------------------------------------------------------------------
@@ -321,73 +349,32 @@ fn python_serdes_default_context_with_reference_and_well_known_import() {
     let (_dir, server) = start();
     let url = &server.url;
     // Default config: the ASSOCIATED strategy probes /associations first (404 -> topic).
-    let (hex, id) = produce(
-        &server,
-        Client::Python,
-        url,
-        UPDATED,
-        "treasure-updates",
-        "associated",
-        &updated(),
-    );
-    assert_eq!(framing(&hex), (id, &hex[10..]));
-    assert!(
-        hex[10..].starts_with("00"),
-        "message index [0] is the single byte 00: {hex}"
-    );
+    let (hex, id) = py(url, "associated").produce(&server, UPDATED, "treasure-updates", &updated());
+    assert_framed(&hex, id, "00"); // message index [0]
+    let topic = "treasure-updates";
     assert_eq!(
-        consume(
-            &server,
-            Client::Python,
-            url,
-            UPDATED,
-            "treasure-updates",
-            "associated",
-            &hex
-        ),
+        py(url, "associated").consume(&server, UPDATED, topic, &hex),
         updated()
     );
     assert_eq!(
-        consume(
-            &server,
-            Client::Python,
-            url,
-            UPDATED,
-            "treasure-updates",
-            "topic",
-            &hex
-        ),
+        py(url, "topic").consume(&server, UPDATED, topic, &hex),
         updated()
     );
 
     // A second producer process (empty cache) gets the same id: registration is idempotent.
-    let (_, again) = produce(
-        &server,
-        Client::Python,
-        url,
-        UPDATED,
-        "treasure-updates",
-        "topic",
-        &updated(),
-    );
+    let (_, again) = py(url, "topic").produce(&server, UPDATED, topic, &updated());
     assert_eq!(again, id);
 
     let all = subjects(&server);
-    assert!(
-        all.contains(&"treasure-updates-value".to_owned()),
-        "{all:?}"
-    );
-    assert!(all.contains(&"treasure/common.proto".to_owned()), "{all:?}");
-    let r = api(
-        &server,
-        Client::Python,
-        url,
-        json!([
-            ["get_versions", "treasure-updates-value"],
-            ["get_latest_version", "treasure-updates-value"],
-            ["get_schema", id]
-        ]),
-    );
+    assert_subject(&all, "treasure-updates-value");
+    assert_subject(&all, "treasure/common.proto");
+    let s = "treasure-updates-value";
+    let calls = json!([
+        ["get_versions", s],
+        ["get_latest_version", s],
+        ["get_schema", id]
+    ]);
+    let r = api(&server, Client::Python, url, calls);
     assert_eq!(ok(&r, 0), &json!([1]));
     let latest = ok(&r, 1);
     assert_eq!(
@@ -395,10 +382,9 @@ fn python_serdes_default_context_with_reference_and_well_known_import() {
         (Some(id), Some(1))
     );
     assert_eq!(latest["schemaType"], "PROTOBUF");
-    assert_eq!(
-        latest["references"],
-        json!([{"name": "treasure/common.proto", "subject": "treasure/common.proto", "version": 1}])
-    );
+    let reference = json!({"name": "treasure/common.proto", "subject": "treasure/common.proto",
+                           "version": 1});
+    assert_eq!(latest["references"], json!([reference]));
     let text = ok(&r, 2)["schema"].as_str().unwrap();
     assert!(
         text.contains("import \"google/protobuf/timestamp.proto\""),
@@ -412,52 +398,25 @@ fn python_serdes_hunt_context_by_subject_strategy() {
     let (_dir, server) = start();
     let url = &server.url;
     // Subject ":.hunt-42:finds-value", reference ":.hunt-42:treasure/common.proto".
-    let (hex, id) = produce(
-        &server,
-        Client::Python,
-        url,
-        FOUND,
-        "finds",
-        ".hunt-42",
-        &found(),
-    );
-    assert_eq!(framing(&hex), (id, "0202"), "message index [1]");
+    let (hex, id) = py(url, ".hunt-42").produce(&server, FOUND, "finds", &found());
+    assert_framed(&hex, id, "0202"); // message index [1]
     assert_eq!(
-        consume(
-            &server,
-            Client::Python,
-            url,
-            FOUND,
-            "finds",
-            ".hunt-42",
-            &hex
-        ),
+        py(url, ".hunt-42").consume(&server, FOUND, "finds", &hex),
         found()
     );
     // The same hunt through the /contexts/.hunt-42 base URL and the plain topic subject.
     let hunt = format!("{url}/contexts/.hunt-42");
     assert_eq!(
-        consume(
-            &server,
-            Client::Python,
-            &hunt,
-            FOUND,
-            "finds",
-            "topic",
-            &hex
-        ),
+        py(&hunt, "topic").consume(&server, FOUND, "finds", &hex),
         found()
     );
 
     let all = subjects(&server);
-    assert!(all.contains(&":.hunt-42:finds-value".to_owned()), "{all:?}");
-    assert!(
-        all.contains(&":.hunt-42:treasure/common.proto".to_owned()),
-        "{all:?}"
-    );
+    assert_subject(&all, ":.hunt-42:finds-value");
+    assert_subject(&all, ":.hunt-42:treasure/common.proto");
     assert!(
         !all.contains(&"finds-value".to_owned()),
-        "the hunt's subject leaked into the default context: {all:?}"
+        "leaked into the default context: {all:?}"
     );
     let r = api(
         &server,
@@ -472,44 +431,18 @@ fn python_serdes_hunt_context_by_subject_strategy() {
 fn python_serdes_hunt_context_by_base_url() {
     let (_dir, server) = start();
     let hunt = format!("{}/contexts/.hunt-42", server.url);
-    let (hex, id) = produce(
-        &server,
-        Client::Python,
-        &hunt,
-        REWARD,
-        "rewards",
-        "associated",
-        &reward(),
-    );
-    assert_eq!(framing(&hex), (id, "040200"), "message index [1, 0]");
+    let (hex, id) = py(&hunt, "associated").produce(&server, REWARD, "rewards", &reward());
+    assert_framed(&hex, id, "040200"); // message index [1, 0]
     assert_eq!(
-        consume(
-            &server,
-            Client::Python,
-            &hunt,
-            REWARD,
-            "rewards",
-            "associated",
-            &hex
-        ),
+        py(&hunt, "associated").consume(&server, REWARD, "rewards", &hex),
         reward()
     );
 
     let all = subjects(&server);
-    assert!(
-        all.contains(&":.hunt-42:rewards-value".to_owned()),
-        "{all:?}"
-    );
-    assert!(
-        all.contains(&":.hunt-42:treasure/common.proto".to_owned()),
-        "{all:?}"
-    );
-    let r = api(
-        &server,
-        Client::Python,
-        &hunt,
-        json!([["get_subjects"], ["get_latest_version", "rewards-value"]]),
-    );
+    assert_subject(&all, ":.hunt-42:rewards-value");
+    assert_subject(&all, ":.hunt-42:treasure/common.proto");
+    let calls = json!([["get_subjects"], ["get_latest_version", "rewards-value"]]);
+    let r = api(&server, Client::Python, &hunt, calls);
     let in_hunt: Vec<String> = serde_json::from_value(ok(&r, 0).clone()).unwrap();
     assert!(
         in_hunt.iter().all(|s| s.starts_with(":.hunt-42:")),
@@ -523,27 +456,23 @@ fn python_shared_client_for_serializer_and_deserializer() {
     // One SchemaRegistryClient behind both serdes: the deserializer must not be handed the
     // register response's cached schema text where it asked for format=serialized.
     let (_dir, server) = start();
-    let out = run(
-        &server,
-        Client::Python,
-        json!({"op": "shared", "url": server.url, "fds": tools().fds, "type": UPDATED, "topic": "shared",
-               "strategy": "topic", "value": updated()}),
-    );
-    assert_eq!(out["value"], updated());
+    let shared = |url: &str, strategy: &str, type_name: &str, value: Value| {
+        let request = json!({"op": "shared", "url": url, "fds": tools().fds, "type": type_name,
+                             "topic": "shared", "strategy": strategy, "value": value});
+        run(&server, Client::Python, request)["value"].clone()
+    };
+    assert_eq!(shared(&server.url, "topic", UPDATED, updated()), updated());
     let hunt = format!("{}/contexts/.hunt-1", server.url);
-    let out = run(
-        &server,
-        Client::Python,
-        json!({"op": "shared", "url": hunt, "fds": tools().fds, "type": FOUND, "topic": "shared",
-               "strategy": "associated", "value": found()}),
-    );
-    assert_eq!(out["value"], found());
+    assert_eq!(shared(&hunt, "associated", FOUND, found()), found());
 }
 
-const SCORE_V1: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\nmessage Score {\n  string player = 1;\n  double points = 2;\n}\n";
-const SCORE_V2: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\nmessage Score {\n  string player = 1;\n  double points = 2;\n  uint32 round = 3;\n}\n";
+const SCORE_V1: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\n\
+    message Score {\n  string player = 1;\n  double points = 2;\n}\n";
+const SCORE_V2: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\n\
+    message Score {\n  string player = 1;\n  double points = 2;\n  uint32 round = 3;\n}\n";
 /// `points` changes type from double to string: incompatible in every direction.
-const SCORE_BAD: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\nmessage Score {\n  string player = 1;\n  string points = 2;\n}\n";
+const SCORE_BAD: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\n\
+    message Score {\n  string player = 1;\n  string points = 2;\n}\n";
 
 fn text(schema: &str) -> Value {
     json!({"schema": schema, "schemaType": "PROTOBUF"})
@@ -553,24 +482,20 @@ fn text(schema: &str) -> Value {
 fn python_compatibility_refuses_an_incompatible_change_with_409() {
     let (_dir, server) = start();
     let s = ":.hunt-42:scores-value";
-    let r = api(
-        &server,
-        Client::Python,
-        &server.url,
-        json!([
-            ["register_schema", s, text(SCORE_V1)],
-            ["set_compatibility", s, "FULL_TRANSITIVE"],
-            ["get_compatibility", s],
-            ["test_compatibility", s, text(SCORE_BAD)],
-            ["register_schema", s, text(SCORE_BAD)],
-            ["test_compatibility", s, text(SCORE_V2)],
-            ["register_schema", s, text(SCORE_V2)],
-            ["get_versions", s],
-            ["set_compatibility", s, "NONE"],
-            ["register_schema", s, text(SCORE_BAD)],
-            ["get_versions", s],
-        ]),
-    );
+    let calls = json!([
+        ["register_schema", s, text(SCORE_V1)],
+        ["set_compatibility", s, "FULL_TRANSITIVE"],
+        ["get_compatibility", s],
+        ["test_compatibility", s, text(SCORE_BAD)],
+        ["register_schema", s, text(SCORE_BAD)],
+        ["test_compatibility", s, text(SCORE_V2)],
+        ["register_schema", s, text(SCORE_V2)],
+        ["get_versions", s],
+        ["set_compatibility", s, "NONE"],
+        ["register_schema", s, text(SCORE_BAD)],
+        ["get_versions", s],
+    ]);
+    let r = api(&server, Client::Python, &server.url, calls);
     let v1 = ok(&r, 0).as_i64().unwrap();
     assert_eq!(ok(&r, 1)["compatibility"], "FULL_TRANSITIVE");
     assert_eq!(ok(&r, 2), "FULL_TRANSITIVE");
@@ -589,31 +514,20 @@ fn python_compatibility_refuses_an_incompatible_change_with_409() {
 fn python_lookup_listing_and_deletes() {
     let (_dir, server) = start();
     let s = "loot-value";
-    let r = api(
-        &server,
-        Client::Python,
-        &server.url,
-        json!([
-            ["register_schema", s, text(SCORE_V1)],
-            ["register_schema", s, text(SCORE_V2)],
-            ["register_schema", s, text(SCORE_V1)],
-            ["lookup_schema", s, text(SCORE_V2)],
-            ["lookup_schema", s, text(SCORE_BAD)],
-            ["get_latest_version", s],
-            ["get_version", s, 1],
-            ["get_subjects"],
-            ["get_versions", s],
-            ["delete_version", s, 2],
-            ["get_versions", s],
-            ["get_latest_version", s],
-            ["delete_subject", s],
-            ["get_subjects"],
-            ["get_versions", s],
-            ["delete_subject", s, true],
-            ["register_schema", s, text(SCORE_V2)],
-            ["get_versions", s],
-        ]),
-    );
+    let calls = json!([
+        ["register_schema", s, text(SCORE_V1)],
+        ["register_schema", s, text(SCORE_V2)],
+        ["register_schema", s, text(SCORE_V1)],
+        ["lookup_schema", s, text(SCORE_V2)],
+        ["lookup_schema", s, text(SCORE_BAD)],
+        ["get_latest_version", s],
+        ["get_version", s, 1],
+        ["get_subjects"],
+        ["get_versions", s],
+        ["delete_version", s, 2],
+        ["get_versions", s],
+    ]);
+    let r = api(&server, Client::Python, &server.url, calls);
     let (id1, id2) = (ok(&r, 0).as_i64().unwrap(), ok(&r, 1).as_i64().unwrap());
     assert_ne!(id1, id2);
     assert_eq!(
@@ -638,20 +552,36 @@ fn python_lookup_listing_and_deletes() {
     assert_eq!(ok(&r, 8), &json!([1, 2]));
     assert_eq!(ok(&r, 9), 2);
     assert_eq!(ok(&r, 10), &json!([1]));
-    assert_eq!(ok(&r, 11)["version"].as_i64(), Some(1));
-    assert_eq!(ok(&r, 12), &json!([1]));
-    assert_eq!(ok(&r, 13), &json!([]));
-    assert_eq!(error_status(&r, 14), 404);
+
+    // A fresh client: the Python client caches the latest version per instance.
+    let calls = json!([
+        ["get_latest_version", s],
+        ["delete_subject", s],
+        ["get_subjects"],
+        ["get_versions", s],
+        ["delete_subject", s, true],
+        ["register_schema", s, text(SCORE_V2)],
+        ["get_versions", s],
+    ]);
+    let r = api(&server, Client::Python, &server.url, calls);
     assert_eq!(
-        ok(&r, 15),
-        &json!([1, 2]),
-        "a permanent delete removes the soft-deleted versions too"
+        ok(&r, 0)["version"].as_i64(),
+        Some(1),
+        "latest after deleting version 2"
     );
-    assert!(ok(&r, 16).as_i64().is_some());
+    assert_eq!(ok(&r, 1), &json!([1]));
+    assert_eq!(ok(&r, 2), &json!([]));
+    assert_eq!(error_status(&r, 3), 404);
     assert_eq!(
-        ok(&r, 17),
+        ok(&r, 4),
+        &json!([1, 2]),
+        "a permanent delete also removes soft-deleted versions"
+    );
+    assert!(ok(&r, 5).as_i64().is_some());
+    assert_eq!(
+        ok(&r, 6),
         &json!([1]),
-        "a permanently deleted subject starts again"
+        "a permanently deleted subject starts again at version 1"
     );
 }
 
@@ -663,37 +593,13 @@ fn python_lookup_listing_and_deletes() {
 fn js_serdes_default_context_with_reference_and_well_known_import() {
     let (_dir, server) = start();
     let url = &server.url;
-    let (hex, id) = produce(
-        &server,
-        Client::Js,
-        url,
-        UPDATED,
-        "js-updates",
-        "associated",
-        &updated(),
-    );
-    assert_eq!(framing(&hex), (id, &hex[10..]));
+    let (hex, id) = js(url, "associated").produce(&server, UPDATED, "js-updates", &updated());
+    assert_framed(&hex, id, "00");
     assert_eq!(
-        consume(
-            &server,
-            Client::Js,
-            url,
-            UPDATED,
-            "js-updates",
-            "associated",
-            &hex
-        ),
+        js(url, "associated").consume(&server, UPDATED, "js-updates", &hex),
         updated()
     );
-    let (_, again) = produce(
-        &server,
-        Client::Js,
-        url,
-        UPDATED,
-        "js-updates",
-        "topic",
-        &updated(),
-    );
+    let (_, again) = js(url, "topic").produce(&server, UPDATED, "js-updates", &updated());
     assert_eq!(again, id, "a second producer gets the same id");
 }
 
@@ -701,79 +607,37 @@ fn js_serdes_default_context_with_reference_and_well_known_import() {
 fn js_serdes_hunt_context_by_base_url() {
     let (_dir, server) = start();
     let hunt = format!("{}/contexts/.hunt-7", server.url);
-    let (hex, id) = produce(
-        &server,
-        Client::Js,
-        &hunt,
-        FOUND,
-        "js-finds",
-        "associated",
-        &found(),
-    );
-    assert_eq!(framing(&hex), (id, "0202"), "message index [1]");
+    let (hex, id) = js(&hunt, "associated").produce(&server, FOUND, "js-finds", &found());
+    assert_framed(&hex, id, "0202"); // message index [1]
     assert_eq!(
-        consume(
-            &server,
-            Client::Js,
-            &hunt,
-            FOUND,
-            "js-finds",
-            "associated",
-            &hex
-        ),
+        js(&hunt, "associated").consume(&server, FOUND, "js-finds", &hex),
         found()
     );
-    let (hex, _) = produce(
-        &server,
-        Client::Js,
-        &hunt,
-        REWARD,
-        "js-rewards",
-        "associated",
-        &reward(),
-    );
-    assert_eq!(&hex[10..16], "040200", "message index [1, 0]");
+    let (hex, id) = js(&hunt, "associated").produce(&server, REWARD, "js-rewards", &reward());
+    assert_framed(&hex, id, "040200"); // message index [1, 0]
     assert_eq!(
-        consume(
-            &server,
-            Client::Js,
-            &hunt,
-            REWARD,
-            "js-rewards",
-            "associated",
-            &hex
-        ),
+        js(&hunt, "associated").consume(&server, REWARD, "js-rewards", &hex),
         reward()
     );
     let all = subjects(&server);
-    for s in [
-        ":.hunt-7:js-finds-value",
-        ":.hunt-7:js-rewards-value",
-        ":.hunt-7:treasure/common.proto",
-    ] {
-        assert!(all.contains(&s.to_owned()), "{s} missing from {all:?}");
-    }
+    assert_subject(&all, ":.hunt-7:js-finds-value");
+    assert_subject(&all, ":.hunt-7:js-rewards-value");
+    assert_subject(&all, ":.hunt-7:treasure/common.proto");
 }
 
 #[test]
 fn js_serdes_hunt_context_by_subject_strategy() {
+    // The JavaScript serializer registers imports under unqualified subjects (no reference
+    // strategy), so this hunt-by-subject case uses the import-free schema.
     let (_dir, server) = start();
     let url = &server.url;
-    let (hex, id) = produce(
-        &server,
-        Client::Js,
-        url,
-        CLUE,
-        "js-clues",
-        ".hunt-42",
-        &clue(),
-    );
-    assert_eq!(framing(&hex), (id, &hex[10..]));
+    let (hex, id) = js(url, ".hunt-42").produce(&server, CLUE, "js-clues", &clue());
+    assert_framed(&hex, id, "00");
     assert_eq!(
-        consume(&server, Client::Js, url, CLUE, "js-clues", ".hunt-42", &hex),
+        js(url, ".hunt-42").consume(&server, CLUE, "js-clues", &hex),
         clue()
     );
-    assert!(subjects(&server).contains(&":.hunt-42:js-clues-value".to_owned()));
+    assert_subject(&subjects(&server), ":.hunt-42:js-clues-value");
 }
 
 #[test]
@@ -781,33 +645,28 @@ fn js_client_api_with_qualified_subjects() {
     // Raw ':' in the path: getAllVersions does not percent-encode the subject.
     let (_dir, server) = start();
     let s = ":.hunt-9:jsapi-value";
-    let r = api(
-        &server,
-        Client::Js,
-        &server.url,
-        json!([
-            ["register", s, text(SCORE_V1)],
-            ["getLatestSchemaMetadata", s],
-            ["updateCompatibility", s, "BACKWARD"],
-            ["getCompatibility", s],
-            ["testSubjectCompatibility", s, text(SCORE_BAD)],
-            ["register", s, text(SCORE_BAD)],
-            ["register", s, text(SCORE_V2)],
-            ["getAllVersions", s],
-            ["getAllSubjects"],
-            ["getId", s, text(SCORE_V1)],
-            ["deleteSubjectVersion", s, 2],
-            ["getAllVersions", s],
-            ["deleteSubject", s],
-            ["getAllSubjects"],
-        ]),
-    );
+    let calls = json!([
+        ["register", s, text(SCORE_V1)],
+        ["getLatestSchemaMetadata", s],
+        ["updateCompatibility", s, "BACKWARD"],
+        ["getCompatibility", s],
+        ["testSubjectCompatibility", s, text(SCORE_BAD)],
+        ["register", s, text(SCORE_BAD)],
+        ["register", s, text(SCORE_V2)],
+        ["getAllVersions", s],
+        ["getAllSubjects"],
+        ["getId", s, text(SCORE_V1)],
+        ["deleteSubjectVersion", s, 2],
+        ["getAllVersions", s],
+        ["deleteSubject", s],
+        ["getAllSubjects"],
+    ]);
+    let r = api(&server, Client::Js, &server.url, calls);
     let id1 = ok(&r, 0).as_i64().unwrap();
     let latest = ok(&r, 1);
     assert_eq!(
         (latest["id"].as_i64(), latest["version"].as_i64()),
-        (Some(id1), Some(1)),
-        "{latest}"
+        (Some(id1), Some(1))
     );
     assert_eq!(latest["schemaType"], "PROTOBUF");
     assert_eq!(ok(&r, 2), "BACKWARD");
@@ -839,118 +698,35 @@ fn js_client_api_with_qualified_subjects() {
 fn python_produces_javascript_consumes() {
     let (_dir, server) = start();
     let hunt = format!("{}/contexts/.hunt-42", server.url);
-    let (hex, _) = produce(
-        &server,
-        Client::Python,
-        &hunt,
-        UPDATED,
-        "cross-py",
-        "associated",
-        &updated(),
-    );
+    let (p, j) = (py(&hunt, "associated"), js(&hunt, "associated"));
+    let (hex, _) = p.produce(&server, UPDATED, "cross-py", &updated());
+    assert_eq!(j.consume(&server, UPDATED, "cross-py", &hex), updated());
+    let (hex, _) = p.produce(&server, REWARD, "cross-py-rewards", &reward());
     assert_eq!(
-        consume(
-            &server,
-            Client::Js,
-            &hunt,
-            UPDATED,
-            "cross-py",
-            "associated",
-            &hex
-        ),
-        updated()
-    );
-    let (hex, _) = produce(
-        &server,
-        Client::Python,
-        &hunt,
-        REWARD,
-        "cross-py-rewards",
-        "associated",
-        &reward(),
-    );
-    assert_eq!(
-        consume(
-            &server,
-            Client::Js,
-            &hunt,
-            REWARD,
-            "cross-py-rewards",
-            "associated",
-            &hex
-        ),
+        j.consume(&server, REWARD, "cross-py-rewards", &hex),
         reward()
     );
-    // Default context, the Python client's default strategy, no context anywhere.
-    let url = &server.url;
-    let (hex, _) = produce(
-        &server,
-        Client::Python,
-        url,
-        FOUND,
-        "cross-py-finds",
-        "associated",
-        &found(),
-    );
-    assert_eq!(
-        consume(
-            &server,
-            Client::Js,
-            url,
-            FOUND,
-            "cross-py-finds",
-            "associated",
-            &hex
-        ),
-        found()
-    );
+    // Default context, the clients' default strategy, no context anywhere.
+    let (p, j) = (py(&server.url, "associated"), js(&server.url, "associated"));
+    let (hex, _) = p.produce(&server, FOUND, "cross-py-finds", &found());
+    assert_eq!(j.consume(&server, FOUND, "cross-py-finds", &hex), found());
 }
 
 #[test]
 fn javascript_produces_python_consumes() {
     let (_dir, server) = start();
     let hunt = format!("{}/contexts/.hunt-42", server.url);
-    let (hex, _) = produce(
-        &server,
-        Client::Js,
-        &hunt,
-        FOUND,
-        "cross-js",
-        "associated",
-        &found(),
-    );
+    let (p, j) = (py(&hunt, "associated"), js(&hunt, "associated"));
+    let (hex, _) = j.produce(&server, FOUND, "cross-js", &found());
+    assert_eq!(p.consume(&server, FOUND, "cross-js", &hex), found());
+    // A Python producer on the same topic (its descriptor has no json_name: perhaps another
+    // version, never a failure); the JavaScript consumer reads its records too.
+    let (hex, _) = p.produce(&server, FOUND, "cross-js", &found());
+    assert_eq!(j.consume(&server, FOUND, "cross-js", &hex), found());
+    let (p, j) = (py(&server.url, "topic"), js(&server.url, "topic"));
+    let (hex, _) = j.produce(&server, UPDATED, "cross-js-updates", &updated());
     assert_eq!(
-        consume(
-            &server,
-            Client::Python,
-            &hunt,
-            FOUND,
-            "cross-js",
-            "associated",
-            &hex
-        ),
-        found()
-    );
-    let url = &server.url;
-    let (hex, _) = produce(
-        &server,
-        Client::Js,
-        url,
-        UPDATED,
-        "cross-js-updates",
-        "topic",
-        &updated(),
-    );
-    assert_eq!(
-        consume(
-            &server,
-            Client::Python,
-            url,
-            UPDATED,
-            "cross-js-updates",
-            "topic",
-            &hex
-        ),
+        p.consume(&server, UPDATED, "cross-js-updates", &hex),
         updated()
     );
 }
@@ -959,45 +735,48 @@ fn javascript_produces_python_consumes() {
 // @kafkajs/confluent-schema-registry (text schemas)
 // ---------------------------------------------------------------------------------------
 
-const SIGHTING: &str = "syntax = \"proto3\";\npackage hunt.kjs;\n\nimport \"treasure/common.proto\";\n\nmessage Sighting {\n  string who = 1;\n  treasure.v1.Location where = 2;\n  treasure.v1.Rarity rarity = 3;\n}\n";
-const SIGHTING_V2: &str = "syntax = \"proto3\";\npackage hunt.kjs;\n\nimport \"treasure/common.proto\";\n\nmessage Sighting {\n  string who = 1;\n  treasure.v1.Location where = 2;\n  treasure.v1.Rarity rarity = 3;\n  uint32 count = 4;\n}\n";
+const SIGHTING: &str = "syntax = \"proto3\";\npackage hunt.kjs;\n\n\
+    import \"treasure/common.proto\";\n\n\
+    message Sighting {\n  string who = 1;\n  treasure.v1.Location where = 2;\n  \
+    treasure.v1.Rarity rarity = 3;\n}\n";
+const SIGHTING_V2: &str = "syntax = \"proto3\";\npackage hunt.kjs;\n\n\
+    import \"treasure/common.proto\";\n\n\
+    message Sighting {\n  string who = 1;\n  treasure.v1.Location where = 2;\n  \
+    treasure.v1.Rarity rarity = 3;\n  uint32 count = 4;\n}\n";
 
 #[test]
 fn kafkajs_registers_text_with_a_reference_and_round_trips() {
     let (_dir, server) = start();
     let hunt = format!("{}/contexts/.hunt-kjs", server.url);
-    let common =
-        std::fs::read_to_string(clients_dir().join("protos/treasure/common.proto")).unwrap();
-    let refs = json!([{"name": "treasure/common.proto", "subject": "treasure/common.proto", "version": 1}]);
+    let common = std::fs::read_to_string(clients_dir().join("protos/treasure/common.proto"))
+        .expect("read common.proto");
+    let refs = json!([{"name": "treasure/common.proto", "subject": "treasure/common.proto",
+                       "version": 1}]);
     let sighting = json!({"schema": SIGHTING, "references": refs});
-    // kafkajs hands the object to protobufjs `create`, which takes enum numbers; `decode`
-    // prints them by name.
-    let value =
-        json!({"who": "ada", "where": {"lat": 3.5, "lng": 4.25, "zone": "harbour"}, "rarity": 1});
-    let decoded = json!({"who": "ada", "where": {"lat": 3.5, "lng": 4.25, "zone": "harbour"}, "rarity": "RARITY_COMMON"});
-    let r = api(
-        &server,
-        Client::Kafkajs,
-        &hunt,
-        json!([
-            ["register", {"schema": common}, "treasure/common.proto"],
-            ["register", sighting, "sightings-value"],
-            ["register", sighting, "sightings-value"],
-            ["getRegistryIdBySchema", "sightings-value", sighting],
-            ["getLatestSchemaId", "sightings-value"],
-            ["getRegistryId", "sightings-value", 1],
-        ]),
-    );
+    let calls = json!([
+        ["register", {"schema": common}, "treasure/common.proto"],
+        ["register", sighting, "sightings-value"],
+        ["register", sighting, "sightings-value"],
+        // kafkajs sends no references with a lookup: look up the import-free schema.
+        ["getRegistryIdBySchema", "treasure/common.proto", {"schema": common}],
+        ["getLatestSchemaId", "sightings-value"],
+        ["getRegistryId", "sightings-value", 1],
+    ]);
+    let r = api(&server, Client::Kafkajs, &hunt, calls);
     let id = ok(&r, 1)["id"].as_i64().unwrap();
     assert_eq!(
         ok(&r, 2)["id"].as_i64(),
         Some(id),
-        "registering the same text again returns its id"
+        "registering the same text again"
     );
-    for i in 3..=5 {
-        assert_eq!(ok(&r, i).as_i64(), Some(id), "call {i}");
-    }
+    assert_eq!(ok(&r, 3).as_i64(), ok(&r, 0)["id"].as_i64());
+    assert_eq!(ok(&r, 4).as_i64(), Some(id));
+    assert_eq!(ok(&r, 5).as_i64(), Some(id));
+
     // Encode with one instance, decode with a fresh one (GET /schemas/ids/{id} as text).
+    // kafkajs hands the object to protobufjs `create` (enum numbers); decode prints names.
+    let value = json!({"who": "ada", "where": {"lat": 3.5, "lng": 4.25, "zone": "harbour"},
+                       "rarity": 1});
     let r = api(
         &server,
         Client::Kafkajs,
@@ -1005,28 +784,25 @@ fn kafkajs_registers_text_with_a_reference_and_round_trips() {
         json!([["encode", id, value]]),
     );
     let hex = ok(&r, 0).as_str().unwrap().to_owned();
-    assert_eq!(framing(&hex).0, id);
+    assert_eq!(i64::from_str_radix(&hex[2..10], 16).unwrap(), id);
     let r = api(&server, Client::Kafkajs, &hunt, json!([["decode", hex]]));
+    let decoded = json!({"who": "ada", "where": {"lat": 3.5, "lng": 4.25, "zone": "harbour"},
+                         "rarity": "RARITY_COMMON"});
     assert_eq!(ok(&r, 0), &decoded);
 
     // A later registration sees the subject config kafkajs wrote the first time (BACKWARD)
     // and is accepted as a compatible new version.
+    let v2 = json!({"schema": SIGHTING_V2, "references": refs});
     let r = api(
         &server,
         Client::Kafkajs,
         &hunt,
-        json!([["register", {"schema": SIGHTING_V2, "references": refs}, "sightings-value"]]),
+        json!([["register", v2, "sightings-value"]]),
     );
     assert_ne!(ok(&r, 0)["id"].as_i64(), Some(id));
-    let r = api(
-        &server,
-        Client::Python,
-        &hunt,
-        json!([
-            ["get_versions", "sightings-value"],
-            ["get_compatibility", "sightings-value"]
-        ]),
-    );
+    let s = "sightings-value";
+    let calls = json!([["get_versions", s], ["get_compatibility", s]]);
+    let r = api(&server, Client::Python, &hunt, calls);
     assert_eq!(ok(&r, 0), &json!([1, 2]));
     assert_eq!(ok(&r, 1), "BACKWARD");
 }
@@ -1035,16 +811,12 @@ fn kafkajs_registers_text_with_a_reference_and_round_trips() {
 fn kafkajs_decodes_records_of_the_python_serializer() {
     // The Python serializer registers a base64 descriptor; kafkajs reads the same id as text.
     let (_dir, server) = start();
-    let url = &server.url;
-    let (hex, _) = produce(
+    let (hex, _) = py(&server.url, "topic").produce(&server, CLUE, "clues", &clue());
+    let r = api(
         &server,
-        Client::Python,
-        url,
-        CLUE,
-        "clues",
-        "topic",
-        &clue(),
+        Client::Kafkajs,
+        &server.url,
+        json!([["decode", hex]]),
     );
-    let r = api(&server, Client::Kafkajs, url, json!([["decode", hex]]));
     assert_eq!(ok(&r, 0), &clue());
 }
