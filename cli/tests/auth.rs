@@ -1,0 +1,399 @@
+//! Authentication, per-hunt authorization and TLS against the real `huntreg serve`:
+//! principals from a config file with secrets hashed by `huntreg hash-secret`, HTTP Basic
+//! (as Confluent clients send it) and bearer tokens, 401/403 in Confluent error JSON, the
+//! refusal to serve unauthenticated on a network address, and HTTPS with a trusted
+//! certificate.
+
+mod server_support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+use server_support::{huntreg, register_body, Server};
+
+fn hash(secret: &str) -> String {
+    let mut child = huntreg()
+        .arg("hash-secret")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(secret.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn write_config(dir: &Path) -> std::path::PathBuf {
+    let token = huntreg()
+        .args(["hash-secret", "--generate-token"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(token.stdout).unwrap();
+    assert!(token.starts_with("token: hr_"), "{token}");
+    let config = format!(
+        r#"
+[[principals]]
+name = "producer"
+password_hash = "{producer}"
+grants = [{{ hunts = ["hunt-*"], actions = ["write"] }}]
+
+[[principals]]
+name = "reader"
+password_hash = "{reader}"
+grants = [{{ hunts = ["hunt-1", "."], actions = ["read"] }}]
+
+[[principals]]
+name = "ops"
+token_hash = "{ops}"
+grants = [{{ hunts = ["*"], actions = ["admin"] }}]
+"#,
+        producer = hash("producer-pw"),
+        reader = hash("reader-pw"),
+        ops = hash("ops-token"),
+    );
+    let path = dir.join("auth.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+enum Who {
+    Nobody,
+    Basic(&'static str, &'static str),
+    Bearer(&'static str),
+}
+
+fn call(
+    server: &Server,
+    who: &Who,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, serde_json::Value, Option<String>) {
+    let client = reqwest::blocking::Client::new();
+    let mut req = client.request(method.parse().unwrap(), server.at(path));
+    req = match who {
+        Who::Nobody => req,
+        Who::Basic(user, pw) => req.basic_auth(user, Some(pw)),
+        Who::Bearer(token) => req.bearer_auth(token),
+    };
+    if let Some(body) = body {
+        req = req
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .body(body.to_owned());
+    }
+    let resp = req.send().unwrap();
+    let status = resp.status().as_u16();
+    let challenge = resp
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = resp.text().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        challenge,
+    )
+}
+
+const SCHEMA: &str = "syntax = \"proto3\";\npackage t;\nmessage Treasure { string id = 1; }\n";
+
+#[test]
+fn grants_decide_per_hunt_and_action() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path());
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &["--auth-config", config.to_str().unwrap()],
+    );
+    let body = register_body(SCHEMA);
+    let producer = Who::Basic("producer", "producer-pw");
+    let reader = Who::Basic("reader", "reader-pw");
+    let ops = Who::Bearer("ops-token");
+
+    // Without or with wrong credentials: 401, Confluent JSON, a Basic challenge.
+    for who in [
+        Who::Nobody,
+        Who::Basic("producer", "wrong"),
+        Who::Basic("nobody", "x"),
+        Who::Bearer("nope"),
+    ] {
+        let (status, json, challenge) = call(&server, &who, "GET", "/subjects", None);
+        assert_eq!(status, 401, "{json}");
+        assert_eq!(json["error_code"], 40101, "{json}");
+        assert_eq!(challenge.as_deref(), Some("Basic realm=\"huntreg\""));
+    }
+
+    // The producer writes its hunts, by qualified subject or by the context URL prefix.
+    let (status, json, _) = call(
+        &server,
+        &producer,
+        "POST",
+        "/subjects/:.hunt-1:treasure-value/versions",
+        Some(&body),
+    );
+    assert_eq!(status, 200, "{json}");
+    let id = json["id"].as_u64().unwrap();
+    let (status, json, _) = call(
+        &server,
+        &producer,
+        "POST",
+        "/contexts/.hunt-2/subjects/treasure-value/versions",
+        Some(&body),
+    );
+    assert_eq!(status, 200, "{json}");
+    // ...but not another hunt, not the default context, not config, not deletes.
+    for (method, path, payload) in [
+        ("POST", "/subjects/other:x/versions", Some(body.as_str())),
+        (
+            "POST",
+            "/subjects/treasure-value/versions",
+            Some(body.as_str()),
+        ),
+        (
+            "POST",
+            "/contexts/.other/subjects/x/versions",
+            Some(body.as_str()),
+        ),
+        (
+            "PUT",
+            "/config/:.hunt-1:",
+            Some(r#"{"compatibility":"NONE"}"#),
+        ),
+        ("PUT", "/config", Some(r#"{"compatibility":"NONE"}"#)),
+        ("PUT", "/mode", Some(r#"{"mode":"READONLY"}"#)),
+        ("DELETE", "/subjects/:.hunt-1:treasure-value", None),
+        ("GET", "/subjects", None),
+    ] {
+        let (status, json, _) = call(&server, &producer, method, path, payload);
+        assert_eq!(status, 403, "{method} {path}: {json}");
+        assert_eq!(json["error_code"], 40301, "{json}");
+        assert!(
+            json["message"].as_str().unwrap().contains("producer"),
+            "{json}"
+        );
+    }
+
+    // The reader reads hunt-1 and the default context only.
+    let (status, json, _) = call(
+        &server,
+        &reader,
+        "GET",
+        "/subjects/:.hunt-1:treasure-value/versions/1",
+        None,
+    );
+    assert_eq!((status, json["id"].as_u64()), (200, Some(id)), "{json}");
+    let (status, json, _) = call(&server, &reader, "GET", "/contexts/.hunt-1/subjects", None);
+    assert_eq!(status, 200, "{json}");
+    let (status, json, _) = call(
+        &server,
+        &reader,
+        "GET",
+        &format!("/schemas/ids/{id}?subject=%3A.hunt-1%3A"),
+        None,
+    );
+    assert_eq!(status, 200, "{json}");
+    let (status, _, _) = call(&server, &reader, "GET", "/contexts/.hunt-2/subjects", None);
+    assert_eq!(status, 403);
+    let (status, _, _) = call(
+        &server,
+        &reader,
+        "POST",
+        "/subjects/:.hunt-1:treasure-value/versions",
+        Some(&body),
+    );
+    assert_eq!(status, 403);
+    // A lookup and a compatibility check are reads.
+    let (status, json, _) = call(
+        &server,
+        &reader,
+        "POST",
+        "/subjects/:.hunt-1:treasure-value",
+        Some(&body),
+    );
+    assert_eq!(status, 200, "{json}");
+    let (status, json, _) = call(
+        &server,
+        &reader,
+        "POST",
+        "/compatibility/subjects/:.hunt-1:treasure-value/versions/latest",
+        Some(&body),
+    );
+    assert_eq!(status, 200, "{json}");
+
+    // The bearer token of `ops` administers everything.
+    let (status, json, _) = call(
+        &server,
+        &ops,
+        "PUT",
+        "/config",
+        Some(r#"{"compatibility":"FULL"}"#),
+    );
+    assert_eq!(status, 200, "{json}");
+    let (status, json, _) = call(&server, &ops, "GET", "/subjects", None);
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json.as_array().unwrap().len(), 2, "{json}");
+    let (status, json, _) = call(
+        &server,
+        &ops,
+        "DELETE",
+        "/subjects/:.hunt-2:treasure-value",
+        None,
+    );
+    assert_eq!(status, 200, "{json}");
+
+    // Repeated requests hit the verification cache and stay correct.
+    for _ in 0..20 {
+        assert_eq!(
+            call(
+                &server,
+                &reader,
+                "GET",
+                "/subjects/:.hunt-1:treasure-value/versions",
+                None
+            )
+            .0,
+            200
+        );
+        assert_eq!(
+            call(
+                &server,
+                &Who::Basic("reader", "reader-pw!"),
+                "GET",
+                "/",
+                None
+            )
+            .0,
+            401
+        );
+    }
+}
+
+#[test]
+fn network_listeners_need_auth_or_an_explicit_opt_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = huntreg()
+        .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(tmp.path().join("a"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--allow-unauthenticated") && stderr.contains("--auth-config"),
+        "{stderr}"
+    );
+    assert!(
+        !tmp.path().join("a").exists(),
+        "nothing is created before the refusal"
+    );
+
+    let mut child = huntreg()
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--allow-unauthenticated",
+            "--data-dir",
+        ])
+        .arg(tmp.path().join("b"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("huntreg listening on http://0.0.0.0:"),
+        "{line}"
+    );
+
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[principals]]\nname = \"x\"\npassword_hash = \"plain\"\n",
+    )
+    .unwrap();
+    let out = huntreg()
+        .args(["serve", "--listen", "127.0.0.1:0", "--auth-config"])
+        .arg(&bad)
+        .arg("--data-dir")
+        .arg(tmp.path().join("c"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("password_hash"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn https_with_auth() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path());
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert_path, key_path) = (tmp.path().join("cert.pem"), tmp.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &[
+            "--auth-config",
+            config.to_str().unwrap(),
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let port = server.url.rsplit(':').next().unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .resolve("localhost", addr)
+        .build()
+        .unwrap();
+    let url = format!("https://localhost:{port}");
+    let resp = client
+        .post(format!("{url}/subjects/:.hunt-9:x/versions"))
+        .basic_auth("producer", Some("producer-pw"))
+        .header("Content-Type", "application/json")
+        .body(register_body(SCHEMA))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let resp = client.get(format!("{url}/subjects")).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    // Plain HTTP to the TLS port gets no registry answer.
+    let plain = reqwest::blocking::Client::new()
+        .get(format!("http://{addr}/subjects"))
+        .send();
+    assert!(plain.map(|r| r.status().as_u16() != 200).unwrap_or(true));
+    // Mismatched flags are refused at start.
+    let err = Server::try_start(
+        &tmp.path().join("d2"),
+        &["--tls-cert", cert_path.to_str().unwrap()],
+    )
+    .err()
+    .expect("--tls-cert alone must be refused");
+    assert!(err.contains("--tls-key"), "{err}");
+}
