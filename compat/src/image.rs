@@ -1,7 +1,11 @@
 //! `Image`: the files one side of a comparison consists of (a descriptor pool plus which
 //! of its files are checked, as opposed to imports).
 
+use std::sync::{Arc, OnceLock};
+
 use prost_reflect::DescriptorPool;
+
+use crate::pairs::Index;
 
 /// One side of a comparison: a compiled pool and the names of the files in it that are
 /// checked. Files not listed (imports, well-known types) only resolve names.
@@ -9,13 +13,20 @@ use prost_reflect::DescriptorPool;
 pub struct Image {
     pool: DescriptorPool,
     targets: Vec<String>,
+    /// What the checked files contain, built on first check and reused by every later one
+    /// (a registry checks one stored version against many new ones).
+    index: OnceLock<Arc<Index>>,
 }
 
 impl Image {
     /// Every file of `pool` is checked.
     pub fn new(pool: DescriptorPool) -> Image {
         let targets = pool.files().map(|f| f.name().to_owned()).collect();
-        Image { pool, targets }
+        Image {
+            pool,
+            targets,
+            index: OnceLock::new(),
+        }
     }
 
     /// Only the files named in `targets` are checked; the rest of `pool` are imports.
@@ -27,6 +38,7 @@ impl Image {
         Image {
             pool,
             targets: targets.into_iter().map(Into::into).collect(),
+            index: OnceLock::new(),
         }
     }
 
@@ -38,5 +50,9 @@ impl Image {
     /// Names of the checked files.
     pub fn targets(&self) -> &[String] {
         &self.targets
+    }
+
+    pub(crate) fn index(&self) -> &Index {
+        self.index.get_or_init(|| Arc::new(Index::build(self)))
     }
 }

@@ -3,6 +3,10 @@
 //! path; messages, enums and services by full name across the checked files; fields by
 //! number within a message pair, extensions by (extendee, number); enum values by number;
 //! oneofs and RPCs by name. Everything is keyed by hash maps: no quadratic scans.
+//!
+//! Pairs whose descriptors are identical (and whose file-level context, syntax and the
+//! options rules read, is identical too) cannot break any rule, so the walkers skip them:
+//! checking a registration against a long history then costs what actually changed.
 
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
@@ -10,36 +14,166 @@ use std::collections::{BTreeMap, HashMap};
 use prost_reflect::{
     Cardinality, EnumDescriptor, EnumValueDescriptor, ExtensionDescriptor, FieldDescriptor,
     FileDescriptor, Kind, MessageDescriptor, MethodDescriptor, OneofDescriptor, ServiceDescriptor,
-    Value,
+    Syntax, Value,
 };
 use prost_types::FieldDescriptorProto;
 
+use prost::Message as _;
+
 use crate::Image;
 
-/// One side of a comparison: the checked files of an image, by path.
+/// What an image's checked files contain, computed once per [`Image`] and cached in it:
+/// files by path, and messages, enums and services by full name, each with a digest of its
+/// descriptor and file context, so identical elements pair up without being compared field
+/// by field.
+#[derive(Debug)]
+pub(crate) struct Index {
+    files: Vec<(FileDescriptor, u128)>,
+    contents: Vec<Contents>,
+    extensions: Vec<ExtensionDescriptor>,
+    extension_by_key: HashMap<(String, u32), usize>,
+    by_path: HashMap<String, usize>,
+    messages: Vec<(MessageDescriptor, Option<u128>)>,
+    message_by_name: HashMap<String, usize>,
+    enums: Vec<(EnumDescriptor, u128)>,
+    enum_by_name: HashMap<String, usize>,
+    services: Vec<(ServiceDescriptor, u128)>,
+    service_by_name: HashMap<String, usize>,
+}
+
+/// The elements of one checked file, by nested name (buf's keys for FILE rules).
+#[derive(Debug, Default)]
+pub(crate) struct Contents {
+    /// Messages (nested ones included) in declaration order, with their nested names.
+    pub(crate) messages: Vec<(String, MessageDescriptor)>,
+    /// Messages by nested name.
+    pub(crate) message_by_nested: HashMap<String, MessageDescriptor>,
+    /// Enums with their nested names.
+    pub(crate) enums: Vec<(String, EnumDescriptor)>,
+    /// Extensions with their nested names.
+    pub(crate) extensions: Vec<(String, ExtensionDescriptor)>,
+}
+
+/// A 128-bit digest of some byte strings (two SipHash passes with different prefixes).
+fn digest(parts: &[&[u8]]) -> u128 {
+    use std::hash::Hasher;
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    b.write_u8(0xa5);
+    for part in parts {
+        a.write_usize(part.len());
+        a.write(part);
+        b.write_usize(part.len());
+        b.write(part);
+    }
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// The file context message and field rules read besides the message itself.
+fn file_context(file: &FileDescriptor) -> [u8; 2] {
+    let utf8 = file
+        .file_descriptor_proto()
+        .options
+        .as_ref()
+        .and_then(|o| o.java_string_check_utf8);
+    let syntax = match file.syntax() {
+        Syntax::Proto2 => 2,
+        Syntax::Proto3 => 3,
+    };
+    [syntax, utf8.map_or(0, |v| 1 + u8::from(v))]
+}
+
+impl Index {
+    pub(crate) fn build(image: &Image) -> Index {
+        let mut index = Index {
+            files: Vec::new(),
+            contents: Vec::new(),
+            extensions: Vec::new(),
+            extension_by_key: HashMap::new(),
+            by_path: HashMap::new(),
+            messages: Vec::new(),
+            message_by_name: HashMap::new(),
+            enums: Vec::new(),
+            enum_by_name: HashMap::new(),
+            services: Vec::new(),
+            service_by_name: HashMap::new(),
+        };
+        for target in image.targets() {
+            if index.by_path.contains_key(target.as_str()) {
+                continue;
+            }
+            let Some(file) = image.pool().get_file_by_name(target) else {
+                continue;
+            };
+            let mut proto = file.file_descriptor_proto().clone();
+            proto.source_code_info = None;
+            let file_digest = digest(&[&proto.encode_to_vec()]);
+            let context = file_context(&file);
+            let package = file.package_name();
+            let mut contents = Contents::default();
+            for m in messages_of(&file) {
+                let nested = nested_name(m.full_name(), package).to_owned();
+                contents.message_by_nested.insert(nested.clone(), m.clone());
+                contents.messages.push((nested, m.clone()));
+                // A proto2 enum field's implicit default is the first value of an enum
+                // declared elsewhere: such messages are never taken as unchanged.
+                let opaque = file.syntax() != Syntax::Proto3
+                    && m.fields().any(|f| matches!(f.kind(), Kind::Enum(_)));
+                let d =
+                    (!opaque).then(|| digest(&[&m.descriptor_proto().encode_to_vec(), &context]));
+                index
+                    .message_by_name
+                    .insert(m.full_name().to_owned(), index.messages.len());
+                index.messages.push((m, d));
+            }
+            for e in extensions_of(&file) {
+                contents
+                    .extensions
+                    .push((nested_name(e.full_name(), package).to_owned(), e.clone()));
+                let key = (e.containing_message().full_name().to_owned(), e.number());
+                index
+                    .extension_by_key
+                    .entry(key)
+                    .or_insert(index.extensions.len());
+                index.extensions.push(e);
+            }
+            for e in enums_of(&file) {
+                contents
+                    .enums
+                    .push((nested_name(e.full_name(), package).to_owned(), e.clone()));
+                let d = digest(&[&e.enum_descriptor_proto().encode_to_vec(), &context]);
+                index
+                    .enum_by_name
+                    .insert(e.full_name().to_owned(), index.enums.len());
+                index.enums.push((e, d));
+            }
+            for s in file.services() {
+                let d = digest(&[&s.service_descriptor_proto().encode_to_vec()]);
+                index
+                    .service_by_name
+                    .insert(s.full_name().to_owned(), index.services.len());
+                index.services.push((s, d));
+            }
+            index.by_path.insert(target.clone(), index.files.len());
+            index.files.push((file, file_digest));
+            index.contents.push(contents);
+        }
+        index
+    }
+}
+
+/// One side of a comparison: the checked files of an image and what they contain.
 pub(crate) struct Side<'a> {
-    pub(crate) image: &'a Image,
+    index: &'a Index,
     files: Vec<FileDescriptor>,
-    by_name: HashMap<&'a str, usize>,
 }
 
 impl<'a> Side<'a> {
     pub(crate) fn new(image: &'a Image) -> Side<'a> {
-        let mut files = Vec::with_capacity(image.targets().len());
-        let mut by_name = HashMap::with_capacity(image.targets().len());
-        for target in image.targets() {
-            if by_name.contains_key(target.as_str()) {
-                continue;
-            }
-            if let Some(file) = image.pool().get_file_by_name(target) {
-                by_name.insert(target.as_str(), files.len());
-                files.push(file);
-            }
-        }
+        let index = image.index();
         Side {
-            image,
-            files,
-            by_name,
+            index,
+            files: index.files.iter().map(|(f, _)| f.clone()).collect(),
         }
     }
 
@@ -50,28 +184,24 @@ impl<'a> Side<'a> {
 
     /// The checked file at `path`.
     pub(crate) fn file(&self, path: &str) -> Option<&FileDescriptor> {
-        self.by_name.get(path).map(|&i| &self.files[i])
+        self.index.by_path.get(path).map(|&i| &self.files[i])
     }
 
-    fn is_checked(&self, file: &FileDescriptor) -> bool {
-        self.by_name.contains_key(file.name())
+    /// What the checked file at `path` declares, by nested name.
+    pub(crate) fn contents(&self, path: &str) -> Option<&'a Contents> {
+        let index: &'a Index = self.index;
+        index.by_path.get(path).map(|&i| &index.contents[i])
     }
 
-    /// The message named `full_name`, if it lives in a checked file.
-    pub(crate) fn message(&self, full_name: &str) -> Option<MessageDescriptor> {
-        let m = self.image.pool().get_message_by_name(full_name)?;
-        self.is_checked(&m.parent_file()).then_some(m)
+    fn file_digest(&self, path: &str) -> Option<u128> {
+        self.index.by_path.get(path).map(|&i| self.index.files[i].1)
     }
 
-    /// The enum named `full_name`, if it lives in a checked file.
-    pub(crate) fn enum_(&self, full_name: &str) -> Option<EnumDescriptor> {
-        let e = self.image.pool().get_enum_by_name(full_name)?;
-        self.is_checked(&e.parent_file()).then_some(e)
-    }
-
-    fn service(&self, full_name: &str) -> Option<ServiceDescriptor> {
-        let s = self.image.pool().get_service_by_name(full_name)?;
-        self.is_checked(&s.parent_file()).then_some(s)
+    fn message_entry(&self, full_name: &str) -> Option<&(MessageDescriptor, Option<u128>)> {
+        self.index
+            .message_by_name
+            .get(full_name)
+            .map(|&i| &self.index.messages[i])
     }
 }
 
@@ -321,7 +451,9 @@ impl<'a> Pairs<'a> {
                 .files()
                 .iter()
                 .filter_map(|p| {
-                    self.cur.file(p.name()).map(|c| FilePair {
+                    let c = self.cur.file(p.name())?;
+                    let same = self.prev.file_digest(p.name()) == self.cur.file_digest(p.name());
+                    (!same).then(|| FilePair {
                         prev: p.clone(),
                         cur: c.clone(),
                     })
@@ -333,10 +465,13 @@ impl<'a> Pairs<'a> {
     pub(crate) fn messages(&self) -> &[MessagePair] {
         self.messages.get_or_init(|| {
             let mut out = Vec::new();
-            for file in self.prev.files() {
-                for prev in messages_of(file) {
-                    if let Some(cur) = self.cur.message(prev.full_name()) {
-                        out.push(MessagePair { prev, cur });
+            for (prev, prev_digest) in &self.prev.index.messages {
+                if let Some((cur, cur_digest)) = self.cur.message_entry(prev.full_name()) {
+                    if prev_digest.is_none() || prev_digest != cur_digest {
+                        out.push(MessagePair {
+                            prev: prev.clone(),
+                            cur: cur.clone(),
+                        });
                     }
                 }
             }
@@ -350,10 +485,10 @@ impl<'a> Pairs<'a> {
             for pair in self.messages() {
                 for prev in pair.prev.fields() {
                     if let Some(cur) = pair.cur.get_field(prev.number()) {
-                        out.push(FieldPair {
-                            prev: Field::Field(prev),
-                            cur: Field::Field(cur),
-                        });
+                        let (prev, cur) = (Field::Field(prev), Field::Field(cur));
+                        if !same_field(&prev, &cur) {
+                            out.push(FieldPair { prev, cur });
+                        }
                     }
                 }
             }
@@ -374,10 +509,10 @@ impl<'a> Pairs<'a> {
                         prev.number(),
                     );
                     if let Some(cur) = current.get(&key) {
-                        out.push(FieldPair {
-                            prev: Field::Extension(prev),
-                            cur: Field::Extension(cur.clone()),
-                        });
+                        let (prev, cur) = (Field::Extension(prev), Field::Extension(cur.clone()));
+                        if !same_field(&prev, &cur) {
+                            out.push(FieldPair { prev, cur });
+                        }
                     }
                 }
             }
@@ -388,11 +523,16 @@ impl<'a> Pairs<'a> {
     pub(crate) fn enums(&self) -> &[EnumPair] {
         self.enums.get_or_init(|| {
             let mut out = Vec::new();
-            for file in self.prev.files() {
-                for prev in enums_of(file) {
-                    if let Some(cur) = self.cur.enum_(prev.full_name()) {
-                        out.push(EnumPair { prev, cur });
-                    }
+            for (prev, prev_digest) in &self.prev.index.enums {
+                let Some(&i) = self.cur.index.enum_by_name.get(prev.full_name()) else {
+                    continue;
+                };
+                let (cur, cur_digest) = &self.cur.index.enums[i];
+                if prev_digest != cur_digest {
+                    out.push(EnumPair {
+                        prev: prev.clone(),
+                        cur: cur.clone(),
+                    });
                 }
             }
             out
@@ -417,11 +557,16 @@ impl<'a> Pairs<'a> {
     pub(crate) fn services(&self) -> &[ServicePair] {
         self.services.get_or_init(|| {
             let mut out = Vec::new();
-            for file in self.prev.files() {
-                for prev in file.services() {
-                    if let Some(cur) = self.cur.service(prev.full_name()) {
-                        out.push(ServicePair { prev, cur });
-                    }
+            for (prev, prev_digest) in &self.prev.index.services {
+                let Some(&i) = self.cur.index.service_by_name.get(prev.full_name()) else {
+                    continue;
+                };
+                let (cur, cur_digest) = &self.cur.index.services[i];
+                if prev_digest != cur_digest {
+                    out.push(ServicePair {
+                        prev: prev.clone(),
+                        cur: cur.clone(),
+                    });
                 }
             }
             out
@@ -449,6 +594,27 @@ impl<'a> Pairs<'a> {
             out
         })
     }
+}
+
+/// Whether no field rule can tell two paired fields apart: identical descriptors, the same
+/// file context, the same oneof name and map-ness (proto2 enum fields are always compared, see [`Index`]).
+fn same_field(a: &Field, b: &Field) -> bool {
+    if a.proto() != b.proto() {
+        return false;
+    }
+    let (fa, fb) = (a.file(), b.file());
+    let utf8 = |f: &FileDescriptor| {
+        f.file_descriptor_proto()
+            .options
+            .as_ref()
+            .and_then(|o| o.java_string_check_utf8)
+    };
+    fa.syntax() == fb.syntax()
+        && utf8(&fa) == utf8(&fb)
+        && a.real_oneof().map(|o| o.name().to_owned())
+            == b.real_oneof().map(|o| o.name().to_owned())
+        && a.is_map() == b.is_map()
+        && (fa.syntax() == Syntax::Proto3 || !matches!(a.kind(), Kind::Enum(_)))
 }
 
 /// An enum's values grouped by number, in declaration order within a number.

@@ -2,7 +2,7 @@
 //! extensions, matched by nested name within the file at the same path), and file-level
 //! settings (package, syntax, options) that must stay the same.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use prost_reflect::{FileDescriptor, MessageDescriptor};
 use prost_types::FileOptions;
@@ -10,7 +10,7 @@ use prost_types::FileOptions;
 use super::text::q;
 use super::Cx;
 use crate::location::Loc;
-use crate::pairs::{enums_of, extensions_of, messages_of, nested_name, FilePair};
+use crate::pairs::{messages_of, nested_name, Contents, FilePair};
 
 /// FILE_NO_DELETE: a previously present file path is gone. The finding has no location.
 pub(crate) fn file_no_delete(cx: &mut Cx<'_>) {
@@ -56,14 +56,24 @@ pub(crate) fn deleted_location(
     Loc::file(file)
 }
 
+/// The contents of both files of a pair, from the images' indexes.
+fn contents<'a>(cx: &Cx<'a>, pair: &FilePair) -> Option<(&'a Contents, &'a Contents)> {
+    Some((
+        cx.prev.contents(pair.prev.name())?,
+        cx.cur.contents(pair.cur.name())?,
+    ))
+}
+
 /// MESSAGE_NO_DELETE: a message is gone from the file at the same path.
 pub(crate) fn message_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
-    let current = nested_messages(&pair.cur);
-    for m in messages_of(&pair.prev) {
-        let nested = nested_name(m.full_name(), pair.prev.package_name());
+    let Some((prev, cur)) = contents(cx, pair) else {
+        return;
+    };
+    let current = &cur.message_by_nested;
+    for (nested, m) in &prev.messages {
         if !current.contains_key(nested) {
             cx.report(
-                Some(deleted_location(&pair.cur, &current, nested)),
+                Some(deleted_location(&pair.cur, current, nested)),
                 Some(Loc::at(&pair.prev, m.path())),
                 format!(
                     "Previously present message {} was deleted from file.",
@@ -76,22 +86,14 @@ pub(crate) fn message_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
 
 /// ENUM_NO_DELETE: an enum is gone from the file at the same path.
 pub(crate) fn enum_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
-    let current: HashMap<String, ()> = enums_of(&pair.cur)
-        .iter()
-        .map(|e| {
-            (
-                nested_name(e.full_name(), pair.cur.package_name()).to_owned(),
-                (),
-            )
-        })
-        .collect();
-    let mut messages = None;
-    for e in enums_of(&pair.prev) {
-        let nested = nested_name(e.full_name(), pair.prev.package_name());
-        if !current.contains_key(nested) {
-            let messages = messages.get_or_insert_with(|| nested_messages(&pair.cur));
+    let Some((prev, cur)) = contents(cx, pair) else {
+        return;
+    };
+    let current: HashSet<&str> = cur.enums.iter().map(|(n, _)| n.as_str()).collect();
+    for (nested, e) in &prev.enums {
+        if !current.contains(nested.as_str()) {
             cx.report(
-                Some(deleted_location(&pair.cur, messages, nested)),
+                Some(deleted_location(&pair.cur, &cur.message_by_nested, nested)),
                 Some(Loc::at(&pair.prev, e.path())),
                 format!(
                     "Previously present enum {} was deleted from file.",
@@ -104,22 +106,14 @@ pub(crate) fn enum_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
 
 /// EXTENSION_NO_DELETE: an extension is gone from the file at the same path (v2 only).
 pub(crate) fn extension_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
-    let current: HashMap<String, ()> = extensions_of(&pair.cur)
-        .iter()
-        .map(|e| {
-            (
-                nested_name(e.full_name(), pair.cur.package_name()).to_owned(),
-                (),
-            )
-        })
-        .collect();
-    let mut messages = None;
-    for e in extensions_of(&pair.prev) {
-        let nested = nested_name(e.full_name(), pair.prev.package_name());
-        if !current.contains_key(nested) {
-            let messages = messages.get_or_insert_with(|| nested_messages(&pair.cur));
+    let Some((prev, cur)) = contents(cx, pair) else {
+        return;
+    };
+    let current: HashSet<&str> = cur.extensions.iter().map(|(n, _)| n.as_str()).collect();
+    for (nested, e) in &prev.extensions {
+        if !current.contains(nested.as_str()) {
             cx.report(
-                Some(deleted_location(&pair.cur, messages, nested)),
+                Some(deleted_location(&pair.cur, &cur.message_by_nested, nested)),
                 Some(Loc::at(&pair.prev, e.path())),
                 format!(
                     "Previously present extension {} was deleted from file.",
@@ -132,8 +126,9 @@ pub(crate) fn extension_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
 
 /// SERVICE_NO_DELETE: a service is gone from the file at the same path.
 pub(crate) fn service_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
+    let current: HashSet<String> = pair.cur.services().map(|s| s.name().to_owned()).collect();
     for s in pair.prev.services() {
-        if !pair.cur.services().any(|c| c.name() == s.name()) {
+        if !current.contains(s.name()) {
             cx.report(
                 Some(Loc::file(&pair.cur)),
                 Some(Loc::at(&pair.prev, s.path())),

@@ -1,0 +1,82 @@
+//! Benchmark: one registration checked FULL_TRANSITIVE against 100 prior versions with the
+//! CSR rules, on pools kept in memory (no recompilation). Prints the time per registration
+//! and its ratio to the 10 ms budget, and to the baseline of recompiling the 100 versions
+//! with protox (what caching compiled pools avoids).
+//!
+//! Run: `cargo bench -p huntreg-compat --bench levels`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use huntreg_compat::{check_level, Category, Image, Level, RuleSet};
+use protox::file::{File, FileResolver};
+
+/// Version `n` of a hunt schema: 20 messages, the last one growing one field per version.
+fn version(n: usize) -> String {
+    let mut out = String::from("syntax = \"proto3\";\npackage hunt.v1;\nenum Rarity {\n  RARITY_UNSPECIFIED = 0;\n  RARITY_GOLD = 1;\n}\n");
+    for m in 0..20 {
+        out.push_str(&format!("message Event{m} {{\n  string hunt_id = 1;\n  int64 at = 2;\n  Rarity rarity = 3;\n  repeated string tags = 4;\n  map<string, int32> scores = 5;\n  oneof payload {{\n    string text = 6;\n    bytes blob = 7;\n  }}\n"));
+        if m == 19 {
+            for f in 0..n {
+                out.push_str(&format!("  string extra_{f} = {};\n", 100 + f));
+            }
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+struct One(String);
+
+impl FileResolver for One {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        if name == "hunt/v1/events.proto" {
+            File::from_source(name, &self.0)
+        } else {
+            Err(protox::Error::file_not_found(name))
+        }
+    }
+}
+
+fn compile(text: &str) -> Image {
+    let mut c = protox::Compiler::with_file_resolver(One(text.to_owned()));
+    c.open_file("hunt/v1/events.proto").expect("compiles");
+    Image::new(c.descriptor_pool())
+}
+
+fn main() {
+    let history: Vec<Image> = (0..100).map(|n| compile(&version(n))).collect();
+    let refs: Vec<&Image> = history.iter().collect();
+    let new = compile(&version(100));
+    let rules = RuleSet::category(Category::Csr);
+
+    let runs = 30;
+    let start = Instant::now();
+    for _ in 0..runs {
+        let report = check_level(
+            Level::FullTransitive,
+            black_box(&new),
+            black_box(&refs),
+            &rules,
+        );
+        assert!(report.is_compatible());
+    }
+    let per_check = start.elapsed() / runs;
+
+    let start = Instant::now();
+    for n in 0..100 {
+        black_box(compile(&version(n)));
+    }
+    let recompile = start.elapsed();
+
+    let budget = Duration::from_millis(10);
+    println!("check_level FULL_TRANSITIVE vs 100 versions (CSR): {per_check:?} per registration");
+    println!(
+        "ratio to the 10 ms budget: {:.3} (must be < 1)",
+        per_check.as_secs_f64() / budget.as_secs_f64()
+    );
+    println!(
+        "baseline, recompiling the 100 versions: {recompile:?} ({:.1}x slower than checking cached pools)",
+        recompile.as_secs_f64() / per_check.as_secs_f64()
+    );
+}
