@@ -274,6 +274,9 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
         output::sort_dedup(&mut annotations);
         return Ok(annotations);
     }
+    // Freeing large descriptor pools costs more than checking them, and the process ends
+    // right after printing: the pools are handed back to the OS with it.
+    let mut finished = Vec::with_capacity(pairs.len());
     for (pair, images) in pairs.iter().zip(images) {
         let Some((input, against)) = images else {
             continue;
@@ -302,7 +305,9 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
                 annotations.push(annotation(finding, &pair.input));
             }
         }
+        finished.push((input_image, against_image));
     }
+    std::mem::forget(finished);
     output::sort_dedup(&mut annotations);
     Ok(annotations)
 }
