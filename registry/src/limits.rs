@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -375,28 +375,16 @@ impl Enforcer {
                 &format!("Request body is larger than the limit of {max} bytes"),
             )
         };
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > max as u64) {
-            return too_large();
-        }
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, max).await {
+        let bytes = match read_body(body, max).await {
             Ok(bytes) => bytes,
-            Err(err) => {
-                let length_limit = std::error::Error::source(&err)
-                    .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
-                if length_limit || err.to_string().contains("length limit") {
-                    return too_large();
-                }
+            Err(BodyError::TooLarge) => return too_large(),
+            Err(BodyError::Read(err)) => {
                 return error_response(
                     StatusCode::BAD_REQUEST,
                     400,
                     &format!("Could not read the request body: {err}"),
-                );
+                )
             }
         };
         if parts.method == Method::POST || parts.method == Method::PUT {
@@ -429,6 +417,51 @@ impl Enforcer {
         };
         self.limits
             .check_schema(&schema, body.references.map_or(0, |r| r.len()))
+    }
+}
+
+/// Why a body was not read.
+enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The connection failed while reading.
+    Read(axum::Error),
+}
+
+/// How much of an over-long body is read and discarded so the client receives the 413
+/// instead of a reset connection (a multiple of the limit, bounded by the request timeout).
+const DRAIN_FACTOR: usize = 4;
+
+/// Reads a body of at most `max` bytes. An over-long body is drained (read and discarded, up
+/// to [`DRAIN_FACTOR`] times the limit) before answering, so that clients that send the whole
+/// body before reading the response see the 413.
+async fn read_body(mut body: Body, max: usize) -> Result<Bytes, BodyError> {
+    use http_body_util::BodyExt as _;
+    let declared = axum::body::HttpBody::size_hint(&body).upper();
+    let mut buf = Vec::new();
+    let mut seen: usize = 0;
+    let mut too_large = declared.is_some_and(|n| n > max as u64);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(BodyError::Read)?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > max {
+            too_large = true;
+        }
+        if too_large {
+            if seen > max.saturating_mul(DRAIN_FACTOR) {
+                break;
+            }
+        } else {
+            buf.extend_from_slice(&data);
+        }
+    }
+    if too_large {
+        Err(BodyError::TooLarge)
+    } else {
+        Ok(Bytes::from(buf))
     }
 }
 
