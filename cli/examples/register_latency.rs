@@ -6,7 +6,9 @@
 //! `--samples` more registrations one after another on one keep-alive connection, and
 //! prints p50/p90/p99/max. Every timed request must answer 200 with a new id.
 //!
-//! Usage: `register_latency --url http://127.0.0.1:PORT [--subject S] [--prior 100] [--samples 200]`
+//! Usage: `register_latency --url http://127.0.0.1:PORT [--subject S] [--prior 100]
+//! [--samples 200] [--level FULL_TRANSITIVE]` (`--level NONE` shows the cost of a durable
+//! registration without the check).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -63,6 +65,7 @@ fn main() -> anyhow::Result<()> {
         100usize,
         200usize,
     );
+    let mut level = "FULL_TRANSITIVE".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args
@@ -73,6 +76,7 @@ fn main() -> anyhow::Result<()> {
             "--subject" => subject = value,
             "--prior" => prior = value.parse()?,
             "--samples" => samples = value.parse()?,
+            "--level" => level = value,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -91,7 +95,7 @@ fn main() -> anyhow::Result<()> {
         &agent,
         "PUT",
         &format!("{url}/config/{encoded}"),
-        &json!({"compatibility": "FULL_TRANSITIVE"}),
+        &json!({"compatibility": level}),
     )?;
 
     let versions_url = format!("{url}/subjects/{encoded}/versions");
@@ -131,7 +135,7 @@ fn main() -> anyhow::Result<()> {
     latencies.sort();
     let p99 = percentile(&latencies, 99.0);
     println!(
-        "durable registration, FULL_TRANSITIVE against {prior}..{} prior versions ({samples} samples after {prior} in {:.0} ms):",
+        "durable registration, {level} against {prior}..{} prior versions ({samples} samples after {prior} in {:.0} ms):",
         prior + samples - 1,
         ms(setup)
     );
