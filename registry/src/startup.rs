@@ -38,7 +38,10 @@ impl Application {
         let tls = config.security.prepare(config.listen)?;
         let metrics = Arc::new(Metrics::default());
         let dir = config.data_dir.clone();
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            anyhow::anyhow!("cannot create the data directory {}: {e}", dir.display())
+        })?;
+        let store_dir = dir.clone();
         let flush_metrics = metrics.clone();
         let store = tokio::task::spawn_blocking(move || {
             SledStore::open(
@@ -51,7 +54,8 @@ impl Application {
                 })),
             )
         })
-        .await??;
+        .await?
+        .map_err(|e| anyhow::anyhow!("cannot open the store in {}: {e}", store_dir.display()))?;
         let store: Arc<dyn Store> = Arc::new(store);
         let listener = TcpListener::bind(config.listen).await?;
         let state = AppState(Arc::new(App::new(store, config, metrics)));
