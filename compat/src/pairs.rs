@@ -33,12 +33,39 @@ pub(crate) struct Index {
     extensions: Vec<ExtensionDescriptor>,
     extension_by_key: HashMap<(String, u32), usize>,
     by_path: HashMap<String, usize>,
-    messages: Vec<(MessageDescriptor, Option<u128>)>,
+    messages: Vec<MessageEntry>,
     message_by_name: HashMap<String, usize>,
     enums: Vec<(EnumDescriptor, u128)>,
     enum_by_name: HashMap<String, usize>,
     services: Vec<(ServiceDescriptor, u128)>,
     service_by_name: HashMap<String, usize>,
+}
+
+/// A message with the digests that let pairing skip what did not change: of the whole
+/// message (`None` when it must always be compared) and of each field, by number.
+#[derive(Debug)]
+pub(crate) struct MessageEntry {
+    message: MessageDescriptor,
+    digest: Option<u128>,
+    fields: HashMap<u32, Option<u128>>,
+}
+
+/// The digest of a field: its descriptor, the file context, its oneof and map-ness;
+/// `None` for proto2 enum fields (their implicit default lives in the enum).
+fn field_digest(f: &Field, context: &[u8]) -> Option<u128> {
+    if f.file().syntax() != Syntax::Proto3 && matches!(f.kind(), Kind::Enum(_)) {
+        return None;
+    }
+    let oneof = f
+        .real_oneof()
+        .map(|o| o.name().to_owned())
+        .unwrap_or_default();
+    Some(digest(&[
+        &f.proto().encode_to_vec(),
+        context,
+        oneof.as_bytes(),
+        &[u8::from(f.is_map())],
+    ]))
 }
 
 /// The elements of one checked file, by nested name (buf's keys for FILE rules).
@@ -121,10 +148,18 @@ impl Index {
                     && m.fields().any(|f| matches!(f.kind(), Kind::Enum(_)));
                 let d =
                     (!opaque).then(|| digest(&[&m.descriptor_proto().encode_to_vec(), &context]));
+                let fields = m
+                    .fields()
+                    .map(|f| (f.number(), field_digest(&Field::Field(f), &context)))
+                    .collect();
                 index
                     .message_by_name
                     .insert(m.full_name().to_owned(), index.messages.len());
-                index.messages.push((m, d));
+                index.messages.push(MessageEntry {
+                    message: m,
+                    digest: d,
+                    fields,
+                });
             }
             for e in extensions_of(&file) {
                 contents
@@ -197,7 +232,7 @@ impl<'a> Side<'a> {
         self.index.by_path.get(path).map(|&i| self.index.files[i].1)
     }
 
-    fn message_entry(&self, full_name: &str) -> Option<&(MessageDescriptor, Option<u128>)> {
+    fn message_entry(&self, full_name: &str) -> Option<&MessageEntry> {
         self.index
             .message_by_name
             .get(full_name)
@@ -384,6 +419,8 @@ pub(crate) struct FilePair {
 pub(crate) struct MessagePair {
     pub(crate) prev: MessageDescriptor,
     pub(crate) cur: MessageDescriptor,
+    /// Index of `prev` in the previous image's index (for its field digests).
+    prev_fields: usize,
 }
 
 /// Two fields with the same number in paired messages, or two extensions of the same
@@ -464,15 +501,24 @@ impl<'a> Pairs<'a> {
 
     pub(crate) fn messages(&self) -> &[MessagePair] {
         self.messages.get_or_init(|| {
+            let (prev_index, cur_index) = (self.prev.index, self.cur.index);
             let mut out = Vec::new();
-            for (prev, prev_digest) in &self.prev.index.messages {
-                if let Some((cur, cur_digest)) = self.cur.message_entry(prev.full_name()) {
-                    if prev_digest.is_none() || prev_digest != cur_digest {
-                        out.push(MessagePair {
-                            prev: prev.clone(),
-                            cur: cur.clone(),
-                        });
-                    }
+            for (i, prev) in prev_index.messages.iter().enumerate() {
+                // Versions usually keep declaration order: try the same position first.
+                let name = prev.message.full_name();
+                let cur = match cur_index.messages.get(i) {
+                    Some(c) if c.message.full_name() == name => Some(c),
+                    _ => self.cur.message_entry(name),
+                };
+                let Some(cur) = cur else {
+                    continue;
+                };
+                if prev.digest.is_none() || prev.digest != cur.digest {
+                    out.push(MessagePair {
+                        prev: prev.message.clone(),
+                        cur: cur.message.clone(),
+                        prev_fields: i,
+                    });
                 }
             }
             out
@@ -483,36 +529,37 @@ impl<'a> Pairs<'a> {
         self.fields.get_or_init(|| {
             let mut out = Vec::new();
             for pair in self.messages() {
+                let prev_digests = &self.prev.index.messages[pair.prev_fields].fields;
+                let cur_digests = self
+                    .cur
+                    .message_entry(pair.cur.full_name())
+                    .map(|e| &e.fields);
                 for prev in pair.prev.fields() {
-                    if let Some(cur) = pair.cur.get_field(prev.number()) {
-                        let (prev, cur) = (Field::Field(prev), Field::Field(cur));
-                        if !same_field(&prev, &cur) {
-                            out.push(FieldPair { prev, cur });
-                        }
+                    let number = prev.number();
+                    let digest = prev_digests.get(&number).copied().flatten();
+                    let cur_digest = cur_digests.and_then(|d| d.get(&number)).copied().flatten();
+                    if digest.is_some() && digest == cur_digest {
+                        continue;
+                    }
+                    if let Some(cur) = pair.cur.get_field(number) {
+                        out.push(FieldPair {
+                            prev: Field::Field(prev),
+                            cur: Field::Field(cur),
+                        });
                     }
                 }
             }
-            let mut current: HashMap<(String, u32), ExtensionDescriptor> = HashMap::new();
-            for file in self.cur.files() {
-                for ext in extensions_of(file) {
-                    let key = (
-                        ext.containing_message().full_name().to_owned(),
-                        ext.number(),
-                    );
-                    current.entry(key).or_insert(ext);
-                }
-            }
-            for file in self.prev.files() {
-                for prev in extensions_of(file) {
-                    let key = (
-                        prev.containing_message().full_name().to_owned(),
-                        prev.number(),
-                    );
-                    if let Some(cur) = current.get(&key) {
-                        let (prev, cur) = (Field::Extension(prev), Field::Extension(cur.clone()));
-                        if !same_field(&prev, &cur) {
-                            out.push(FieldPair { prev, cur });
-                        }
+            let current = self.cur.index;
+            for ((extendee, number), &i) in &self.prev.index.extension_by_key {
+                if let Some(&j) = current.extension_by_key.get(&(extendee.clone(), *number)) {
+                    let prev = Field::Extension(self.prev.index.extensions[i].clone());
+                    let cur = Field::Extension(current.extensions[j].clone());
+                    let context = |f: &Field| file_context(&f.file());
+                    let same = field_digest(&prev, &context(&prev)).is_some()
+                        && field_digest(&prev, &context(&prev))
+                            == field_digest(&cur, &context(&cur));
+                    if !same {
+                        out.push(FieldPair { prev, cur });
                     }
                 }
             }
@@ -594,27 +641,6 @@ impl<'a> Pairs<'a> {
             out
         })
     }
-}
-
-/// Whether no field rule can tell two paired fields apart: identical descriptors, the same
-/// file context, the same oneof name and map-ness (proto2 enum fields are always compared, see [`Index`]).
-fn same_field(a: &Field, b: &Field) -> bool {
-    if a.proto() != b.proto() {
-        return false;
-    }
-    let (fa, fb) = (a.file(), b.file());
-    let utf8 = |f: &FileDescriptor| {
-        f.file_descriptor_proto()
-            .options
-            .as_ref()
-            .and_then(|o| o.java_string_check_utf8)
-    };
-    fa.syntax() == fb.syntax()
-        && utf8(&fa) == utf8(&fb)
-        && a.real_oneof().map(|o| o.name().to_owned())
-            == b.real_oneof().map(|o| o.name().to_owned())
-        && a.is_map() == b.is_map()
-        && (fa.syntax() == Syntax::Proto3 || !matches!(a.kind(), Kind::Enum(_)))
 }
 
 /// An enum's values grouped by number, in declaration order within a number.
