@@ -50,7 +50,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             data_dir: args.data_dir,
             default_compatibility: args.default_compatibility,
             security,
-            ..Config::default()
         };
         let app = Application::build(config).await?;
         let addr = app.local_addr()?;
