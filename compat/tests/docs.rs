@@ -50,8 +50,9 @@ membership, name and JSON-name changes break in both directions.
 
 ## Where huntreg follows buf's quirks
 
-* `PACKAGE_ENUM_NO_DELETE` and `PACKAGE_EXTENSION_NO_DELETE` report nothing: buf 1.75.0
-  never reports them (a deleted enum passes `use: [PACKAGE_ENUM_NO_DELETE]`).
+* `PACKAGE_ENUM_NO_DELETE`, `PACKAGE_EXTENSION_NO_DELETE` and `PACKAGE_MESSAGE_NO_DELETE`
+  only look at packages that still declare at least one enum, extension or message: deleting
+  the last enum of a package is not reported (by these rules; `ENUM_NO_DELETE` still sees it).
 * `FIELD_SAME_ONEOF` prints buf's stray `q` (`... on message \"M\"q moved from oneof ...`).
 * Deprecated IDs run their replacements and findings carry the replacement IDs; an unknown
   ID, or a selection that ends up empty, is an error.

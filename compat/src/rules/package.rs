@@ -15,6 +15,10 @@ use crate::pairs::{enums_of, extensions_of, messages_of, nested_name, Side};
 /// package -> nested name -> (file, descriptor path), over the checked files of a side.
 type ByPackage = HashMap<String, HashMap<String, (FileDescriptor, Vec<i32>)>>;
 
+/// Elements by package and nested name. As in buf, a package appears only once one of its
+/// files declares such an element, so the deletion rules say nothing about a package that
+/// no longer declares any (services are the exception: every file's package appears, see
+/// `package_service_no_delete`).
 fn by_package<T>(
     side: &Side<'_>,
     elements: fn(&FileDescriptor) -> Vec<T>,
@@ -22,11 +26,13 @@ fn by_package<T>(
 ) -> ByPackage {
     let mut out: ByPackage = HashMap::new();
     for file in side.files() {
-        let package = out.entry(file.package_name().to_owned()).or_default();
         for e in elements(file) {
             let (full_name, path) = name_and_path(&e);
             let nested = nested_name(&full_name, file.package_name()).to_owned();
-            package.entry(nested).or_insert((file.clone(), path));
+            out.entry(file.package_name().to_owned())
+                .or_default()
+                .entry(nested)
+                .or_insert((file.clone(), path));
         }
     }
     out
@@ -62,18 +68,8 @@ fn package_no_delete(cx: &mut Cx<'_>, what: &str, prev: &ByPackage, cur: &ByPack
     }
 }
 
-/// Whether PACKAGE_ENUM_NO_DELETE and PACKAGE_EXTENSION_NO_DELETE report anything. The
-/// reference, `buf breaking` 1.75.0, never does: with `use: [PACKAGE_ENUM_NO_DELETE]` a
-/// deleted enum passes (exit 0), in v1beta1, v1 and v2 configs alike, while the same edit
-/// fails ENUM_NO_DELETE. huntreg follows the reference so that verdicts agree; the check
-/// below is what the rules' purpose describes, kept ready for when buf reports them.
-const BUF_REPORTS_PACKAGE_ENUM_AND_EXTENSION_DELETIONS: bool = false;
-
-/// PACKAGE_ENUM_NO_DELETE: an enum is gone from its package (silent, as in buf 1.75.0).
+/// PACKAGE_ENUM_NO_DELETE: an enum is gone from its package.
 pub(crate) fn package_enum_no_delete(cx: &mut Cx<'_>) {
-    if !BUF_REPORTS_PACKAGE_ENUM_AND_EXTENSION_DELETIONS {
-        return;
-    }
     let name_and_path =
         |e: &prost_reflect::EnumDescriptor| (e.full_name().to_owned(), e.path().to_vec());
     let prev = by_package(cx.prev, enums_of, name_and_path);
@@ -81,12 +77,8 @@ pub(crate) fn package_enum_no_delete(cx: &mut Cx<'_>) {
     package_no_delete(cx, "enum", &prev, &cur);
 }
 
-/// PACKAGE_EXTENSION_NO_DELETE: an extension is gone from its package (v2 only; silent, as
-/// in buf 1.75.0).
+/// PACKAGE_EXTENSION_NO_DELETE: an extension is gone from its package (v2 only).
 pub(crate) fn package_extension_no_delete(cx: &mut Cx<'_>) {
-    if !BUF_REPORTS_PACKAGE_ENUM_AND_EXTENSION_DELETIONS {
-        return;
-    }
     let name_and_path =
         |e: &prost_reflect::ExtensionDescriptor| (e.full_name().to_owned(), e.path().to_vec());
     let prev = by_package(cx.prev, extensions_of, name_and_path);
@@ -137,7 +129,10 @@ pub(crate) fn package_service_no_delete(cx: &mut Cx<'_>) {
     let name_and_path =
         |s: &prost_reflect::ServiceDescriptor| (s.full_name().to_owned(), s.path().to_vec());
     let prev = by_package(cx.prev, services, name_and_path);
-    let cur = by_package(cx.cur, services, name_and_path);
+    let mut cur = by_package(cx.cur, services, name_and_path);
+    for file in cx.cur.files() {
+        cur.entry(file.package_name().to_owned()).or_default();
+    }
     for (package, elements) in &prev {
         let Some(current) = cur.get(package) else {
             continue;
