@@ -8,17 +8,15 @@ mod compile;
 mod config;
 mod input;
 mod output;
-mod rules;
 mod source;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use huntreg_compat::{Finding, Image};
+use huntreg_compat::{BreakingConfig, Finding, Image};
 use prost_reflect::DescriptorPool;
 
-use config::{contains, Breaking, Version};
 use output::{Annotation, Format};
 use source::{Loaded, PathFilter, Sources};
 
@@ -102,16 +100,14 @@ impl Side {
 struct Pair {
     input: Side,
     against: Side,
-    breaking: Breaking,
-    version: Version,
+    breaking: BreakingConfig,
 }
 
 /// What one input consists of after loading: one unit per module (or one image).
 struct Unit {
     key: String,
     side: Side,
-    breaking: Breaking,
-    version: Version,
+    breaking: BreakingConfig,
 }
 
 fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
@@ -129,14 +125,13 @@ fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
                     image: None,
                 },
                 breaking: m.module.breaking,
-                version: m.module.version,
             })
             .collect()),
         Loaded::Image(set) => {
             let pool = DescriptorPool::from_file_descriptor_set(set)
                 .map_err(|e| format!("invalid FileDescriptorSet: {e}"))?;
             let targets = pool.files().map(|f| f.name().to_owned()).collect();
-            let (breaking, version) = match config {
+            let breaking = match config {
                 Some(text) => {
                     let ws = config::parse_buf_yaml(text, "", "--config")?;
                     let m = ws
@@ -144,9 +139,9 @@ fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
                         .into_iter()
                         .next()
                         .ok_or("--config declares no module")?;
-                    (m.breaking, m.version)
+                    m.breaking
                 }
-                None => (Breaking::default(), Version::V1),
+                None => BreakingConfig::default(),
             };
             Ok(vec![Unit {
                 key: String::new(),
@@ -158,7 +153,6 @@ fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
                     image: Some(pool),
                 },
                 breaking,
-                version,
             }])
         }
     }
@@ -246,7 +240,6 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
             input: i.side,
             against: a.side,
             breaking: i.breaking,
-            version: i.version,
         });
     }
     let compiled = compile_all(&pairs);
@@ -281,7 +274,6 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
         let Some((input, against)) = images else {
             continue;
         };
-        let selection = rules::select(&pair.breaking, pair.version)?;
         // Like buf without --exclude-imports, imports are checked too.
         let targets = |side: &Side, pool: &DescriptorPool| -> Vec<String> {
             if args.exclude_imports {
@@ -294,17 +286,14 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
         let against_targets = targets(&pair.against, &against);
         let input_image = Image::with_targets(input, input_targets);
         let against_image = Image::with_targets(against, against_targets);
-        for set in &selection.sets {
-            let report = huntreg_compat::check(&against_image, &input_image, set);
-            for finding in report.findings {
-                if !selection.ids.contains(finding.rule)
-                    || ignored(&finding, pair, &input_image, &against_image)
-                {
-                    continue;
-                }
-                annotations.push(annotation(finding, &pair.input));
-            }
-        }
+        // The input's configuration chooses the rules and drops ignored findings.
+        let report = pair.breaking.check(&against_image, &input_image);
+        annotations.extend(
+            report
+                .findings
+                .into_iter()
+                .map(|f| annotation(f, &pair.input)),
+        );
         finished.push((input_image, against_image));
     }
     std::mem::forget(finished);
@@ -366,55 +355,6 @@ fn compile_all(pairs: &[Pair]) -> Vec<(Compiled, Compiled)> {
     pairs_out
 }
 
-/// True if the module's `ignore`, `ignore_only` or `ignore_unstable_packages` drops `finding`.
-fn ignored(finding: &Finding, pair: &Pair, input: &Image, against: &Image) -> bool {
-    let b = &pair.breaking;
-    let files = [
-        finding.location.as_ref().map(|l| (l.file.as_str(), input)),
-        finding.against.as_ref().map(|l| (l.file.as_str(), against)),
-    ];
-    files.into_iter().flatten().any(|(file, image)| {
-        b.ignore.iter().any(|p| contains(p, file))
-            || b.ignore_only.iter().any(|(key, paths)| {
-                rules::key_matches(key, finding.rule, pair.version)
-                    && paths.iter().any(|p| contains(p, file))
-            })
-            || (b.ignore_unstable_packages
-                && image
-                    .pool()
-                    .get_file_by_name(file)
-                    .is_some_and(|f| is_unstable_package(f.package_name())))
-    })
-}
-
-/// buf's unstable package test: the last component is a version with an alpha, beta or
-/// test stability suffix (`v1alpha1`, `v1beta`, `v2test`, `v1p1beta1`).
-fn is_unstable_package(package: &str) -> bool {
-    let Some(last) = package.rsplit('.').next() else {
-        return false;
-    };
-    let Some(rest) = last.strip_prefix('v') else {
-        return false;
-    };
-    let digits = |s: &str| -> usize { s.bytes().take_while(u8::is_ascii_digit).count() };
-    let major = digits(rest);
-    if major == 0 {
-        return false;
-    }
-    let mut rest = &rest[major..];
-    if let Some(r) = rest.strip_prefix('p') {
-        let minor = digits(r);
-        if minor == 0 {
-            return false;
-        }
-        rest = &r[minor..];
-    }
-    ["alpha", "beta", "test"].iter().any(|stability| {
-        rest.strip_prefix(stability)
-            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-    })
-}
-
 fn annotation(f: Finding, side: &Side) -> Annotation {
     let (path, span) = match f.location {
         Some(l) => (
@@ -430,33 +370,5 @@ fn annotation(f: Finding, side: &Side) -> Annotation {
         span,
         rule: f.rule.to_owned(),
         message: f.message,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unstable_packages() {
-        for p in [
-            "foo.v1alpha1",
-            "foo.v1beta",
-            "foo.v2test",
-            "foo.v1p1beta1",
-            "v1alpha",
-        ] {
-            assert!(is_unstable_package(p), "{p}");
-        }
-        for p in [
-            "foo.v1",
-            "foo",
-            "foo.v1development",
-            "foo.valpha1",
-            "foo.v1alphax",
-            "",
-        ] {
-            assert!(!is_unstable_package(p), "{p}");
-        }
     }
 }

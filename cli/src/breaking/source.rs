@@ -379,7 +379,7 @@ fn load_tree(
         }
         let selected = contains(&module.root, start) || contains(start, &module.root);
         // A module ignored as a whole stays resolvable for imports but is never checked.
-        if selected && !module.breaking.ignore_module {
+        if selected && !module.breaking.ignores_everything() {
             let targets = src
                 .keys()
                 .filter(|name| contains(start, &join(&module.root, name)))
