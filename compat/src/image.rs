@@ -1,6 +1,7 @@
 //! `Image`: the files one side of a comparison consists of (a descriptor pool plus which
 //! of its files are checked, as opposed to imports).
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use prost_reflect::DescriptorPool;
@@ -16,6 +17,8 @@ pub struct Image {
     /// What the checked files contain, built on first check and reused by every later one
     /// (a registry checks one stored version against many new ones).
     index: OnceLock<Arc<Index>>,
+    /// Source text of checked files, when the caller has it (see [`Image::with_source`]).
+    sources: HashMap<String, Arc<str>>,
 }
 
 impl Image {
@@ -26,6 +29,7 @@ impl Image {
             pool,
             targets,
             index: OnceLock::new(),
+            sources: HashMap::new(),
         }
     }
 
@@ -39,6 +43,7 @@ impl Image {
             pool,
             targets: targets.into_iter().map(Into::into).collect(),
             index: OnceLock::new(),
+            sources: HashMap::new(),
         }
     }
 
@@ -50,6 +55,19 @@ impl Image {
     /// Names of the checked files.
     pub fn targets(&self) -> &[String] {
         &self.targets
+    }
+
+    /// Attaches the source text of file `name`. Optional: with it, columns of findings in
+    /// lines indented with tabs match buf's (a tab advances to the next multiple of 4
+    /// columns); without it every character counts as one column, as in protox's spans.
+    pub fn with_source(mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> Image {
+        self.sources.insert(name.into(), text.into());
+        self
+    }
+
+    /// The source text attached for file `name`, if any.
+    pub fn source(&self, name: &str) -> Option<&str> {
+        self.sources.get(name).map(|s| &**s)
     }
 
     pub(crate) fn index(&self) -> &Index {

@@ -113,8 +113,8 @@ pub fn check(previous: &Image, current: &Image, rules: &RuleSet) -> Report {
     if raw.is_empty() {
         return Report::default();
     }
-    let mut current_spans = Resolver::new(current.pool());
-    let mut previous_spans = Resolver::new(previous.pool());
+    let mut current_spans = Resolver::new(current);
+    let mut previous_spans = Resolver::new(previous);
     let findings = raw
         .into_iter()
         .map(|r| Finding {

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use prost_reflect::{DescriptorPool, FileDescriptor};
+use prost_reflect::FileDescriptor;
 
-use crate::{Location, Span};
+use crate::{Image, Location, Span};
 
 /// Where a finding points before spans are looked up: a file and candidate descriptor
 /// paths, most specific first. The first path present in the file's source info wins;
@@ -81,14 +81,14 @@ impl Loc {
 
 /// Turns [`Loc`]s of one pool into [`Location`]s, indexing each file's source info once.
 pub(crate) struct Resolver<'a> {
-    pool: &'a DescriptorPool,
+    image: &'a Image,
     files: HashMap<String, HashMap<Vec<i32>, Span>>,
 }
 
 impl<'a> Resolver<'a> {
-    pub(crate) fn new(pool: &'a DescriptorPool) -> Resolver<'a> {
+    pub(crate) fn new(image: &'a Image) -> Resolver<'a> {
         Resolver {
-            pool,
+            image,
             files: HashMap::new(),
         }
     }
@@ -100,11 +100,11 @@ impl<'a> Resolver<'a> {
                 span: None,
             };
         }
-        let pool = self.pool;
+        let image = self.image;
         let index = self
             .files
             .entry(loc.file.clone())
-            .or_insert_with(|| index_file(pool, &loc.file));
+            .or_insert_with(|| index_file(image, &loc.file));
         let mut span = loc.paths.iter().find_map(|p| index.get(p).copied());
         if loc.default_value {
             if let (Some(value), Some(path)) = (span.as_mut(), loc.paths.first()) {
@@ -141,20 +141,45 @@ fn widen_default(value: &mut Span, index: &HashMap<Vec<i32>, Span>, path: &[i32]
 
 /// Maps every path of a file's source info to its span; the first location of a path wins
 /// (several `extend` blocks can share one path), as in buf's location store.
-fn index_file(pool: &DescriptorPool, name: &str) -> HashMap<Vec<i32>, Span> {
+fn index_file(image: &Image, name: &str) -> HashMap<Vec<i32>, Span> {
     let mut index = HashMap::new();
-    let Some(file) = pool.get_file_by_name(name) else {
+    let Some(file) = image.pool().get_file_by_name(name) else {
         return index;
     };
     let Some(info) = &file.file_descriptor_proto().source_code_info else {
         return index;
     };
+    let lines: Option<Vec<&str>> = image.source(name).map(|t| t.lines().collect());
     for location in &info.location {
-        if let Some(span) = to_span(&location.span) {
+        if let Some(mut span) = to_span(&location.span) {
+            if let Some(lines) = &lines {
+                span.start_column = buf_column(lines, span.start_line, span.start_column);
+                span.end_column = buf_column(lines, span.end_line, span.end_column);
+            }
             index.entry(location.path.clone()).or_insert(span);
         }
     }
     index
+}
+
+/// Converts a 1-based character column to buf's, where a tab advances to the next multiple
+/// of 4 columns.
+fn buf_column(lines: &[&str], line: u32, column: u32) -> u32 {
+    let Some(text) = (line as usize).checked_sub(1).and_then(|i| lines.get(i)) else {
+        return column;
+    };
+    if !text.contains('\t') {
+        return column;
+    }
+    let mut out = 0;
+    for c in text.chars().take(column.saturating_sub(1) as usize) {
+        out = if c == '\t' {
+            (out / 4 + 1) * 4
+        } else {
+            out + 1
+        };
+    }
+    out + 1
 }
 
 /// SourceCodeInfo spans are 0-based `[start_line, start_col, end_line, end_col]`, or
@@ -181,6 +206,21 @@ fn to_span(raw: &[i32]) -> Option<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tabs_advance_to_the_next_multiple_of_four() {
+        let lines = [
+            "\tint32 a = 1;",
+            "  \tint32 b = 2;",
+            "  int32\tc = 3;",
+            "no tabs",
+        ];
+        assert_eq!(buf_column(&lines, 1, 2), 5);
+        assert_eq!(buf_column(&lines, 2, 4), 5);
+        assert_eq!(buf_column(&lines, 3, 9), 9);
+        assert_eq!(buf_column(&lines, 4, 3), 3);
+        assert_eq!(buf_column(&lines, 9, 3), 3);
+    }
 
     #[test]
     fn spans_are_one_based_and_accept_both_shapes() {

@@ -151,3 +151,4 @@ case!(
         "FIELD_SAME_CARDINALITY"
     ]
 );
+case!(multi_edge_syntax, v2, ["FILE", "WIRE"]);

@@ -45,7 +45,12 @@ pub fn compile_dir(dir: &Path) -> Image {
     compiler
         .open_files(&files)
         .unwrap_or_else(|e| panic!("compile {}: {e:?}", dir.display()));
-    Image::with_targets(compiler.descriptor_pool(), files)
+    let mut image = Image::with_targets(compiler.descriptor_pool(), files.clone());
+    for name in files {
+        let text = std::fs::read_to_string(dir.join(&name)).expect("read proto");
+        image = image.with_source(name, text);
+    }
+    image
 }
 
 /// Compiles in-memory files (name, text) into an image.
