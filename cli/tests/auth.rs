@@ -209,6 +209,24 @@ fn grants_decide_per_hunt_and_action() {
         Some(&body),
     );
     assert_eq!(status, 403);
+    // An unqualified subject the default context lacks would be answered from any hunt
+    // (here hunt-2, which the reader may not read): such reads need a `*` grant.
+    let (status, json, _) = call(
+        &server,
+        &reader,
+        "GET",
+        "/subjects/treasure-value/versions/1",
+        None,
+    );
+    assert_eq!(status, 403, "{json}");
+    let (status, json, _) = call(
+        &server,
+        &ops,
+        "GET",
+        "/subjects/treasure-value/versions/1",
+        None,
+    );
+    assert_eq!(status, 200, "{json}");
     // A lookup and a compatibility check are reads.
     let (status, json, _) = call(
         &server,

@@ -177,6 +177,17 @@ fn subject_scopes(subject: &str, prefix: Option<&Ctx>) -> Vec<Scope> {
     scopes
 }
 
+/// Scopes of a read that the registry may answer from another hunt: a subject in the default
+/// context that is not found there is looked up in every hunt (Confluent's fallback for
+/// unqualified subjects), so such a read needs every hunt.
+fn fallback_read_scopes(subject: &str, prefix: Option<&Ctx>) -> Vec<Scope> {
+    let default = Scope::hunt(DEFAULT_HUNT);
+    subject_scopes(subject, prefix)
+        .into_iter()
+        .map(|s| if s == default { Scope::AllHunts } else { s })
+        .collect()
+}
+
 /// Scopes of a config or mode key: `""`/`:.:` is the top level, `:.__GLOBAL:` every hunt.
 fn config_scopes(key: Option<&str>, prefix: Option<&Ctx>, action: Action) -> Vec<Scope> {
     match (key, prefix) {
@@ -291,7 +302,7 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
             query_scopes(query_param(uri, "subjectPrefix").as_deref(), prefix),
         ),
         ["subjects", subject] if m == Method::POST || read => {
-            Access::new(Action::Read, subject_scopes(subject, prefix))
+            Access::new(Action::Read, fallback_read_scopes(subject, prefix))
         }
         ["subjects", subject] if m == Method::DELETE => {
             Access::new(Action::Admin, subject_scopes(subject, prefix))
@@ -304,6 +315,9 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
         }
         ["subjects", subject, "versions", _version] if m == Method::DELETE => {
             Access::new(Action::Admin, subject_scopes(subject, prefix))
+        }
+        ["subjects", subject, "versions", _version, ..] if read => {
+            Access::new(Action::Read, fallback_read_scopes(subject, prefix))
         }
         ["subjects", subject, ..] if read => {
             Access::new(Action::Read, subject_scopes(subject, prefix))
@@ -396,36 +410,66 @@ mod tests {
     fn subjects_in_the_default_context() {
         check("GET", "/subjects/orders-value/versions", Read, &[hunt(".")]);
         check(
-            "GET",
-            "/subjects/orders-value/versions/latest",
-            Read,
-            &[hunt(".")],
-        );
-        check(
-            "GET",
-            "/subjects/orders-value/versions/1/schema",
-            Read,
-            &[hunt(".")],
-        );
-        check(
-            "GET",
-            "/subjects/orders-value/versions/1/referencedby",
-            Read,
-            &[hunt(".")],
-        );
-        check(
             "POST",
             "/subjects/orders-value/versions",
             Write,
             &[hunt(".")],
         );
-        check("POST", "/subjects/orders-value", Read, &[hunt(".")]);
         check("DELETE", "/subjects/orders-value", Admin, &[hunt(".")]);
         check(
             "DELETE",
             "/subjects/orders-value/versions/3?permanent=true",
             Admin,
             &[hunt(".")],
+        );
+    }
+
+    #[test]
+    fn reads_that_may_fall_back_to_any_hunt_need_all_hunts() {
+        // A default-context subject not found there is looked up in every hunt.
+        check(
+            "GET",
+            "/subjects/orders-value/versions/latest",
+            Read,
+            &[AllHunts],
+        );
+        check(
+            "GET",
+            "/subjects/orders-value/versions/1/schema",
+            Read,
+            &[AllHunts],
+        );
+        check(
+            "GET",
+            "/subjects/orders-value/versions/1/referencedby",
+            Read,
+            &[AllHunts],
+        );
+        check("POST", "/subjects/orders-value", Read, &[AllHunts]);
+        check(
+            "GET",
+            "/subjects/:.:orders-value/versions/1",
+            Read,
+            &[AllHunts],
+        );
+        check(
+            "GET",
+            "/contexts/:.:/subjects/x/versions/1",
+            Read,
+            &[AllHunts],
+        );
+        // A named hunt's subject stays in its hunt.
+        check(
+            "GET",
+            "/subjects/:.h:orders-value/versions/1",
+            Read,
+            &[hunt("h")],
+        );
+        check(
+            "POST",
+            "/contexts/.h/subjects/orders-value",
+            Read,
+            &[hunt("h")],
         );
     }
 
