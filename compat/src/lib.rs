@@ -9,6 +9,12 @@
 //! * [`check_level`] is the only place Confluent compatibility levels are interpreted.
 //! * [`classify`] and [`next_version`] turn a change into a semantic-version bump.
 //!
+//! Architecture invariants: no I/O (callers read files and pass text or pools); findings are
+//! data, never errors ([`ConfigError`] is only for configurations that cannot be used);
+//! `location.rs` is the only code that reads source spans; `level.rs` is the only code that
+//! interprets compatibility levels. An [`Image`] caches an index of its files on first use,
+//! so keep images (not just pools) around when checking one version many times.
+//!
 //! ```
 //! use huntreg_compat::{check, check_level, Category, Image, Level, RuleSet};
 //! use prost_reflect::DescriptorPool;
