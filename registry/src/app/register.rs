@@ -177,7 +177,7 @@ impl App {
             .map(|(_, id)| self.image(subject, *id))
             .collect::<Result<Vec<_>, _>>()?;
         let refs: Vec<&Image> = images.iter().collect();
-        let report = check_level(level, new, &refs, &RuleSet::category(Category::Csr));
+        let report = check_parallel(level, new, &refs, &RuleSet::category(Category::Csr));
         self.metrics.compat_check.observe(started.elapsed());
         Ok(details(level, &report, history))
     }
@@ -495,6 +495,48 @@ impl App {
             messages: found,
         })
     }
+}
+
+/// Transitive levels check every pair independently, so a long history is split across
+/// the machine's cores; the result equals one `check_level` call over the whole history.
+fn check_parallel(level: Level, new: &Image, history: &[&Image], rules: &RuleSet) -> LevelReport {
+    let transitive = matches!(
+        level,
+        Level::BackwardTransitive | Level::ForwardTransitive | Level::FullTransitive
+    );
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if !transitive || cores < 2 || history.len() < 16 {
+        return check_level(level, new, history, rules);
+    }
+    let chunk = history.len().div_ceil(cores);
+    let parts: Vec<Option<LevelReport>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = history
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, part)| {
+                scope.spawn(move || {
+                    let mut report = check_level(level, new, part, rules);
+                    for pair in &mut report.pairs {
+                        pair.against += i * chunk;
+                    }
+                    report
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().ok()).collect()
+    });
+    // `check_level` reports newest first: merge the chunks from the newest one.
+    let mut merged = LevelReport::default();
+    for part in parts.into_iter().rev() {
+        match part {
+            Some(report) => merged.pairs.extend(report.pairs),
+            // A panicking check thread: fall back to checking everything here.
+            None => return check_level(level, new, history, rules),
+        }
+    }
+    merged
 }
 
 /// The non-transitive level used when checking against one chosen version.
