@@ -34,8 +34,16 @@ where
                 ApiError::BadRequest(rejection.body_text())
             }
         })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::Unprocessable("The request body is empty".into()));
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => return Err(ApiError::Unprocessable("The request body is empty".into())),
+            // Every request body of the API is an object (serde would accept an array for a
+            // struct).
+            Some(b'{') => {}
+            Some(_) => {
+                return Err(ApiError::BadRequest(
+                    "Invalid JSON body: expected a JSON object".into(),
+                ))
+            }
         }
         serde_json::from_slice(&bytes)
             .map(Json)

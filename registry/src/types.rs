@@ -82,12 +82,43 @@ impl Context {
 /// A subject with its context: `:.hunt-42:orders-value` is `orders-value` in `.hunt-42`.
 /// An empty `name` with a named context is the bare context (`:.hunt-42:`), the key for
 /// context-level config and mode.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Equality, order and hashing consider the context and name only, not how it was written.
+#[derive(Debug, Clone)]
 pub struct Subject {
     /// The context.
     pub context: Context,
     /// The subject name inside the context.
     pub name: String,
+    /// Written with an explicit context (`:.:x` or `:.h:x`): no fallback to other contexts.
+    qualified: bool,
+}
+
+impl PartialEq for Subject {
+    fn eq(&self, other: &Subject) -> bool {
+        self.context == other.context && self.name == other.name
+    }
+}
+
+impl Eq for Subject {}
+
+impl PartialOrd for Subject {
+    fn partial_cmp(&self, other: &Subject) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Subject {
+    fn cmp(&self, other: &Subject) -> std::cmp::Ordering {
+        (&self.context, &self.name).cmp(&(&other.context, &other.name))
+    }
+}
+
+impl std::hash::Hash for Subject {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.context.hash(state);
+        self.name.hash(state);
+    }
 }
 
 impl Subject {
@@ -105,20 +136,29 @@ impl Subject {
             return Ok(Subject {
                 context,
                 name: name.to_owned(),
+                qualified: true,
             });
         }
         Ok(Subject {
             context: Context::default_context(),
             name: raw.to_owned(),
+            qualified: false,
         })
     }
 
-    /// A subject in `context` named `name`.
+    /// A subject in `context` named `name` (explicitly qualified).
     pub fn new(context: Context, name: impl Into<String>) -> Subject {
         Subject {
             context,
             name: name.into(),
+            qualified: true,
         }
+    }
+
+    /// True for an unqualified name in the default context (`x`, not `:.:x`): Confluent
+    /// then also looks for the subject in every named context.
+    pub fn may_fall_back(&self) -> bool {
+        !self.qualified && self.context.is_default()
     }
 
     /// True when this names a whole context (`:.ctx:`, or `""` for the default context).

@@ -225,14 +225,15 @@ impl App {
         Ok(body)
     }
 
-    /// Finds the subject's versions; an unqualified subject with no versions in the default
-    /// context is looked up in every named context (Confluent's `getUsingContexts`).
+    /// Finds the subject's versions; an unqualified subject (not `:.:x`) with no versions in
+    /// the default context is looked up in every named context (Confluent's
+    /// `getUsingContexts`).
     pub fn subject_versions(
         &self,
         subject: &Subject,
     ) -> Result<(Subject, Vec<(u32, VersionRecord)>), ApiError> {
         let versions = self.store.versions(subject)?;
-        if !versions.is_empty() || !subject.context.is_default() {
+        if !versions.is_empty() || !subject.may_fall_back() {
             return Ok((subject.clone(), versions));
         }
         for ctx in self.store.contexts()? {

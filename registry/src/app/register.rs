@@ -507,7 +507,7 @@ fn check_parallel(level: Level, new: &Image, history: &[&Image], rules: &RuleSet
     let cores = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    if !transitive || cores < 2 || history.len() < 16 {
+    if !transitive || cores < 2 || history.len() < 32 {
         return check_level(level, new, history, rules);
     }
     let chunk = history.len().div_ceil(cores);

@@ -158,9 +158,13 @@ fn encode(s: &str) -> String {
     utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
 }
 
+/// Qualifies a subject with the URL's context; `/contexts/:.:/…` names the default
+/// context explicitly (`:.:x`, which does not fall back to other contexts).
 fn qualify(ctx: &Context, name: &str) -> String {
-    if name.starts_with(":.") || ctx.is_default() {
+    if name.starts_with(":.") {
         name.to_owned()
+    } else if ctx.is_default() {
+        format!(":.:{name}")
     } else {
         format!(":{}:{name}", ctx.as_str())
     }
@@ -318,7 +322,7 @@ mod tests {
             "/schemas/ids/3?format=serialized&subject=%3A%2Eh%3A"
         );
         assert_eq!(rw("/contexts/.h/config"), "/config/%3A%2Eh%3A");
-        assert_eq!(rw("/contexts/:.:/subjects/x"), "/subjects/x");
+        assert_eq!(rw("/contexts/:.:/subjects/x"), "/subjects/%3A%2E%3Ax");
         assert_eq!(
             rw("/contexts/.h/subjects/a%2Fb.proto"),
             "/subjects/%3A%2Eh%3Aa%2Fb%2Eproto"

@@ -114,3 +114,26 @@ async fn percent_encoded_subjects_route_correctly() {
     let (status, _) = app.get("/subjects/%3A.hunt%3Ax/versions").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_explicit_default_context_does_not_fall_back_to_hunts() {
+    let app = TestApp::spawn().await;
+    app.register_ok(":.hunt-1:x", ORDER_V1).await;
+    let (status, _) = app.get("/subjects/x/versions/1").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "an unqualified name falls back, as in Confluent"
+    );
+    let (status, body) = app
+        .get(&format!("/subjects/{}/versions/1", enc(":.:x")))
+        .await;
+    assert_error(status, &body, 404, 40401);
+    let (status, body) = app.get("/contexts/:.:/subjects/x/versions/1").await;
+    assert_error(status, &body, 404, 40401);
+    let lookup = json!({"schemaType": "PROTOBUF", "schema": ORDER_V1});
+    let (status, body) = app
+        .post(&format!("/subjects/{}", enc(":.:x")), lookup)
+        .await;
+    assert_error(status, &body, 404, 40401);
+}

@@ -83,3 +83,12 @@ async fn root_metadata_and_metrics() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn bodies_must_be_json_objects() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.put("/config", json!([])).await;
+    assert_error(status, &body, 400, 400);
+    let (status, body) = app.post("/subjects/x/versions", json!("schema")).await;
+    assert_error(status, &body, 400, 400);
+}
