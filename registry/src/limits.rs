@@ -367,6 +367,13 @@ impl Enforcer {
         S: Service<Request<Body>, Error = Infallible>,
         S::Response: IntoResponse,
     {
+        // The hot path (GETs): an empty body needs neither buffering nor checks.
+        if axum::body::HttpBody::size_hint(req.body()).exact() == Some(0) {
+            return match inner.call(req).await {
+                Ok(response) => response.into_response(),
+                Err(never) => match never {},
+            };
+        }
         let max = self.limits.max_body_bytes;
         let too_large = || {
             error_response(
