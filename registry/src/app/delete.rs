@@ -28,6 +28,7 @@ impl App {
         permanent: bool,
     ) -> Result<u32, ApiError> {
         let read_only = self.refuse_if_read_only(&subject);
+        let label = subject.to_string();
         let app = self.clone();
         let result = store::write(&*self.store, move |tx| {
             delete_version_job(&app, tx, &subject, version, permanent, read_only)
@@ -36,6 +37,7 @@ impl App {
         if permanent {
             self.invalidate_rendered();
         }
+        tracing::info!(subject = %label, version = result, permanent, "version deleted");
         Ok(result)
     }
 
@@ -46,6 +48,7 @@ impl App {
         permanent: bool,
     ) -> Result<Vec<u32>, ApiError> {
         let read_only = self.refuse_if_read_only(&subject);
+        let label = subject.to_string();
         let app = self.clone();
         let result = store::write(&*self.store, move |tx| {
             delete_subject_job(&app, tx, &subject, permanent, read_only)
@@ -54,6 +57,7 @@ impl App {
         if permanent {
             self.invalidate_rendered();
         }
+        tracing::info!(subject = %label, versions = ?result, permanent, "subject deleted");
         Ok(result)
     }
 

@@ -298,6 +298,7 @@ impl App {
             if !import && !force {
                 let found = self.check(&subject, &prepared.image, level, &live)?;
                 if !found.is_empty() {
+                    tracing::info!(%subject, %level, findings = found.len(), "incompatible schema refused");
                     return Err(ApiError::Incompatible(format!(
                         "Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{}]",
                         found.join(", ")
@@ -325,6 +326,11 @@ impl App {
                 JobResult::Done(outcome) => {
                     if import && outcome.is_ok() {
                         self.invalidate_rendered();
+                    }
+                    if let Ok(o) = &outcome {
+                        if o.created {
+                            tracing::info!(%subject, id = o.id, version = o.version, import, "schema registered");
+                        }
                     }
                     return outcome;
                 }

@@ -123,6 +123,7 @@ impl App {
             Ok(rec)
         })
         .await??;
+        tracing::info!(scope = %scope_key(subject), compatibility = ?stored.compatibility, normalize = ?stored.normalize, "config set");
         let (above, _) = self.config_from(&scope_chain(subject))?;
         Ok(ConfigView {
             level: stored
@@ -174,6 +175,7 @@ impl App {
             mode: mode.as_str().to_owned(),
         };
         store::write(&*self.store, move |tx| tx.put_mode(&scope, Some(&rec))).await??;
+        tracing::info!(scope = %scope_key(subject), mode = mode.as_str(), "mode set");
         Ok(mode)
     }
 

@@ -127,6 +127,7 @@ async fn track(State(state): State<AppState>, req: Request, next: Next) -> Respo
         .0
         .metrics
         .record_request(route, &method, status.as_u16(), started.elapsed());
+    tracing::debug!(%method, route, status = status.as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "request");
     if status.is_server_error() {
         if let Some(cause) = response.extensions().get::<ErrorCause>() {
             tracing::error!(%method, route, status = status.as_u16(), cause = %cause.0, "request failed");
