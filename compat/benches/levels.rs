@@ -3,6 +3,10 @@
 //! and its ratio to the 10 ms budget, and to the baseline of recompiling the 100 versions
 //! with protox (what caching compiled pools avoids).
 //!
+//! A second measurement checks a tree of 300 files (4,500 messages) with buf's default
+//! rules, as `huntreg breaking` does once per run, against the time protox needs to compile
+//! the tree (the part of a run the check must stay small next to).
+//!
 //! Run: `cargo bench -p huntreg-compat --bench levels`.
 
 use std::hint::black_box;
@@ -24,6 +28,45 @@ fn version(n: usize) -> String {
         out.push_str("}\n");
     }
     out
+}
+
+/// File `i` of a large tree: 15 messages with a few fields each; `changed` renames a field.
+fn tree_file(i: usize, changed: bool) -> String {
+    let mut out = format!("syntax = \"proto3\";\npackage tree.p{}.v1;\n", i % 30);
+    for m in 0..15 {
+        let name = if changed && m == 7 { "renamed" } else { "name" };
+        out.push_str(&format!("message M{i}x{m} {{\n  string {name} = 1;\n  int64 at = 2;\n  repeated int32 xs = 3;\n  map<string, string> attrs = 4;\n  oneof o {{\n    string a = 5;\n    bytes b = 6;\n  }}\n}}\n"));
+    }
+    out
+}
+
+struct Tree(Vec<String>);
+
+impl FileResolver for Tree {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        let i: usize = name
+            .strip_prefix("f")
+            .and_then(|n| n.strip_suffix(".proto"))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| protox::Error::file_not_found(name))?;
+        match self.0.get(i) {
+            Some(text) => File::from_source(name, text),
+            None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
+fn compile_tree(changed: bool) -> (Image, Duration) {
+    let texts: Vec<String> = (0..300)
+        .map(|i| tree_file(i, changed && i % 10 == 0))
+        .collect();
+    let names: Vec<String> = (0..300).map(|i| format!("f{i}.proto")).collect();
+    let start = Instant::now();
+    let mut c = protox::Compiler::with_file_resolver(Tree(texts));
+    c.include_source_info(true);
+    c.open_files(&names).expect("compiles");
+    let pool = c.descriptor_pool();
+    (Image::with_targets(pool, names), start.elapsed())
 }
 
 struct One(String);
@@ -69,11 +112,22 @@ fn main() {
     }
     let recompile = start.elapsed();
 
+    let (before, _) = compile_tree(false);
+    let (after, compile_time) = compile_tree(true);
+    let start = Instant::now();
+    let report = huntreg_compat::check(&before, &after, &RuleSet::default());
+    let tree_check = start.elapsed();
+    assert_eq!(report.findings.len(), 30 * 2);
+
     let budget = Duration::from_millis(10);
     println!("check_level FULL_TRANSITIVE vs 100 versions (CSR): {per_check:?} per registration");
     println!(
         "ratio to the 10 ms budget: {:.3} (must be < 1)",
         per_check.as_secs_f64() / budget.as_secs_f64()
+    );
+    println!(
+        "tree of 300 files: check {tree_check:?} vs protox compile {compile_time:?} (ratio {:.3})",
+        tree_check.as_secs_f64() / compile_time.as_secs_f64()
     );
     println!(
         "baseline, recompiling the 100 versions: {recompile:?} ({:.1}x slower than checking cached pools)",

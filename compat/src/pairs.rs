@@ -56,16 +56,35 @@ fn field_digest(f: &Field, context: &[u8]) -> Option<u128> {
     if f.file().syntax() != Syntax::Proto3 && matches!(f.kind(), Kind::Enum(_)) {
         return None;
     }
-    let oneof = f
-        .real_oneof()
-        .map(|o| o.name().to_owned())
-        .unwrap_or_default();
+    let oneof = f.real_oneof();
+    let oneof = oneof.as_ref().map_or("", |o| o.name());
     Some(digest(&[
         &f.proto().encode_to_vec(),
         context,
         oneof.as_bytes(),
         &[u8::from(f.is_map())],
     ]))
+}
+
+/// The digest of a file without its source info (which changes with every edit).
+fn file_digest(file: &FileDescriptor) -> u128 {
+    let p = file.file_descriptor_proto();
+    let mut parts: Vec<Vec<u8>> = vec![
+        p.name().as_bytes().to_vec(),
+        p.package().as_bytes().to_vec(),
+        p.syntax().as_bytes().to_vec(),
+        p.options
+            .as_ref()
+            .map(|o| o.encode_to_vec())
+            .unwrap_or_default(),
+        p.dependency.join("\n").into_bytes(),
+    ];
+    parts.extend(p.message_type.iter().map(|m| m.encode_to_vec()));
+    parts.extend(p.enum_type.iter().map(|e| e.encode_to_vec()));
+    parts.extend(p.service.iter().map(|s| s.encode_to_vec()));
+    parts.extend(p.extension.iter().map(|e| e.encode_to_vec()));
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    digest(&refs)
 }
 
 /// The elements of one checked file, by nested name (buf's keys for FILE rules).
@@ -132,9 +151,7 @@ impl Index {
             let Some(file) = image.pool().get_file_by_name(target) else {
                 continue;
             };
-            let mut proto = file.file_descriptor_proto().clone();
-            proto.source_code_info = None;
-            let file_digest = digest(&[&proto.encode_to_vec()]);
+            let file_digest = file_digest(&file);
             let context = file_context(&file);
             let package = file.package_name();
             let mut contents = Contents::default();
