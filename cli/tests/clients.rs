@@ -466,6 +466,66 @@ fn python_shared_client_for_serializer_and_deserializer() {
     assert_eq!(shared(&hunt, "associated", FOUND, found()), found());
 }
 
+#[test]
+fn python_serializer_settings_latest_version_lookup_and_normalize() {
+    let (_dir, server) = start();
+    let hunt = format!("{}/contexts/.hunt-3", server.url);
+    let (hex, id) = py(&hunt, "associated").produce(&server, FOUND, "settings", &found());
+    let with = |conf: Value| {
+        let request = json!({"op": "produce", "url": hunt, "fds": tools().fds, "type": FOUND,
+                             "topic": "settings", "strategy": "associated", "conf": conf,
+                             "value": found()});
+        let out = run(&server, Client::Python, request);
+        (
+            out["hex"].as_str().expect("hex").to_owned(),
+            out["id"].as_i64().expect("id"),
+        )
+    };
+    // No registration: the latest version, fetched with format=serialized, must hold the
+    // message by name.
+    let (latest_hex, latest) = with(json!({"auto.register.schemas": false,
+                                           "use.latest.version": true}));
+    assert_eq!(latest, id);
+    // No registration: a lookup of the same descriptor finds its id.
+    let (_, looked_up) = with(json!({"auto.register.schemas": false}));
+    assert_eq!(looked_up, id);
+    // normalize=True: perhaps another version, read like any other.
+    let (normalized_hex, _) = with(json!({"normalize.schemas": true}));
+    for h in [&hex, &latest_hex, &normalized_hex] {
+        let consumer = py(&hunt, "associated");
+        assert_eq!(consumer.consume(&server, FOUND, "settings", h), found());
+    }
+}
+
+#[test]
+fn python_reference_and_id_queries() {
+    let (_dir, server) = start();
+    let url = &server.url;
+    let (_, id) = py(url, "topic").produce(&server, UPDATED, "lineage", &updated());
+    let calls = json!([
+        ["get_referenced_by", "treasure/common.proto", 1],
+        ["get_subjects_by_schema_id", id],
+        ["get_schema_versions", id],
+        ["get_schema_types"],
+        ["get_version", "treasure/common.proto", 1],
+    ]);
+    let r = api(&server, Client::Python, url, calls);
+    assert_eq!(ok(&r, 0), &json!([id]));
+    assert_eq!(ok(&r, 1), &json!(["lineage-value"]));
+    assert_eq!(
+        ok(&r, 2),
+        &json!([{"subject": "lineage-value", "version": 1}])
+    );
+    assert!(
+        ok(&r, 3).as_array().unwrap().contains(&json!("PROTOBUF")),
+        "{:?}",
+        r[3]
+    );
+    let common = ok(&r, 4)["schema"].as_str().unwrap();
+    assert!(common.contains("message Location"), "{common}");
+    assert!(common.contains("enum Rarity"), "{common}");
+}
+
 const SCORE_V1: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\n\
     message Score {\n  string player = 1;\n  double points = 2;\n}\n";
 const SCORE_V2: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\n\

@@ -10,7 +10,7 @@ Message classes are built at run time from a FileDescriptorSet (compiled from th
 fixtures by the Rust test with protox), the way protoc-generated *_pb2 modules build them:
 added to the default descriptor pool, json_name already stripped.
 
-Ops:
+Ops (produce and consume take an optional "conf": more serializer/deserializer settings):
   produce   {url, fds, type, topic, strategy, value}      -> {hex, id}
   consume   {url, fds, type, topic, strategy, hex}        -> {value}
   shared    {url, fds, type, topic, strategy, value}      -> {hex, value}  one client for both serdes
@@ -21,6 +21,8 @@ strategy: "associated" (the client default), "topic", or a hunt context such as 
 
 import json
 import sys
+
+import attrs
 
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, timestamp_pb2  # noqa: F401
 from google.protobuf.message_factory import GetMessageClass
@@ -63,14 +65,15 @@ def serde_conf(strategy):
 
 def serializer(req, registry):
     cls = message_class(req["fds"], req["type"])
-    return cls, ProtobufSerializer(cls, registry, serde_conf(req["strategy"]))
+    conf = {**serde_conf(req["strategy"]), **req.get("conf", {})}
+    return cls, ProtobufSerializer(cls, registry, conf)
 
 
 def deserializer(req, registry):
     cls = message_class(req["fds"], req["type"])
     conf = serde_conf(req["strategy"])
     conf.pop("reference.subject.name.strategy", None)  # not a deserializer setting
-    return ProtobufDeserializer(cls, conf, registry)
+    return ProtobufDeserializer(cls, {**conf, **req.get("conf", {})}, registry)
 
 
 def ctx(req):
@@ -109,6 +112,8 @@ def api_arg(arg):
 def api_result(value):
     if hasattr(value, "to_dict"):
         return value.to_dict()
+    if attrs.has(type(value)):  # e.g. SchemaVersion, which has no to_dict
+        return attrs.asdict(value)
     if isinstance(value, list):
         return [api_result(v) for v in value]
     return value
