@@ -140,7 +140,7 @@ impl Printer {
         let ranges: Vec<(i32, i32)> = proto
             .reserved_range
             .iter()
-            .map(|r| (r.start(), r.end() - 1))
+            .map(|r| (r.start(), r.end().saturating_sub(1)))
             .collect();
         sections.push(self.reserved(&inner, ranges, &proto.reserved_name));
 
@@ -189,7 +189,7 @@ impl Printer {
         let mut ranges: Vec<(i32, i32)> = proto
             .extension_range
             .iter()
-            .map(|r| (r.start(), r.end() - 1))
+            .map(|r| (r.start(), r.end().saturating_sub(1)))
             .collect();
         if self.normalize {
             ranges.sort_unstable();
@@ -526,7 +526,7 @@ fn float_text(n: f64) -> String {
 }
 
 fn range_text((start, end_inclusive): (i32, i32)) -> String {
-    if end_inclusive + 1 >= MAX_FIELD_EXCLUSIVE || end_inclusive == i32::MAX {
+    if end_inclusive.saturating_add(1) >= MAX_FIELD_EXCLUSIVE {
         format!("{start} to max")
     } else if start == end_inclusive {
         start.to_string()

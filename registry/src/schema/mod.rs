@@ -129,6 +129,20 @@ pub fn prepare(
     references: &[ReferenceRecord],
     normalize: bool,
 ) -> Result<Prepared, String> {
+    // Compiling hostile input runs third-party code; a panic there is the input's fault.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prepare_inner(input, main, deps, references, normalize)
+    }))
+    .unwrap_or_else(|_| Err("the schema could not be processed".to_owned()))
+}
+
+fn prepare_inner(
+    input: &Input,
+    main: &str,
+    deps: &DepFiles,
+    references: &[ReferenceRecord],
+    normalize: bool,
+) -> Result<Prepared, String> {
     let pool = match input {
         Input::Text(text) => compile_text(text, main, deps)?,
         Input::Descriptor(bytes) => pool_from_descriptor(main, bytes, deps)?,

@@ -206,3 +206,40 @@ async fn messages_keep_their_order_and_come_before_enums() {
     );
     assert!(z < a && a < e, "{text}");
 }
+
+#[tokio::test]
+async fn hostile_inputs_are_client_errors() {
+    use base64::Engine;
+    let app = TestApp::spawn().await;
+    // A descriptor whose field type resolves nowhere.
+    let fd = prost_types::FileDescriptorProto {
+        name: Some("x.proto".into()),
+        message_type: vec![prost_types::DescriptorProto {
+            name: Some("M".into()),
+            field: vec![prost_types::FieldDescriptorProto {
+                name: Some("f".into()),
+                number: Some(1),
+                r#type: Some(prost_types::field_descriptor_proto::Type::Message as i32),
+                type_name: Some(".nowhere.T".into()),
+                ..Default::default()
+            }],
+            reserved_range: vec![prost_types::descriptor_proto::ReservedRange {
+                start: Some(i32::MAX),
+                end: Some(i32::MIN),
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(prost::Message::encode_to_vec(&fd));
+    for schema in [
+        b64.as_str(),
+        "AAAA",
+        "message {",
+        "syntax = \"proto4\";",
+        "\u{0}\u{1}",
+    ] {
+        let (status, body) = app.register("h", schema).await;
+        assert_error(status, &body, 422, 42201);
+    }
+}
