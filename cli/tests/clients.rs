@@ -526,6 +526,36 @@ fn python_reference_and_id_queries() {
     assert!(common.contains("enum Rarity"), "{common}");
 }
 
+#[test]
+fn concurrent_first_registrations_from_several_producers_agree() {
+    // Four producer processes start at once on a new topic: one id, one version, and one
+    // version of the shared reference, whoever wins the race.
+    let (_dir, server) = start();
+    let hunt = format!("{}/contexts/.hunt-race", server.url);
+    let ids: Vec<i64> = thread::scope(|scope| {
+        let producers: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let producer = py(&hunt, "associated");
+                    producer.produce(&server, UPDATED, "race", &updated()).1
+                })
+            })
+            .collect();
+        producers.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "different ids for one schema: {ids:?}"
+    );
+    let calls = json!([
+        ["get_versions", "race-value"],
+        ["get_versions", "treasure/common.proto"]
+    ]);
+    let r = api(&server, Client::Python, &hunt, calls);
+    assert_eq!(ok(&r, 0), &json!([1]));
+    assert_eq!(ok(&r, 1), &json!([1]));
+}
+
 const SCORE_V1: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\n\
     message Score {\n  string player = 1;\n  double points = 2;\n}\n";
 const SCORE_V2: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\n\
