@@ -152,3 +152,4 @@ case!(
     ]
 );
 case!(multi_edge_syntax, v2, ["FILE", "WIRE"]);
+case!(multi_rpc_streaming, v2, ["WIRE"]);
