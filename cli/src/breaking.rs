@@ -10,6 +10,7 @@ mod input;
 mod output;
 mod source;
 
+use std::collections::HashSet;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -82,6 +83,17 @@ struct Side {
 }
 
 impl Side {
+    /// Keeps the targets whose printed path satisfies `keep`.
+    fn retain_targets(&mut self, keep: impl Fn(&str) -> bool) {
+        let kept: Vec<String> = self
+            .targets
+            .iter()
+            .filter(|n| keep(&self.external(n)))
+            .cloned()
+            .collect();
+        self.targets = kept;
+    }
+
     /// The path buf prints for a file of this side: relative to the input as given,
     /// through the module that holds the file (the own module first).
     fn external(&self, name: &str) -> String {
@@ -215,32 +227,30 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
     let filter = PathFilter::new(&args.paths, &args.exclude_paths);
     let mut pairs = Vec::new();
     for (mut i, mut a) in pair(input, against)? {
-        // `--path` names files as the input prints them, on both sides.
-        let keep: Vec<bool> = i
-            .side
-            .targets
-            .iter()
-            .map(|n| filter.keeps(&i.side.external(n)))
-            .collect();
-        let mut keep = keep.into_iter();
-        i.side.targets.retain(|_| keep.next().unwrap_or(false));
-        let keep: Vec<bool> = a
-            .side
-            .targets
-            .iter()
-            .map(|n| filter.keeps(&i.side.external(n)))
-            .collect();
-        let mut keep = keep.into_iter();
-        a.side.targets.retain(|_| keep.next().unwrap_or(false));
-        if args.limit_to_input_files {
-            let names = &i.side.targets;
-            a.side.targets.retain(|n| names.contains(n));
-        }
+        // Like buf, `--path` and `--exclude-path` apply to each side's own printed paths.
+        i.side.retain_targets(|p| filter.keeps(p));
+        a.side.retain_targets(|p| filter.keeps(p));
         pairs.push(Pair {
             input: i.side,
             against: a.side,
             breaking: i.breaking,
         });
+    }
+    if args.limit_to_input_files {
+        // The against side keeps the files whose printed path the input has.
+        let input_paths: HashSet<String> = pairs
+            .iter()
+            .flat_map(|p| p.input.targets.iter().map(|n| p.input.external(n)))
+            .collect();
+        for p in &mut pairs {
+            p.against.retain_targets(|path| input_paths.contains(path));
+        }
+    }
+    let filtered =
+        !args.paths.is_empty() || !args.exclude_paths.is_empty() || args.limit_to_input_files;
+    let empty = |side: fn(&Pair) -> &Side| pairs.iter().all(|p| side(p).targets.is_empty());
+    if filtered && (empty(|p| &p.input) || empty(|p| &p.against)) {
+        return Err("no .proto files were targeted. This can occur if no .proto files are found in your input, --path points to files that do not exist, or --exclude-path excludes all files.".to_owned());
     }
     let compiled = compile_all(&pairs);
     let mut annotations = Vec::new();

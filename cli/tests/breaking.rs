@@ -404,44 +404,45 @@ fn v2_modules_and_v1_workspaces() {
 }
 
 #[test]
-fn path_filters() {
-    let dir = pair();
-    let p = dir.path();
-    let only_board = huntreg(
-        p,
-        &args(
-            "current",
-            "previous",
-            &["--path", "current/hunt/v1/board.proto"],
-        ),
-    );
+fn path_filters_apply_to_each_sides_printed_paths() {
+    let dir = repo();
+    let schemas = dir.path().join("schemas");
+    let against = "../.git#tag=v1,subdir=schemas";
+    let run = |extra: &[&str]| huntreg(&schemas, &args(".", against, extra));
+    assert_eq!(run(&[]).code, 100);
+    let only_board = run(&["--path", "hunt/v1/board.proto"]);
     assert_eq!(
         only_board.code, 0,
         "{}{}",
         only_board.stdout, only_board.stderr
     );
-    let without_find = huntreg(
-        p,
-        &args(
-            "current",
-            "previous",
-            &["--exclude-path", "current/hunt/v1/find.proto"],
-        ),
+    assert_eq!(run(&["--path", "hunt/v1/find.proto"]).code, 100);
+    assert_eq!(run(&["--path", "hunt"]).code, 100);
+    assert_eq!(run(&["--exclude-path", "hunt/v1/find.proto"]).code, 0);
+    // Nothing left to check is a failure, as in buf.
+    let none = run(&["--path", "hunt/v9"]);
+    assert_eq!(none.code, 1);
+    assert!(
+        none.stderr.contains("no .proto files were targeted"),
+        "{}",
+        none.stderr
     );
-    assert_eq!(without_find.code, 0);
-    // The deleted file is not reported when only input files are compared.
-    fs::remove_file(p.join("current/hunt/v1/board.proto")).unwrap();
-    let run = huntreg(p, &args("current", "previous", JSON));
-    assert!(run.stdout.contains("FILE_NO_DELETE"), "{}", run.stdout);
-    let run = huntreg(
-        p,
-        &args(
-            "current",
-            "previous",
-            &["--error-format", "json", "--limit-to-input-files"],
-        ),
+
+    // A file deleted from the input is not reported when only input files are compared.
+    fs::remove_file(schemas.join("hunt/v1/board.proto")).unwrap();
+    let run_json = |extra: &[&str]| {
+        let mut a = vec!["--error-format", "json"];
+        a.extend_from_slice(extra);
+        huntreg(&schemas, &args(".", against, &a))
+    };
+    assert!(run_json(&[]).stdout.contains("FILE_NO_DELETE"));
+    let limited = run_json(&["--limit-to-input-files"]);
+    assert_eq!(limited.code, 100, "{}", limited.stderr);
+    assert!(
+        !limited.stdout.contains("FILE_NO_DELETE"),
+        "{}",
+        limited.stdout
     );
-    assert!(!run.stdout.contains("FILE_NO_DELETE"), "{}", run.stdout);
 }
 
 #[test]
