@@ -82,6 +82,19 @@ pub struct Frame<'a> {
     pub payload: &'a [u8],
 }
 
+/// The common case without building a [`Frame`]: a record framed for the first message of
+/// its schema (index array `[0]` written as the single byte `0x00`) is split into its
+/// schema ID and payload. `None` for anything else, which [`Frame::parse`] handles.
+#[inline(always)]
+pub fn split_first_message(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    match bytes {
+        [MAGIC, a, b, c, d, 0, payload @ ..] => {
+            Some((u32::from_be_bytes([*a, *b, *c, *d]), payload))
+        }
+        _ => None,
+    }
+}
+
 impl<'a> Frame<'a> {
     /// Parses Confluent's ID-prefixed framing. Every malformed input is a typed error.
     #[inline]
@@ -221,6 +234,23 @@ mod tests {
         assert_eq!(header(1, &[0, 1])[5..], [0x04, 0x00, 0x02]);
         assert_eq!(header(1, &[3, 0, 2])[5..], [0x06, 0x06, 0x00, 0x04]);
         assert_eq!(header(0x0102_0304, &[0])[..5], [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_parse() {
+        for bytes in [
+            &[0, 0, 0, 1, 2, 0, 9][..],
+            &[0, 0, 0, 1, 2, 0],
+            &[0, 0, 0, 1, 2, 2, 2, 9],
+            &[0, 0, 0, 1, 2],
+            &[1, 0, 0, 1, 2, 0],
+        ] {
+            let parsed = Frame::parse(bytes)
+                .ok()
+                .filter(|f| f.index == MessageIndex::FIRST && bytes.get(5) == Some(&0))
+                .map(|f| (f.id, f.payload));
+            assert_eq!(split_first_message(bytes), parsed, "{bytes:?}");
+        }
     }
 
     #[test]

@@ -32,7 +32,9 @@ mod http;
 mod resolver;
 
 pub use error::DecodeError;
-pub use frame::{write_header, Frame, MessageIndex, MAGIC, MAGIC_GUID, MAX_INDEX_DEPTH};
+pub use frame::{
+    split_first_message, write_header, Frame, MessageIndex, MAGIC, MAGIC_GUID, MAX_INDEX_DEPTH,
+};
 #[cfg(feature = "http")]
 pub use http::HttpResolver;
 pub use resolver::{unqualify, CachingResolver, ResolveError, Resolver};

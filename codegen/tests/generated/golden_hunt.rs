@@ -218,60 +218,61 @@ fn newest_id_of(subject: &str) -> ::core::option::Option<u32> {
 #[inline]
 fn decode_kind(
     kind: Kind,
-    frame: &::huntreg_runtime::Frame<'_>,
+    id: u32,
+    payload: &[u8],
 ) -> ::core::result::Result<Event, ::huntreg_runtime::DecodeError> {
     use ::huntreg_runtime::prost::Message as _;
     match kind {
         Kind::MatchV1OrderPlaced => {
-            <r#match::v1::OrderPlaced>::decode(frame.payload)
+            <r#match::v1::OrderPlaced>::decode(payload)
                 .map(Event::MatchV1OrderPlaced)
                 .map_err(|source| ::huntreg_runtime::DecodeError::Payload {
-                    id: frame.id,
+                    id,
                     message: "match.v1.OrderPlaced",
                     source,
                 })
         }
         Kind::Money => {
-            <shop::v1::Money>::decode(frame.payload)
+            <shop::v1::Money>::decode(payload)
                 .map(Event::Money)
                 .map_err(|source| ::huntreg_runtime::DecodeError::Payload {
-                    id: frame.id,
+                    id,
                     message: "shop.v1.Money",
                     source,
                 })
         }
         Kind::OrderCancelled => {
-            <shop::v1::OrderCancelled>::decode(frame.payload)
+            <shop::v1::OrderCancelled>::decode(payload)
                 .map(Event::OrderCancelled)
                 .map_err(|source| ::huntreg_runtime::DecodeError::Payload {
-                    id: frame.id,
+                    id,
                     message: "shop.v1.OrderCancelled",
                     source,
                 })
         }
         Kind::OrderPlacedLine => {
-            <shop::v1::order_placed::Line>::decode(frame.payload)
+            <shop::v1::order_placed::Line>::decode(payload)
                 .map(Event::OrderPlacedLine)
                 .map_err(|source| ::huntreg_runtime::DecodeError::Payload {
-                    id: frame.id,
+                    id,
                     message: "shop.v1.OrderPlaced.Line",
                     source,
                 })
         }
         Kind::Self_ => {
-            <r#match::v1::Self_>::decode(frame.payload)
+            <r#match::v1::Self_>::decode(payload)
                 .map(Event::Self_)
                 .map_err(|source| ::huntreg_runtime::DecodeError::Payload {
-                    id: frame.id,
+                    id,
                     message: "match.v1.Self",
                     source,
                 })
         }
         Kind::ShopV1OrderPlaced => {
-            <shop::v1::OrderPlaced>::decode(frame.payload)
+            <shop::v1::OrderPlaced>::decode(payload)
                 .map(Event::ShopV1OrderPlaced)
                 .map_err(|source| ::huntreg_runtime::DecodeError::Payload {
-                    id: frame.id,
+                    id,
                     message: "shop.v1.OrderPlaced",
                     source,
                 })
@@ -299,9 +300,16 @@ fn unknown(frame: &::huntreg_runtime::Frame<'_>) -> ::huntreg_runtime::DecodeErr
 pub fn decode(
     bytes: &[u8],
 ) -> ::core::result::Result<Event, ::huntreg_runtime::DecodeError> {
+    if let ::core::option::Option::Some((id, payload)) = ::huntreg_runtime::split_first_message(
+        bytes,
+    ) {
+        if let ::core::option::Option::Some(kind) = kind(id, &[0]) {
+            return decode_kind(kind, id, payload);
+        }
+    }
     let frame = ::huntreg_runtime::Frame::parse(bytes)?;
     match kind(frame.id, frame.index.as_slice()) {
-        ::core::option::Option::Some(kind) => decode_kind(kind, &frame),
+        ::core::option::Option::Some(kind) => decode_kind(kind, frame.id, frame.payload),
         ::core::option::Option::None => ::core::result::Result::Err(unknown(&frame)),
     }
 }
@@ -315,7 +323,7 @@ pub fn decode_with(
 ) -> ::core::result::Result<Event, ::huntreg_runtime::DecodeError> {
     let frame = ::huntreg_runtime::Frame::parse(bytes)?;
     if let ::core::option::Option::Some(kind) = kind(frame.id, frame.index.as_slice()) {
-        return decode_kind(kind, &frame);
+        return decode_kind(kind, frame.id, frame.payload);
     }
     if KNOWN_IDS.binary_search(&frame.id).is_ok() {
         return ::core::result::Result::Err(unknown(&frame));
@@ -330,7 +338,9 @@ pub fn decode_with(
         let newest = ::huntreg_runtime::unqualify(HUNT, subject).and_then(newest_id_of);
         if let ::core::option::Option::Some(newest) = newest {
             return match kind(newest, frame.index.as_slice()) {
-                ::core::option::Option::Some(kind) => decode_kind(kind, &frame),
+                ::core::option::Option::Some(kind) => {
+                    decode_kind(kind, frame.id, frame.payload)
+                }
                 ::core::option::Option::None => {
                     ::core::result::Result::Err(::huntreg_runtime::DecodeError::UnknownMessageIndex {
                         id: frame.id,
