@@ -226,12 +226,9 @@ fn query_scopes(value: Option<&str>, prefix: Option<&Ctx>) -> Vec<Scope> {
     scopes
 }
 
-/// Percent-decodes a path segment; `None` if it is not UTF-8.
-fn decode_segment(seg: &str) -> Option<String> {
-    percent_decode_str(seg)
-        .decode_utf8()
-        .ok()
-        .map(|s| s.into_owned())
+/// Percent-decodes a path segment (borrowed when it has no escapes); `None` if it is not UTF-8.
+fn decode_segment(seg: &str) -> Option<std::borrow::Cow<'_, str>> {
+    percent_decode_str(seg).decode_utf8().ok()
 }
 
 /// The decoded value of query parameter `name` (form encoding: `+` is a space).
@@ -272,7 +269,7 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
             None => return unknown(),
         }
     }
-    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let segs: Vec<&str> = segs.iter().map(|s| &**s).collect();
 
     let (prefix, rest) = match segs.as_slice() {
         ["contexts"] => {

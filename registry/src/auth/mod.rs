@@ -161,12 +161,19 @@ impl Authenticator {
                 )),
             };
         };
-        let credential = match parse_authorization(value) {
-            Ok(c) => c,
-            Err(why) => return Err(self.unauthorized(&format!("Unauthorized: {why}"))),
-        };
-        let Some(index) = self.verifier.verify(&credential).await else {
-            return Err(self.unauthorized("Unauthorized: invalid credentials"));
+        let index = match self.verifier.cached_header(value.as_bytes()) {
+            Some(index) => index,
+            None => {
+                let credential = match parse_authorization(value) {
+                    Ok(c) => c,
+                    Err(why) => return Err(self.unauthorized(&format!("Unauthorized: {why}"))),
+                };
+                let Some(index) = self.verifier.verify(&credential).await else {
+                    return Err(self.unauthorized("Unauthorized: invalid credentials"));
+                };
+                self.verifier.remember_header(value.as_bytes(), index);
+                index
+            }
         };
         let (Some(principal), Some(name)) = (self.verifier.principal(index), self.names.get(index))
         else {

@@ -136,6 +136,33 @@ impl Verifier {
         mac.finalize().into_bytes().into()
     }
 
+    fn header_key(&self, raw: &[u8]) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        mac.update(b"header\0");
+        mac.update(raw);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The principal an `Authorization` header value was already verified for: the hot path,
+    /// with no parsing and no allocation.
+    pub(crate) fn cached_header(&self, raw: &[u8]) -> Option<usize> {
+        self.cached(&self.header_key(raw))
+    }
+
+    /// Remembers that an `Authorization` header value proves principal `index`.
+    pub(crate) fn remember_header(&self, raw: &[u8], index: usize) {
+        self.remember(self.header_key(raw), index);
+    }
+
+    fn remember(&self, key: [u8; 32], index: usize) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+            cache.insert(key, index);
+        }
+    }
+
     /// The index of the principal these credentials prove, or `None`.
     pub(crate) async fn verify(&self, credential: &Credential) -> Option<usize> {
         let key = self.cache_key(credential);
@@ -185,12 +212,7 @@ impl Verifier {
         .await
         .ok()
         .flatten()?;
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= MAX_CACHED {
-                cache.clear();
-            }
-            cache.insert(key, found);
-        }
+        self.remember(key, found);
         Some(found)
     }
 
@@ -329,5 +351,10 @@ mod tests {
             password: "bc".into(),
         };
         assert_ne!(v.cache_key(&a), v.cache_key(&b));
+        // Whole header values are remembered separately, only once verified.
+        assert_eq!(v.cached_header(b"Basic Y2k6cHc="), None);
+        v.remember_header(b"Basic Y2k6cHc=", 0);
+        assert_eq!(v.cached_header(b"Basic Y2k6cHc="), Some(0));
+        assert_eq!(v.cached_header(b"Basic Y2k6cHg="), None);
     }
 }
