@@ -20,7 +20,7 @@ pub mod hunt_42 {
     include!(concat!(env!("OUT_DIR"), "/hunt_42.rs"));
 }
 
-/// Hunt `hunt-7`: treasures found, with a schema of its own.
+/// Hunt `hunt-7`: a scavenger hunt's solved clues, with schemas of its own.
 pub mod hunt_7 {
     include!(concat!(env!("OUT_DIR"), "/hunt_7.rs"));
 }

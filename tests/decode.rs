@@ -226,9 +226,9 @@ fn unknown_ids_are_typed_errors_and_hunts_are_isolated() {
             id: 0x9d
         })
     );
-    // ID 9 is hunt-7's TreasureFound: it never decodes as a hunt-42 type.
-    let hunt_7_bytes = hunt_7::treasure::v1::TreasureFound {
-        player_id: "p".into(),
+    // ID 9 is hunt-7's ClueSolved: it never decodes as a hunt-42 type.
+    let hunt_7_bytes = hunt_7::scavenger::v1::ClueSolved {
+        team_id: "t".into(),
         ..Default::default()
     }
     .into_event_bytes();
@@ -285,7 +285,7 @@ impl Resolver for Registry {
             100 => Ok(vec![
                 ":.hunt-42:treasure/v1/treasure_type_updated.proto".into()
             ]),
-            200 => Ok(vec![":.hunt-7:treasure/v1/treasure_found.proto".into()]),
+            200 => Ok(vec![":.hunt-7:scavenger/v1/clue_solved.proto".into()]),
             500 => Err(ResolveError::new("registry unreachable")),
             _ => Ok(vec![]),
         }
