@@ -101,8 +101,21 @@ enum JobResult {
     Retry,
 }
 
-/// How many times a registration re-checks after losing a race on the same subject.
-const MAX_ATTEMPTS: usize = 16;
+/// Optimistic attempts (check in parallel, validate on the writer) before the check moves
+/// onto the writer.
+const OPTIMISTIC_ATTEMPTS: usize = 3;
+/// Attempts in all; the last ones cannot lose a race, so this bound is never reached.
+const MAX_ATTEMPTS: usize = OPTIMISTIC_ATTEMPTS + 2;
+
+/// A compatibility check against a given live history, run on the writer.
+type Recheck = Box<dyn FnOnce(&[(u32, u32)]) -> Result<Vec<String>, ApiError> + Send>;
+
+fn incompatible(subject: &Subject, found: &[String]) -> ApiError {
+    ApiError::Incompatible(format!(
+        "Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{}]",
+        found.join(", ")
+    ))
+}
 
 impl App {
     /// Resolves request references in `subject`'s context (`-1` becomes the latest live
@@ -212,7 +225,7 @@ impl App {
     }
 
     fn register_blocking(
-        &self,
+        self: &Arc<Self>,
         subject: Subject,
         mut req: SchemaRequest,
         normalize: bool,
@@ -248,7 +261,7 @@ impl App {
         let explicit_version = req.version.take();
         let explicit_id = req.id.take();
 
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
             let versions = self.store.versions(&subject)?;
             let live: Vec<(u32, u32)> = versions
                 .iter()
@@ -295,16 +308,23 @@ impl App {
             }
             let import = mode == Mode::Import;
 
-            if !import && !force {
+            let checked = !import && !force && level != Level::None;
+            if checked {
                 let found = self.check(&subject, &prepared.image, level, &live)?;
                 if !found.is_empty() {
                     tracing::info!(%subject, %level, findings = found.len(), "incompatible schema refused");
-                    return Err(ApiError::Incompatible(format!(
-                        "Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{}]",
-                        found.join(", ")
-                    )));
+                    return Err(incompatible(&subject, &found));
                 }
             }
+            // After losing a few races, the check is redone on the writer itself, against the
+            // history it is about to extend, so a busy subject cannot starve a registration.
+            let recheck: Option<Recheck> = (checked && attempt >= OPTIMISTIC_ATTEMPTS).then(|| {
+                let app = self.clone();
+                let subject = subject.clone();
+                let image = prepared.image.clone();
+                Box::new(move |live: &[(u32, u32)]| app.check(&subject, &image, level, live))
+                    as Recheck
+            });
 
             let job_subject = subject.clone();
             let job_record = record.clone();
@@ -314,10 +334,11 @@ impl App {
                     &job_subject,
                     &job_record,
                     &hash,
-                    &live,
-                    import,
+                    checked.then_some(live.as_slice()),
+                    recheck,
                     explicit_id,
                     explicit_version,
+                    import,
                 )
             });
             let result = futures_block_on(result)?;
@@ -591,10 +612,11 @@ fn register_job(
     subject: &Subject,
     record: &SchemaRecord,
     hash: &[u8],
-    live_checked: &[(u32, u32)],
-    import: bool,
+    live_checked: Option<&[(u32, u32)]>,
+    recheck: Option<Recheck>,
     explicit_id: Option<i64>,
     explicit_version: Option<i64>,
+    import: bool,
 ) -> Result<JobResult, ApiError> {
     let versions = tx.versions(subject)?;
     let live: Vec<(u32, u32)> = versions
@@ -602,8 +624,16 @@ fn register_job(
         .filter(|(_, r)| !r.deleted)
         .map(|(v, r)| (*v, r.id))
         .collect();
-    if !import && live != live_checked {
-        return Ok(JobResult::Retry);
+    if live_checked.is_some_and(|checked| checked != live) {
+        match recheck {
+            None => return Ok(JobResult::Retry),
+            Some(check) => {
+                let found = check(&live)?;
+                if !found.is_empty() {
+                    return Ok(JobResult::Done(Err(incompatible(subject, &found))));
+                }
+            }
+        }
     }
     let ctx = &subject.context;
     let existing_id = tx.id_by_hash(ctx, hash)?;
