@@ -496,6 +496,8 @@ fn huntreg_breaking_agrees_with_buf() {
     let (mut verdicts_same, mut shared, mut union) = (0usize, 0usize, 0usize);
     let mut report = String::new();
     let mut disagreements = 0;
+    let (mut exact_shared, mut exact_union) = (0usize, 0usize);
+    let mut details = String::new();
     for (case, (b, h)) in cases.iter().zip(&results) {
         assert!(
             !b.lines.iter().any(|l| l.contains("\"COMPILE\""))
@@ -530,6 +532,37 @@ fn huntreg_breaking_agrees_with_buf() {
         }
         shared += case_shared;
         union += case_union;
+        // Whole lines (columns, end positions, messages), compile errors aside: their
+        // messages come from different compilers.
+        let exact = |o: &Outcome| -> Vec<String> {
+            let mut v: Vec<String> = o
+                .lines
+                .iter()
+                .filter(|l| !l.contains("\"COMPILE\""))
+                .cloned()
+                .collect();
+            v.sort();
+            v
+        };
+        let (bl, hl) = (exact(b), exact(h));
+        let only_b: Vec<&String> = bl.iter().filter(|l| !hl.contains(l)).collect();
+        let only_h: Vec<&String> = hl.iter().filter(|l| !bl.contains(l)).collect();
+        exact_union += bl.len().max(hl.len());
+        exact_shared += bl.len().max(hl.len()) - only_b.len().max(only_h.len());
+        if verdict_ok && case_shared == case_union && (!only_b.is_empty() || !only_h.is_empty()) {
+            let _ = writeln!(
+                details,
+                "== {} `breaking {}`",
+                case.name,
+                case.args.join(" ")
+            );
+            for l in only_b {
+                let _ = writeln!(details, "  buf:     {l}");
+            }
+            for l in only_h {
+                let _ = writeln!(details, "  huntreg: {l}");
+            }
+        }
         if !verdict_ok || case_shared != case_union {
             disagreements += 1;
             let _ = writeln!(
@@ -569,12 +602,20 @@ fn huntreg_breaking_agrees_with_buf() {
         cases.len(),
         cases.len()
     );
+    let exact_pct = if exact_union == 0 {
+        100.0
+    } else {
+        100.0 * exact_shared as f64 / exact_union as f64
+    };
+    let details = format!(
+        "\n# Same findings, other details (columns, end positions, messages): {exact_pct:.1}% of JSON lines identical ({exact_shared}/{exact_union})\n{details}"
+    );
     fs::write(
         out_dir.join("disagreements.txt"),
-        format!("{summary}\n{report}"),
+        format!("{summary}\n{report}{details}"),
     )
     .unwrap();
-    print!("{summary}{report}");
+    println!("{summary}{report}buf-diff: {exact_pct:.1}% of JSON lines identical (columns and messages too)");
     assert!(cases.len() >= 150, "only {} cases", cases.len());
     assert_eq!(
         verdicts_same,
