@@ -259,7 +259,12 @@ impl Printer {
             let _ = writeln!(opts, "{inner}option {name} = {value};");
         }
         sections.push(opts);
-        let mut values: Vec<_> = en.values().collect();
+        // Declaration order (prost-reflect's `values()` is by number).
+        let mut values: Vec<_> = proto
+            .value
+            .iter()
+            .filter_map(|v| en.get_value_by_name(v.name()))
+            .collect();
         if self.normalize {
             values.sort_by(|a, b| a.number().cmp(&b.number()).then(a.name().cmp(b.name())));
         }
@@ -294,7 +299,8 @@ impl Printer {
                 None,
                 true,
                 &ext.options(),
-                ext.json_name(),
+                // Extensions have no JSON name of their own (prost-reflect reports `[full.name]`).
+                &default_json_name(p.name()),
             );
             let extendee = p.extendee().to_owned();
             match groups.iter_mut().find(|(e, _)| *e == extendee) {

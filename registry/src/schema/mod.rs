@@ -471,6 +471,56 @@ mod tests {
         );
     }
 
+    #[test]
+    fn proto2_options_extensions_and_services_print_idempotently() {
+        let src = r#"
+syntax = "proto2";
+package a.b;
+import "google/protobuf/descriptor.proto";
+import public "google/protobuf/timestamp.proto";
+option java_package = "x.y";
+option optimize_for = SPEED;
+extend google.protobuf.FieldOptions { optional string tag = 50000; }
+message Outer {
+  option deprecated = true;
+  reserved 4, 8 to 10, 5000 to max;
+  reserved "old";
+  required int32 id = 1 [default = 7, (tag) = "t"];
+  optional string name = 2 [default = "a\"b", json_name = "nm", deprecated = true];
+  repeated int64 nums = 3 [packed = true];
+  map<string, Inner> m = 5;
+  oneof choice { string s = 6; bytes b = 7 [default = "\001x"]; }
+  optional Kind kind = 11 [default = K2];
+  extensions 1000 to 1999;
+  message Inner { optional double d = 1 [default = inf]; }
+  enum Kind { option allow_alias = true; K1 = 1; K2 = 2; K2B = 2 [deprecated = true]; reserved 5 to 7; }
+  extend Outer { optional int32 ext = 1000; }
+}
+service Svc { option deprecated = true; rpc Do (Outer) returns (stream Outer.Inner) { option idempotency_level = NO_SIDE_EFFECTS; } rpc X(Outer) returns (Outer); }
+"#;
+        let d = DepFiles::default();
+        let p = prepare(&Input::parse(src), "m.proto", &d, &[], false).unwrap();
+        let again = prepare(&Input::parse(&p.canonical), "m.proto", &d, &[], false).unwrap();
+        assert_eq!(again.canonical, p.canonical);
+        let n = prepare(&Input::parse(src), "m.proto", &d, &[], true).unwrap();
+        let n2 = prepare(&Input::parse(&n.canonical), "m.proto", &d, &[], true).unwrap();
+        assert_eq!(n2.canonical, n.canonical);
+        let c = &p.canonical;
+        assert!(
+            c.contains("K2 = 2;\n    K2B = 2 [deprecated = true];"),
+            "enum values keep declaration order: {c}"
+        );
+        assert!(c.contains("optional int32 ext = 1000;"), "{c}");
+        assert!(
+            c.contains("rpc Do (.a.b.Outer) returns (stream .a.b.Outer.Inner) {"),
+            "{c}"
+        );
+        assert!(
+            c.contains("required int32 id = 1 [default = 7, (a.b.tag) = \"t\"];"),
+            "{c}"
+        );
+    }
+
     fn protox_compile(src: &str) -> Vec<u8> {
         let p = prepare(
             &Input::parse(src),
