@@ -9,7 +9,9 @@
 //! checking a registration against a long history then costs what actually changed.
 
 use std::cell::OnceCell;
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hasher;
 
 use prost_reflect::{
     Cardinality, EnumDescriptor, EnumValueDescriptor, ExtensionDescriptor, FieldDescriptor,
@@ -17,8 +19,6 @@ use prost_reflect::{
     Syntax, Value,
 };
 use prost_types::FieldDescriptorProto;
-
-use prost::Message as _;
 
 use crate::Image;
 
@@ -47,7 +47,7 @@ pub(crate) struct Index {
 pub(crate) struct MessageEntry {
     message: MessageDescriptor,
     digest: Option<u128>,
-    fields: HashMap<u32, Option<u128>>,
+    fields: Vec<(u32, Option<u128>)>,
 }
 
 /// The digest of a field: its descriptor, the file context, its oneof and map-ness;
@@ -57,34 +57,240 @@ fn field_digest(f: &Field, context: &[u8]) -> Option<u128> {
         return None;
     }
     let oneof = f.real_oneof();
-    let oneof = oneof.as_ref().map_or("", |o| o.name());
-    Some(digest(&[
-        &f.proto().encode_to_vec(),
-        context,
-        oneof.as_bytes(),
-        &[u8::from(f.is_map())],
-    ]))
+    let mut d = Digest::new();
+    hash_field(&mut d, f.proto());
+    d.bytes(context);
+    d.str(oneof.as_ref().map_or("", |o| o.name()));
+    d.int(i64::from(f.is_map()));
+    Some(d.finish())
 }
 
-/// The digest of a file without its source info (which changes with every edit).
-fn file_digest(file: &FileDescriptor) -> u128 {
-    let p = file.file_descriptor_proto();
-    let mut parts: Vec<Vec<u8>> = vec![
-        p.name().as_bytes().to_vec(),
-        p.package().as_bytes().to_vec(),
-        p.syntax().as_bytes().to_vec(),
-        p.options
-            .as_ref()
-            .map(|o| o.encode_to_vec())
-            .unwrap_or_default(),
-        p.dependency.join("\n").into_bytes(),
-    ];
-    parts.extend(p.message_type.iter().map(|m| m.encode_to_vec()));
-    parts.extend(p.enum_type.iter().map(|e| e.encode_to_vec()));
-    parts.extend(p.service.iter().map(|s| s.encode_to_vec()));
-    parts.extend(p.extension.iter().map(|e| e.encode_to_vec()));
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    digest(&refs)
+/// The digest of a message field from the raw descriptors, with the same inputs as
+/// [`field_digest`] (the oneof's name unless synthetic, map-ness, the file context).
+fn raw_field_digest(
+    message: &prost_types::DescriptorProto,
+    f: &FieldDescriptorProto,
+    raw: u128,
+    context: &[u8],
+    proto3: bool,
+) -> Option<u128> {
+    const TYPE_MESSAGE: i32 = 11;
+    const TYPE_ENUM: i32 = 14;
+    const LABEL_REPEATED: i32 = 3;
+    if !proto3 && f.r#type == Some(TYPE_ENUM) {
+        return None;
+    }
+    let oneof = match f.oneof_index {
+        Some(i) if !f.proto3_optional() => usize::try_from(i)
+            .ok()
+            .and_then(|i| message.oneof_decl.get(i))
+            .map_or("", |o| o.name()),
+        _ => "",
+    };
+    let entry = f.type_name().rsplit('.').next().unwrap_or("");
+    let is_map = f.label == Some(LABEL_REPEATED)
+        && f.r#type == Some(TYPE_MESSAGE)
+        && message.nested_type.iter().any(|n| {
+            n.name() == entry && n.options.as_ref().and_then(|o| o.map_entry) == Some(true)
+        });
+    let mut d = Digest::new();
+    d.digests(&[raw]);
+    d.bytes(context);
+    d.str(oneof);
+    d.int(i64::from(is_map));
+    Some(d.finish())
+}
+
+/// The raw digest of field `number` in a sorted list.
+fn field_digest_of_raw(fields: &[(u32, u128)], number: u32) -> Option<u128> {
+    fields
+        .binary_search_by_key(&number, |(n, _)| *n)
+        .ok()
+        .map(|i| fields[i].1)
+}
+
+/// The digest recorded for field `number`, if the field exists and has one.
+fn field_digest_of(fields: &[(u32, Option<u128>)], number: u32) -> Option<u128> {
+    fields
+        .binary_search_by_key(&number, |(n, _)| *n)
+        .ok()
+        .and_then(|i| fields[i].1)
+}
+
+/// Digests of a file's descriptors computed in one pass, each field hashed once: for every
+/// message (by full name) the digest of its descriptor, nested types included, and the
+/// digests of its fields; and the digest of the whole file without its source info (which
+/// changes with every edit).
+struct FileDigests {
+    file: u128,
+    messages: HashMap<String, (u128, Vec<(u32, u128)>)>,
+}
+
+impl FileDigests {
+    fn new(file: &FileDescriptor) -> FileDigests {
+        let p = file.file_descriptor_proto();
+        let mut messages = HashMap::new();
+        let top: Vec<u128> = p
+            .message_type
+            .iter()
+            .map(|m| message_digest(p.package(), m, &mut messages))
+            .collect();
+        let mut d = Digest::new();
+        d.str(p.name());
+        d.str(p.package());
+        d.str(p.syntax());
+        d.message(p.options.as_ref());
+        d.int(p.dependency.len() as i64);
+        p.dependency.iter().for_each(|dep| d.str(dep));
+        d.digests(&top);
+        d.int(p.enum_type.len() as i64);
+        p.enum_type.iter().for_each(|e| d.message(Some(e)));
+        d.int(p.service.len() as i64);
+        p.service.iter().for_each(|s| d.message(Some(s)));
+        d.int(p.extension.len() as i64);
+        p.extension.iter().for_each(|e| hash_field(&mut d, e));
+        FileDigests {
+            file: d.finish(),
+            messages,
+        }
+    }
+}
+
+fn raw_field(f: &FieldDescriptorProto) -> u128 {
+    let mut d = Digest::new();
+    hash_field(&mut d, f);
+    d.finish()
+}
+
+/// The digest of message `m` (declared in `scope`), recording it and those of its nested
+/// messages in `out`.
+fn message_digest(
+    scope: &str,
+    m: &prost_types::DescriptorProto,
+    out: &mut HashMap<String, (u128, Vec<(u32, u128)>)>,
+) -> u128 {
+    let full_name = if scope.is_empty() {
+        m.name().to_owned()
+    } else {
+        format!("{scope}.{}", m.name())
+    };
+    let mut fields: Vec<(u32, u128)> = m
+        .field
+        .iter()
+        .map(|f| (u32::try_from(f.number()).unwrap_or(0), raw_field(f)))
+        .collect();
+    let nested: Vec<u128> = m
+        .nested_type
+        .iter()
+        .map(|n| message_digest(&full_name, n, out))
+        .collect();
+    let mut d = Digest::new();
+    d.str(m.name());
+    d.message(m.options.as_ref());
+    d.digests(&fields.iter().map(|(_, f)| *f).collect::<Vec<_>>());
+    d.digests(&nested);
+    d.int(m.enum_type.len() as i64);
+    m.enum_type.iter().for_each(|e| d.message(Some(e)));
+    d.int(m.extension.len() as i64);
+    m.extension.iter().for_each(|e| hash_field(&mut d, e));
+    d.int(m.extension_range.len() as i64);
+    m.extension_range.iter().for_each(|r| d.message(Some(r)));
+    d.int(m.oneof_decl.len() as i64);
+    m.oneof_decl.iter().for_each(|o| d.message(Some(o)));
+    d.int(m.reserved_range.len() as i64);
+    m.reserved_range.iter().for_each(|r| d.message(Some(r)));
+    d.int(m.reserved_name.len() as i64);
+    m.reserved_name.iter().for_each(|n| d.str(n));
+    let digest = d.finish();
+    fields.sort_unstable_by_key(|(n, _)| *n);
+    out.insert(full_name, (digest, fields));
+    digest
+}
+
+/// Feeds every part of a field descriptor to `d`.
+fn hash_field(d: &mut Digest, f: &FieldDescriptorProto) {
+    d.opt_str(f.name.as_deref());
+    d.opt_int(f.number.map(i64::from));
+    d.opt_int(f.label.map(i64::from));
+    d.opt_int(f.r#type.map(i64::from));
+    d.opt_str(f.type_name.as_deref());
+    d.opt_str(f.extendee.as_deref());
+    d.opt_str(f.default_value.as_deref());
+    d.opt_int(f.oneof_index.map(i64::from));
+    d.opt_str(f.json_name.as_deref());
+    d.opt_int(f.proto3_optional.map(i64::from));
+    d.message(f.options.as_ref());
+}
+
+/// A 128-bit digest (two SipHash passes with different prefixes) of typed parts, each
+/// length- or tag-prefixed so that different sequences of parts never feed the same bytes.
+struct Digest(DefaultHasher, DefaultHasher);
+
+impl Digest {
+    fn new() -> Digest {
+        let mut b = DefaultHasher::new();
+        b.write_u8(0xa5);
+        Digest(DefaultHasher::new(), b)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for h in [&mut self.0, &mut self.1] {
+            h.write_usize(bytes.len());
+            h.write(bytes);
+        }
+    }
+
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+
+    fn int(&mut self, v: i64) {
+        self.0.write_i64(v);
+        self.1.write_i64(v);
+    }
+
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.int(1);
+                self.str(s);
+            }
+            None => self.int(0),
+        }
+    }
+
+    fn opt_int(&mut self, v: Option<i64>) {
+        match v {
+            Some(v) => {
+                self.int(1);
+                self.int(v);
+            }
+            None => self.int(0),
+        }
+    }
+
+    /// An optional sub-message, encoded (options, ranges: small and rare).
+    fn message<M: prost::Message>(&mut self, m: Option<&M>) {
+        match m {
+            Some(m) => {
+                self.int(1);
+                self.bytes(&m.encode_to_vec());
+            }
+            None => self.int(0),
+        }
+    }
+
+    fn digests(&mut self, digests: &[u128]) {
+        self.int(digests.len() as i64);
+        for d in digests {
+            self.0.write_u128(*d);
+            self.1.write_u128(*d);
+        }
+    }
+
+    fn finish(self) -> u128 {
+        (u128::from(self.0.finish()) << 64) | u128::from(self.1.finish())
+    }
 }
 
 /// The elements of one checked file, by nested name (buf's keys for FILE rules).
@@ -98,21 +304,6 @@ pub(crate) struct Contents {
     pub(crate) enums: Vec<(String, EnumDescriptor)>,
     /// Extensions with their nested names.
     pub(crate) extensions: Vec<(String, ExtensionDescriptor)>,
-}
-
-/// A 128-bit digest of some byte strings (two SipHash passes with different prefixes).
-fn digest(parts: &[&[u8]]) -> u128 {
-    use std::hash::Hasher;
-    let mut a = std::collections::hash_map::DefaultHasher::new();
-    let mut b = std::collections::hash_map::DefaultHasher::new();
-    b.write_u8(0xa5);
-    for part in parts {
-        a.write_usize(part.len());
-        a.write(part);
-        b.write_usize(part.len());
-        b.write(part);
-    }
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// The file context message and field rules read besides the message itself.
@@ -151,7 +342,7 @@ impl Index {
             let Some(file) = image.pool().get_file_by_name(target) else {
                 continue;
             };
-            let file_digest = file_digest(&file);
+            let digests = FileDigests::new(&file);
             let context = file_context(&file);
             let package = file.package_name();
             let mut contents = Contents::default();
@@ -163,12 +354,29 @@ impl Index {
                 // declared elsewhere: such messages are never taken as unchanged.
                 let opaque = file.syntax() != Syntax::Proto3
                     && m.fields().any(|f| matches!(f.kind(), Kind::Enum(_)));
-                let d =
-                    (!opaque).then(|| digest(&[&m.descriptor_proto().encode_to_vec(), &context]));
-                let fields = m
-                    .fields()
-                    .map(|f| (f.number(), field_digest(&Field::Field(f), &context)))
+                let (message_raw, field_raws) = digests
+                    .messages
+                    .get(m.full_name())
+                    .map_or((0, &[][..]), |(d, f)| (*d, f.as_slice()));
+                let d = (!opaque).then(|| {
+                    let mut d = Digest::new();
+                    d.digests(&[message_raw]);
+                    d.bytes(&context);
+                    d.finish()
+                });
+                let proto3 = file.syntax() == Syntax::Proto3;
+                let raw = m.descriptor_proto();
+                let mut fields: Vec<(u32, Option<u128>)> = raw
+                    .field
+                    .iter()
+                    .map(|f| {
+                        let number = u32::try_from(f.number()).unwrap_or(0);
+                        let digest = field_digest_of_raw(field_raws, number)
+                            .and_then(|r| raw_field_digest(raw, f, r, &context, proto3));
+                        (number, digest)
+                    })
                     .collect();
+                fields.sort_unstable_by_key(|(n, _)| *n);
                 index
                     .message_by_name
                     .insert(m.full_name().to_owned(), index.messages.len());
@@ -193,21 +401,26 @@ impl Index {
                 contents
                     .enums
                     .push((nested_name(e.full_name(), package).to_owned(), e.clone()));
-                let d = digest(&[&e.enum_descriptor_proto().encode_to_vec(), &context]);
+                let mut d = Digest::new();
+                d.message(Some(e.enum_descriptor_proto()));
+                d.bytes(&context);
+                let d = d.finish();
                 index
                     .enum_by_name
                     .insert(e.full_name().to_owned(), index.enums.len());
                 index.enums.push((e, d));
             }
             for s in file.services() {
-                let d = digest(&[&s.service_descriptor_proto().encode_to_vec()]);
+                let mut d = Digest::new();
+                d.message(Some(s.service_descriptor_proto()));
+                let d = d.finish();
                 index
                     .service_by_name
                     .insert(s.full_name().to_owned(), index.services.len());
                 index.services.push((s, d));
             }
             index.by_path.insert(target.clone(), index.files.len());
-            index.files.push((file, file_digest));
+            index.files.push((file, digests.file));
             index.contents.push(contents);
         }
         index
@@ -553,8 +766,8 @@ impl<'a> Pairs<'a> {
                     .map(|e| &e.fields);
                 for prev in pair.prev.fields() {
                     let number = prev.number();
-                    let digest = prev_digests.get(&number).copied().flatten();
-                    let cur_digest = cur_digests.and_then(|d| d.get(&number)).copied().flatten();
+                    let digest = field_digest_of(prev_digests, number);
+                    let cur_digest = cur_digests.and_then(|d| field_digest_of(d, number));
                     if digest.is_some() && digest == cur_digest {
                         continue;
                     }
