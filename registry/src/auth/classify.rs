@@ -177,15 +177,15 @@ fn subject_scopes(subject: &str, prefix: Option<&Ctx>) -> Vec<Scope> {
     scopes
 }
 
-/// Scopes of a read that the registry may answer from another hunt: a subject in the default
-/// context that is not found there is looked up in every hunt (Confluent's fallback for
-/// unqualified subjects), so such a read needs every hunt.
+/// Scopes of a read that the registry may answer from another hunt: a bare unqualified
+/// subject (`x`, not `:.:x`, outside any `/contexts/` prefix) that the default context lacks
+/// is looked up in every hunt (Confluent's fallback), so such a read needs every hunt.
 fn fallback_read_scopes(subject: &str, prefix: Option<&Ctx>) -> Vec<Scope> {
-    let default = Scope::hunt(DEFAULT_HUNT);
-    subject_scopes(subject, prefix)
-        .into_iter()
-        .map(|s| if s == default { Scope::AllHunts } else { s })
-        .collect()
+    if prefix.is_none() && !subject.starts_with(':') {
+        vec![Scope::AllHunts]
+    } else {
+        subject_scopes(subject, prefix)
+    }
 }
 
 /// Scopes of a config or mode key: `""`/`:.:` is the top level, `:.__GLOBAL:` every hunt.
@@ -443,18 +443,20 @@ mod tests {
             &[AllHunts],
         );
         check("POST", "/subjects/orders-value", Read, &[AllHunts]);
+        // The explicit default-context forms do not fall back.
         check(
             "GET",
             "/subjects/:.:orders-value/versions/1",
             Read,
-            &[AllHunts],
+            &[hunt(".")],
         );
         check(
             "GET",
             "/contexts/:.:/subjects/x/versions/1",
             Read,
-            &[AllHunts],
+            &[hunt(".")],
         );
+        check("POST", "/contexts/./subjects/x", Read, &[hunt(".")]);
         // A named hunt's subject stays in its hunt.
         check(
             "GET",
