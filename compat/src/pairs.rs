@@ -123,8 +123,11 @@ fn field_digest_of(fields: &[(u32, Option<u128>)], number: u32) -> Option<u128> 
 /// changes with every edit).
 struct FileDigests {
     file: u128,
-    messages: HashMap<String, (u128, Vec<(u32, u128)>)>,
+    messages: MessageDigests,
 }
+
+/// Full name -> (digest of the message, digests of its fields sorted by number).
+type MessageDigests = HashMap<String, (u128, Vec<(u32, u128)>)>;
 
 impl FileDigests {
     fn new(file: &FileDescriptor) -> FileDigests {
@@ -164,11 +167,7 @@ fn raw_field(f: &FieldDescriptorProto) -> u128 {
 
 /// The digest of message `m` (declared in `scope`), recording it and those of its nested
 /// messages in `out`.
-fn message_digest(
-    scope: &str,
-    m: &prost_types::DescriptorProto,
-    out: &mut HashMap<String, (u128, Vec<(u32, u128)>)>,
-) -> u128 {
+fn message_digest(scope: &str, m: &prost_types::DescriptorProto, out: &mut MessageDigests) -> u128 {
     let full_name = if scope.is_empty() {
         m.name().to_owned()
     } else {
