@@ -332,6 +332,22 @@ fn cases() -> Vec<Case> {
         ),
         case("config body not JSON", "PUT", "/config", raw("x"), 400, 400),
         case(
+            "config body is an array",
+            "PUT",
+            "/config",
+            raw("[]"),
+            400,
+            400,
+        ),
+        case(
+            "mode body is a string",
+            "PUT",
+            "/mode",
+            raw("\"READONLY\""),
+            400,
+            400,
+        ),
+        case(
             "compatibility is a number",
             "PUT",
             "/config",
