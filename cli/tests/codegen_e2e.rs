@@ -1,0 +1,356 @@
+//! End-to-end: real Confluent serializers (confluent-kafka, Python) register and frame
+//! records against a `huntreg serve` process, `huntreg pull` pins the hunt in a lockfile,
+//! a separate consumer crate generates its decoders from that lockfile with
+//! huntreg-codegen in its build.rs, and decodes the records: every registered version
+//! through the newest type, a version registered after the build only through the HTTP
+//! resolver, and `huntreg pull --check` notices the new version.
+//!
+//! Tools come from `scripts/setup-tools` (`$HUNTREG_TOOLS`, default `.tools/`); the Python
+//! driver is `tests/clients/confluent_python.py`. The consumer builds offline into
+//! `target/codegen-e2e` (its first build compiles the codegen's dependencies).
+
+#[path = "clients/server.rs"]
+mod server;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use prost::Message as _;
+use serde_json::{json, Value};
+use server::Server;
+
+const HUNT: &str = "e2e-hunt";
+
+const COMMON: &str = r#"syntax = "proto3";
+package treasure.v1;
+
+message Coordinates {
+  double latitude = 1;
+  double longitude = 2;
+}
+
+enum Rarity {
+  RARITY_UNSPECIFIED = 0;
+  RARITY_COMMON = 1;
+  RARITY_RARE = 2;
+}
+"#;
+
+/// `treasure/v1/events.proto` at version `v`: v2 adds `display_name`, v3 adds `tags`.
+fn events(v: u32) -> String {
+    let mut fields = String::from(
+        "  string treasure_type = 1;\n  Rarity rarity = 2;\n  uint32 points = 3;\n  google.protobuf.Timestamp updated_at = 4;\n",
+    );
+    if v >= 2 {
+        fields.push_str("  string display_name = 5;\n");
+    }
+    if v >= 3 {
+        fields.push_str("  repeated string tags = 6;\n");
+    }
+    format!(
+        "syntax = \"proto3\";\npackage treasure.v1;\n\nimport \"google/protobuf/timestamp.proto\";\nimport \"treasure/v1/common.proto\";\n\n\
+         message TreasureTypeUpdated {{\n{fields}}}\n\nmessage TreasureLost {{\n  string player_id = 1;\n  Coordinates last_seen = 2;\n}}\n"
+    )
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn python() -> PathBuf {
+    let tools = std::env::var_os("HUNTREG_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".tools"));
+    let python = tools.join("venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-tools (or set HUNTREG_TOOLS)",
+        python.display()
+    );
+    python
+}
+
+/// Compiles version `v` of the fixtures into a descriptor set file for the producer.
+fn descriptor_set(dir: &Path, v: u32) -> PathBuf {
+    let src = dir.join(format!("protos-v{v}"));
+    std::fs::create_dir_all(src.join("treasure/v1")).unwrap();
+    std::fs::write(src.join("treasure/v1/common.proto"), COMMON).unwrap();
+    std::fs::write(src.join("treasure/v1/events.proto"), events(v)).unwrap();
+    let mut compiler = protox::Compiler::new([&src]).unwrap();
+    compiler.include_imports(true).include_source_info(false);
+    compiler.open_file("treasure/v1/events.proto").unwrap();
+    let path = dir.join(format!("v{v}.binpb"));
+    std::fs::write(&path, compiler.file_descriptor_set().encode_to_vec()).unwrap();
+    path
+}
+
+/// Serializes `value` as `type_name` with a fresh confluent-kafka `ProtobufSerializer`
+/// (TopicNameStrategy, base URL `/contexts/.e2e-hunt`): returns the record's hex and ID.
+fn produce(
+    server: &Server,
+    fds: &Path,
+    type_name: &str,
+    topic: &str,
+    value: Value,
+) -> (String, u64) {
+    let request = json!({
+        "op": "produce",
+        "url": format!("{}/contexts/.{HUNT}", server.url),
+        "fds": fds,
+        "type": type_name,
+        "topic": topic,
+        "strategy": "topic",
+        "value": value,
+    });
+    let mut child = Command::new(python())
+        .arg(workspace().join("cli/tests/clients/confluent_python.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn python");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "producer failed: {}\n--- server ---\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr()
+    );
+    let reply: Value = serde_json::from_slice(&out.stdout).expect("driver JSON");
+    (
+        reply["hex"].as_str().unwrap().to_owned(),
+        reply["id"].as_u64().unwrap(),
+    )
+}
+
+fn huntreg(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_huntreg"))
+        .args(args)
+        .output()
+        .expect("run huntreg")
+}
+
+/// Writes the consumer crate into `dir` and builds it; returns its binary.
+fn build_consumer(dir: &Path) -> PathBuf {
+    let ws = workspace().canonicalize().unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            r#"[package]
+name = "e2e-consumer"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[dependencies]
+huntreg-runtime = {{ path = "{ws}/runtime", features = ["http"] }}
+prost = "0.14"
+prost-types = "0.14"
+
+[build-dependencies]
+huntreg-codegen = {{ path = "{ws}/codegen" }}
+"#,
+            ws = ws.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("build.rs"),
+        "fn main() -> Result<(), huntreg_codegen::Error> {\n    \
+         huntreg_codegen::Builder::new().lockfile(\"huntreg.lock\").hunt(\"e2e-hunt\").compile()\n}\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        workspace().join("cli/tests/codegen_e2e/consumer.rs"),
+        dir.join("src/main.rs"),
+    )
+    .unwrap();
+    // The workspace's lockfile pins the same dependency versions, so the build is offline.
+    std::fs::copy(ws.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let target = ws.join("target/codegen-e2e");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "--offline", "--quiet"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("HUNTREG_URL")
+        .output()
+        .expect("run cargo");
+    assert!(
+        out.status.success(),
+        "consumer build failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    target.join("debug/e2e-consumer")
+}
+
+fn consume(consumer: &Path, resolver: Option<&str>, records: &[&str]) -> Vec<String> {
+    let mut child = Command::new(consumer)
+        .args(resolver)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(records.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn python_producers_pulled_lockfile_generated_consumer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"));
+    let (v1, v2, v3) = (
+        descriptor_set(dir.path(), 1),
+        descriptor_set(dir.path(), 2),
+        descriptor_set(dir.path(), 3),
+    );
+    const UPDATED: &str = "treasure.v1.TreasureTypeUpdated";
+    const LOST: &str = "treasure.v1.TreasureLost";
+    let topic = "treasure-type-updated";
+
+    // Two producer generations: version 1 and version 2 of the same subject.
+    let (rec_v1, id_v1) = produce(
+        &server,
+        &v1,
+        UPDATED,
+        topic,
+        json!({"treasureType": "ruby", "rarity": "RARITY_RARE", "points": 5}),
+    );
+    let (rec_v2, id_v2) = produce(
+        &server,
+        &v2,
+        UPDATED,
+        topic,
+        json!({"treasureType": "emerald", "points": 7, "displayName": "Emerald"}),
+    );
+    let (rec_lost, id_lost) = produce(
+        &server,
+        &v2,
+        LOST,
+        "treasure-lost",
+        json!({"playerId": "p9"}),
+    );
+    assert_ne!(id_v1, id_v2);
+    assert_eq!(&rec_lost[10..14], "0202", "TreasureLost is message [1]");
+    assert_eq!(
+        id_lost, id_v2,
+        "same schema text under another subject, same ID"
+    );
+
+    // Pin the hunt.
+    let lockfile = dir.path().join("consumer/huntreg.lock");
+    std::fs::create_dir_all(lockfile.parent().unwrap()).unwrap();
+    let lock = lockfile.to_str().unwrap();
+    let pull = huntreg(&[
+        "pull",
+        "--registry",
+        &server.url,
+        "--hunt",
+        HUNT,
+        "--lockfile",
+        lock,
+    ]);
+    assert!(
+        pull.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    let pinned = huntreg_codegen::Lockfile::read(&lockfile).unwrap();
+    let subjects: Vec<(&str, usize)> = pinned
+        .hunt(HUNT)
+        .unwrap()
+        .subjects
+        .iter()
+        .map(|s| (s.subject.as_str(), s.versions.len()))
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            ("treasure-lost-value", 1),
+            ("treasure-type-updated-value", 2),
+            ("treasure/v1/common.proto", 1)
+        ]
+    );
+
+    // Build the consumer from the lockfile and decode every record.
+    let consumer = build_consumer(&dir.path().join("consumer"));
+    let unknown = format!("00{:08x}00", 9_999);
+    assert_eq!(
+        consume(
+            &consumer,
+            None,
+            &[&rec_v1, &rec_v2, &rec_lost, &unknown, "", "02"]
+        ),
+        [
+            "updated ruby rarity=2 points=5 display_name=\"\"",
+            "updated emerald rarity=0 points=7 display_name=\"Emerald\"",
+            "lost p9",
+            &format!("error no known schema for ID 9999 (0x270f) in hunt {HUNT}"),
+            "error empty record: expected a Confluent-framed message",
+            "error bad magic byte 0x02: expected 0x00 (Confluent framing)",
+        ]
+    );
+
+    // A third producer generation registers after the build.
+    let (rec_v3, id_v3) = produce(
+        &server,
+        &v3,
+        UPDATED,
+        topic,
+        json!({"treasureType": "sapphire", "points": 9, "tags": ["blue"]}),
+    );
+    assert!(id_v3 > id_v2);
+    let check = huntreg(&[
+        "pull",
+        "--registry",
+        &server.url,
+        "--hunt",
+        HUNT,
+        "--lockfile",
+        lock,
+        "--check",
+    ]);
+    assert_eq!(check.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        report.contains(&format!("+ treasure-type-updated-value v3 (id {id_v3})")),
+        "{report}"
+    );
+
+    // Unknown to the build; decodable once the registry confirms its subject.
+    assert_eq!(
+        consume(&consumer, None, &[&rec_v3]),
+        [format!(
+            "error no known schema for ID {id_v3} (0x{id_v3:x}) in hunt {HUNT}"
+        )]
+    );
+    assert_eq!(
+        consume(&consumer, Some(&server.url), &[&rec_v3, &rec_v3, &rec_v1]),
+        [
+            "updated sapphire rarity=0 points=9 display_name=\"\"",
+            "updated sapphire rarity=0 points=9 display_name=\"\"",
+            "updated ruby rarity=2 points=5 display_name=\"\"",
+        ]
+    );
+}

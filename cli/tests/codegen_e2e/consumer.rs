@@ -1,0 +1,37 @@
+//! The consumer crate `codegen_e2e.rs` builds: decoders generated from a pulled lockfile,
+//! fed hex records on stdin (one per line). With a registry URL argument, IDs newer than
+//! the build are resolved over HTTP. One line out per record.
+
+mod hunt {
+    include!(concat!(env!("OUT_DIR"), "/e2e_hunt.rs"));
+}
+
+use huntreg_runtime::{CachingResolver, HttpResolver};
+
+fn unhex(line: &str) -> Vec<u8> {
+    (0..line.len() / 2)
+        .filter_map(|i| u8::from_str_radix(line.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
+fn main() {
+    let resolver = std::env::args()
+        .nth(1)
+        .map(|url| CachingResolver::new(HttpResolver::new(url)));
+    for line in std::io::stdin().lines() {
+        let bytes = unhex(line.expect("stdin").trim());
+        let decoded = match &resolver {
+            Some(resolver) => hunt::decode_with(&bytes, resolver),
+            None => hunt::decode(&bytes),
+        };
+        match decoded {
+            Ok(hunt::Event::TreasureTypeUpdated(u)) => println!(
+                "updated {} rarity={} points={} display_name={:?}",
+                u.treasure_type, u.rarity, u.points, u.display_name
+            ),
+            Ok(hunt::Event::TreasureLost(l)) => println!("lost {}", l.player_id),
+            Ok(other) => println!("other {}", other.full_name()),
+            Err(e) => println!("error {e}"),
+        }
+    }
+}
