@@ -83,6 +83,38 @@ struct Side {
 }
 
 impl Side {
+    /// Columns as buf counts them: a tab advances to the next multiple of 4.
+    /// Spans arrive counting every character as one column.
+    fn tab_stops(&self, name: &str, span: [u32; 4]) -> [u32; 4] {
+        let text = std::iter::once(self.index)
+            .chain(0..self.sources.len())
+            .find_map(|i| self.sources.get(i).and_then(|s| s.get(name)));
+        let Some(text) = text else { return span };
+        let column = |line: u32, col: u32| -> u32 {
+            let Some(l) = text.lines().nth(line.saturating_sub(1) as usize) else {
+                return col;
+            };
+            if !l.contains('\t') {
+                return col;
+            }
+            let mut visual = 0u32;
+            for c in l.chars().take(col.saturating_sub(1) as usize) {
+                visual = if c == '\t' {
+                    (visual / 4 + 1) * 4
+                } else {
+                    visual + 1
+                };
+            }
+            visual + 1
+        };
+        [
+            span[0],
+            column(span[0], span[1]),
+            span[2],
+            column(span[2], span[3]),
+        ]
+    }
+
     /// Keeps the targets whose printed path satisfies `keep`.
     fn retain_targets(&mut self, keep: impl Fn(&str) -> bool) {
         let kept: Vec<String> = self
@@ -261,9 +293,13 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
             (i, a) => {
                 for (err, side) in [(i.err(), &pair.input), (a.err(), &pair.against)] {
                     if let Some(err) = err {
+                        let span = match &err.file {
+                            Some(f) => side.tab_stops(f, err.span),
+                            None => err.span,
+                        };
                         annotations.push(Annotation {
                             path: err.file.map(|f| side.external(&f)),
-                            span: err.span,
+                            span,
                             rule: "COMPILE".to_owned(),
                             message: err.message,
                         });
@@ -370,7 +406,10 @@ fn annotation(f: Finding, side: &Side) -> Annotation {
         Some(l) => (
             Some(side.external(&l.file)),
             l.span.map_or([0; 4], |s| {
-                [s.start_line, s.start_column, s.end_line, s.end_column]
+                side.tab_stops(
+                    &l.file,
+                    [s.start_line, s.start_column, s.end_line, s.end_column],
+                )
             }),
         ),
         None => (None, [0; 4]),

@@ -480,6 +480,27 @@ fn output_formats() {
     assert!(junit.stdout.ends_with("</testsuites>\n"));
 }
 
+// Columns count a tab as advancing to the next multiple of 4, as buf 1.75.0 printed for
+// this input (`start_column` 13 and 18).
+#[test]
+fn columns_count_tabs_as_buf_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write(p, "previous/a.proto", "syntax = \"proto2\";\nmessage M {\n  optional\tstring a = 1;\n  optional string b = 2;\n}\n");
+    write(p, "current/a.proto", "syntax = \"proto2\";\nmessage M {\n  optional\tbytes a = 1;\n\t \toptional bytes b = 2;\n}\n");
+    let run = huntreg(p, &args("current", "previous", JSON));
+    let columns: Vec<(u64, u64)> = json_lines(&run)
+        .iter()
+        .map(|v| {
+            (
+                v["start_column"].as_u64().unwrap(),
+                v["end_column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(columns, [(13, 18), (18, 23)], "{}", run.stdout);
+}
+
 #[test]
 fn compile_errors_are_findings() {
     let dir = pair();

@@ -194,7 +194,16 @@ pub(crate) fn discover(
         if let Some(text) = read(&yaml) {
             let ws = parse_buf_yaml(&text, &dir, &yaml)?;
             if ws.modules.first().map(|m| m.version) == Some(ConfigVersion::V2) {
-                return Ok(ws);
+                // A v2 workspace counts only if the input is in one of its modules or
+                // holds some of them; otherwise the input stands on its own.
+                if ws
+                    .modules
+                    .iter()
+                    .any(|m| contains(&m.root, start) || contains(start, &m.root))
+                {
+                    return Ok(ws);
+                }
+                continue;
             }
             if nearest_v1.is_none() {
                 nearest_v1 = Some(ws);
@@ -276,6 +285,15 @@ mod tests {
         ];
         let ws = discover("x/y/z", &tree(&files)).unwrap();
         assert_eq!(ws.modules[0].root, "x/y");
+    }
+
+    #[test]
+    fn a_v2_workspace_that_does_not_cover_the_input_is_skipped() {
+        let files = [("buf.yaml", "version: v2\nmodules: [{path: schemas}]\n")];
+        let ws = discover("tests/cases", &tree(&files)).unwrap();
+        assert_eq!(ws.modules[0].root, "tests/cases");
+        let ws = discover("schemas", &tree(&files)).unwrap();
+        assert_eq!(ws.root, "");
     }
 
     #[test]
