@@ -139,8 +139,8 @@ fn widen_default(value: &mut Span, index: &HashMap<Vec<i32>, Span>, path: &[i32]
     value.start_column = start;
 }
 
-/// Maps every path of a file's source info to its span; the first location of a path wins
-/// (several `extend` blocks can share one path), as in buf's location store.
+/// Maps every path of a file's source info to its span; of several locations of one path
+/// the outermost, earliest one wins (see [`outer`]).
 fn index_file(image: &Image, name: &str) -> HashMap<Vec<i32>, Span> {
     let mut index = HashMap::new();
     let Some(file) = image.pool().get_file_by_name(name) else {
@@ -156,10 +156,26 @@ fn index_file(image: &Image, name: &str) -> HashMap<Vec<i32>, Span> {
                 span.start_column = buf_column(lines, span.start_line, span.start_column);
                 span.end_column = buf_column(lines, span.end_line, span.end_column);
             }
-            index.entry(location.path.clone()).or_insert(span);
+            index
+                .entry(location.path.clone())
+                .and_modify(|kept: &mut Span| {
+                    if outer(&span, kept) {
+                        *kept = span;
+                    }
+                })
+                .or_insert(span);
         }
     }
     index
+}
+
+/// Whether `a` starts before `b`, or at the same place and ends after it. protox may record
+/// one path twice (a field's `json_name = "x"` and its value alone) in either order; buf
+/// sees the whole option first, and several `extend` blocks in declaration order.
+fn outer(a: &Span, b: &Span) -> bool {
+    (a.start_line, a.start_column) < (b.start_line, b.start_column)
+        || ((a.start_line, a.start_column) == (b.start_line, b.start_column)
+            && (a.end_line, a.end_column) > (b.end_line, b.end_column))
 }
 
 /// Converts a 1-based character column to buf's, where a tab advances to the next multiple
