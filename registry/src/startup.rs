@@ -2,7 +2,7 @@
 //! until a shutdown signal, then flushes and closes the store.
 //!
 //! Cross-cutting layers (authentication, TLS, limits) are added in one place:
-//! [`service`], which wraps the pure [`router`](crate::routes::router).
+//! [`service`], which wraps the pure [`crate::routes::router`].
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -136,7 +136,7 @@ pub trait Store: Reads + Send + Sync + fmt::Debug {
     /// Stops the writer after the queued jobs and flushes.
     fn close(&self) -> Result<(), StoreError>;
     /// True when every write applied so far is flushed, i.e. whatever a read just saw is
-    /// durable. When false, a no-op [`write`] waits for the next group commit.
+    /// durable. When false, a no-op [`write()`] waits for the next group commit.
     fn is_durable(&self) -> bool;
 }
 
