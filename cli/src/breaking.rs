@@ -11,6 +11,7 @@ mod output;
 mod source;
 
 use std::collections::HashSet;
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -58,7 +59,12 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     match execute(&args) {
         Ok(annotations) => {
-            print!("{}", output::render(&annotations, args.error_format));
+            // A closed pipe (`| head`) is not an error worth a panic; the exit code still tells.
+            let rendered = output::render(&annotations, args.error_format);
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stdout.flush());
             Ok(ExitCode::from(if annotations.is_empty() { 0 } else { 100 }))
         }
         Err(message) => {

@@ -72,12 +72,19 @@ impl Tree for FsTree {
     fn list_protos(&self, dir: &str) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         let mut stack = vec![dir.to_owned()];
+        // Symbolic links to directories are followed (as buf does), each directory once.
+        let mut seen = std::collections::HashSet::new();
         while let Some(d) = stack.pop() {
             let entries = match std::fs::read_dir(fs_path(&d)) {
                 Ok(e) => e,
                 Err(e) if d == dir => return Err(format!("{}: {e}", fs_path(&d).display())),
                 Err(_) => continue,
             };
+            if let Ok(real) = std::fs::canonicalize(fs_path(&d)) {
+                if !seen.insert(real) {
+                    continue;
+                }
+            }
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 let Some(name) = name.to_str() else { continue };
@@ -89,7 +96,7 @@ impl Tree for FsTree {
                     ty.is_dir()
                 };
                 if is_dir {
-                    if name != ".git" && !ty.is_symlink() {
+                    if name != ".git" {
                         stack.push(path);
                     }
                 } else if name.ends_with(".proto") {
