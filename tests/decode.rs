@@ -17,6 +17,22 @@ use prost_reflect::{DynamicMessage, Value};
 
 const LOCKFILE: &str = include_str!("../schemas/huntreg.lock");
 
+/// The schema ID the lockfile pins for `subject` `version` of hunt-42.
+fn id_of(subject: &str, version: u32) -> u32 {
+    let lock = huntreg_codegen::Lockfile::parse(LOCKFILE).unwrap();
+    lock.hunt("hunt-42")
+        .unwrap()
+        .subjects
+        .iter()
+        .find(|s| s.subject == subject)
+        .and_then(|s| s.versions.iter().find(|v| v.version == version))
+        .map(|v| v.id)
+        .unwrap_or_else(|| panic!("{subject} v{version} is not pinned"))
+}
+
+const UPDATED: &str = "treasure/v1/treasure_type_updated.proto";
+const LEADERBOARD: &str = "leaderboard/v1/leaderboard.proto";
+
 fn framed(id: u32, index: &[u32], payload: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::new();
     write_header(id, index, &mut bytes);
@@ -138,7 +154,7 @@ fn version_1_records_decode_through_the_version_2_type() {
     v1.set_field_by_name("treasure_type", Value::String("silver-coin".into()));
     v1.set_field_by_name("points", Value::U32(5));
     v1.set_field_by_name("rarity", Value::EnumNumber(2));
-    let bytes = framed(2, &[0], &v1.encode_to_vec());
+    let bytes = framed(id_of(UPDATED, 1), &[0], &v1.encode_to_vec());
 
     let hunt_42::Event::TreasureTypeUpdated(decoded) = hunt_42::decode(&bytes).unwrap() else {
         panic!("wrong variant");
@@ -159,7 +175,11 @@ fn a_producer_subject_holding_the_same_schema_shares_its_id() {
             .unwrap(),
     );
     found.set_field_by_name("treasure_type", Value::String("ruby".into()));
-    let bytes = framed(3, &[0], &found.encode_to_vec());
+    let bytes = framed(
+        id_of("treasure-found-value", 1),
+        &[0],
+        &found.encode_to_vec(),
+    );
     assert!(
         matches!(hunt_42::decode(&bytes), Ok(hunt_42::Event::TreasureFound(f)) if f.treasure_type == "ruby")
     );
@@ -172,19 +192,20 @@ fn nested_messages_dispatch_and_map_entries_do_not() {
         rank: 2,
         player: None,
     };
-    let bytes = framed(4, &[0, 0], &entry.encode_to_vec());
+    let leaderboard_v1 = id_of(LEADERBOARD, 1);
+    let bytes = framed(leaderboard_v1, &[0, 0], &entry.encode_to_vec());
     assert_eq!(
         hunt_42::decode(&bytes),
         Ok(hunt_42::Event::LeaderboardChangedEntry(entry))
     );
     // [0, 1] is the synthetic `ScoreByTeamEntry` map-entry message.
-    let err = hunt_42::decode(&framed(4, &[0, 1], &[])).unwrap_err();
+    let err = hunt_42::decode(&framed(leaderboard_v1, &[0, 1], &[])).unwrap_err();
     assert!(
-        matches!(err, DecodeError::UnknownMessageIndex { id: 4, .. }),
+        matches!(err, DecodeError::UnknownMessageIndex { id, .. } if id == leaderboard_v1),
         "{err:?}"
     );
     assert!(matches!(
-        hunt_42::decode(&framed(4, &[5], &[])),
+        hunt_42::decode(&framed(leaderboard_v1, &[5], &[])),
         Err(DecodeError::UnknownMessageIndex { .. })
     ));
 }
@@ -207,6 +228,16 @@ fn unknown_enum_values_survive_decoding() {
     assert_eq!(decoded.encode_to_vec(), update.encode_to_vec());
 }
 
+trait SchemaId {
+    fn schema_id(&self) -> u32;
+}
+
+impl<M: huntreg_runtime::Registered> SchemaId for M {
+    fn schema_id(&self) -> u32 {
+        M::SCHEMA_ID
+    }
+}
+
 trait IntoEventBytes {
     fn into_event_bytes(self) -> Vec<u8>;
 }
@@ -226,7 +257,7 @@ fn unknown_ids_are_typed_errors_and_hunts_are_isolated() {
             id: 0x9d
         })
     );
-    // ID 9 is hunt-7's ClueSolved: it never decodes as a hunt-42 type.
+    // hunt-7's ClueSolved never decodes as a hunt-42 type.
     let hunt_7_bytes = hunt_7::scavenger::v1::ClueSolved {
         team_id: "t".into(),
         ..Default::default()
@@ -237,7 +268,7 @@ fn unknown_ids_are_typed_errors_and_hunts_are_isolated() {
         hunt_42::decode(&hunt_7_bytes),
         Err(DecodeError::UnknownId {
             hunt: "hunt-42",
-            id: 9
+            id: hunt_7::scavenger::v1::ClueSolved::default().schema_id(),
         })
     );
     assert!(hunt_7::KNOWN_IDS
@@ -257,15 +288,16 @@ fn broken_records_are_typed_errors() {
         Err(DecodeError::TruncatedHeader { len: 3 })
     );
     assert_eq!(hunt_42::decode(&[1; 30]), Err(DecodeError::GuidFraming));
-    let err = hunt_42::decode(&framed(7, &[0], &[0xff, 0xff, 0xff])).unwrap_err();
+    let updated_v2 = id_of(UPDATED, 2);
+    let err = hunt_42::decode(&framed(updated_v2, &[0], &[0xff, 0xff, 0xff])).unwrap_err();
     assert!(
         matches!(
             err,
             DecodeError::Payload {
-                id: 7,
+                id,
                 message: "treasure.v1.TreasureTypeUpdated",
                 ..
-            }
+            } if id == updated_v2
         ),
         "{err:?}"
     );
@@ -383,24 +415,60 @@ fn the_lockfile_pins_the_schemas_directory() {
                 compiler.open_file(&subject.subject).unwrap();
                 compiler.file_descriptor_set()
             };
-            let strip = |mut f: prost_types::FileDescriptorProto| {
-                f.source_code_info = None;
-                f
-            };
             let file = |set: &prost_types::FileDescriptorSet| {
                 set.file
                     .iter()
                     .find(|f| f.name() == subject.subject)
                     .cloned()
-                    .map(strip)
+                    .unwrap()
             };
+            let (on_disk, pinned) = (file(&on_disk), file(&pinned));
+            // Producers compiling schemas/ count messages in the order the registry pinned.
+            if !newest.messages.is_empty() {
+                assert_eq!(
+                    preorder(&on_disk),
+                    newest.messages,
+                    "{path}: message-index order"
+                );
+            }
+            // Text can move a map entry among nested messages; everything else is equal.
             assert_eq!(
-                file(&on_disk),
-                file(&pinned),
+                normalize(on_disk),
+                normalize(pinned),
                 "{path} differs from its newest pinned version"
             );
         }
     }
+}
+
+/// Message names depth first, as Confluent message indexes count them.
+fn preorder(file: &prost_types::FileDescriptorProto) -> Vec<String> {
+    fn walk(prefix: &str, messages: &[prost_types::DescriptorProto], out: &mut Vec<String>) {
+        for m in messages {
+            let name = format!("{prefix}.{}", m.name());
+            out.push(name.trim_start_matches('.').to_owned());
+            walk(&name, &m.nested_type, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &format!(".{}", file.package()),
+        &file.message_type,
+        &mut out,
+    );
+    out
+}
+
+fn normalize(mut file: prost_types::FileDescriptorProto) -> prost_types::FileDescriptorProto {
+    fn sort(messages: &mut [prost_types::DescriptorProto]) {
+        for m in messages.iter_mut() {
+            m.nested_type.sort_by(|a, b| a.name().cmp(b.name()));
+            sort(&mut m.nested_type);
+        }
+    }
+    file.source_code_info = None;
+    sort(&mut file.message_type);
+    file
 }
 
 proptest! {

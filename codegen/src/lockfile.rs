@@ -80,6 +80,13 @@ pub struct LockedVersion {
     /// The schema's imports, each pinned to a subject version, sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
+    /// The file's messages (fully qualified, map entries included) in Confluent
+    /// message-index order: depth first, in the order of the registry's serialized
+    /// descriptor. The `.proto` text alone cannot say where a map field's synthetic entry
+    /// message sits among nested messages, and producers count it. Empty when the
+    /// registry served no descriptor: the order then comes from compiling `schema`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
     /// The canonical `.proto` text as the registry serves it.
     pub schema: String,
 }
@@ -220,6 +227,7 @@ mod tests {
             id,
             deleted: false,
             references: Vec::new(),
+            messages: Vec::new(),
             schema: schema.to_owned(),
         }
     }

@@ -95,20 +95,27 @@ impl HuntModel {
             let Some(file) = plan.current.pool.get_file_by_name(name) else {
                 continue;
             };
-            for (index, message) in indexed_messages(&file) {
-                if message.is_map_entry() {
+            let table: Vec<(Vec<u32>, String)> = match plan.paths.get(name) {
+                Some(pinned) => pinned.clone(),
+                None => indexed_messages(&file)
+                    .into_iter()
+                    .filter(|(_, m)| !m.is_map_entry())
+                    .map(|(path, m)| (path, m.full_name().to_owned()))
+                    .collect(),
+            };
+            for (index, full_name) in table {
+                let Some(message) = plan.current.pool.get_message_by_name(&full_name) else {
                     continue;
-                }
+                };
                 let package = message.package_name().to_owned();
-                let relative = message
-                    .full_name()
+                let relative = full_name
                     .strip_prefix(&package)
-                    .unwrap_or(message.full_name())
+                    .unwrap_or(&full_name)
                     .trim_start_matches('.');
                 messages.push(Message {
                     names: relative.split('.').map(str::to_owned).collect(),
                     package,
-                    full_name: message.full_name().to_owned(),
+                    full_name: full_name.clone(),
                     schema_id: plan.file_ids.get(name).copied(),
                     index,
                 });

@@ -33,6 +33,9 @@ pub(crate) struct Plan {
     pub(crate) file_ids: BTreeMap<String, u32>,
     /// Every registered schema ID, ascending, with the messages of its file.
     pub(crate) ids: Vec<IdEntry>,
+    /// Current file name -> its messages' index paths (map entries excluded), in the
+    /// order pinned by the lockfile; files not listed derive them from their text.
+    pub(crate) paths: BTreeMap<String, Vec<(Vec<u32>, String)>>,
     /// Subject -> the schema ID of its newest version (what the resolver path uses).
     pub(crate) subjects: BTreeMap<String, u32>,
     /// Inputs read from disk (for `cargo:rerun-if-changed`).
@@ -69,6 +72,51 @@ pub(crate) fn indexed_messages(file: &FileDescriptor) -> Vec<(Vec<u32>, MessageD
     out
 }
 
+/// The index table of `file`: from `order` (the registry's descriptor order, pinned in the
+/// lockfile) when given, else from the compiled text.
+pub(crate) fn index_table(
+    file: &FileDescriptor,
+    order: &[String],
+) -> Result<Vec<(Vec<u32>, MessageDescriptor)>, String> {
+    let derived = indexed_messages(file);
+    if order.is_empty() {
+        return Ok(derived);
+    }
+    let pool = file.parent_pool();
+    let mut paths: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut children: BTreeMap<String, u32> = BTreeMap::new();
+    let mut out = Vec::new();
+    for name in order {
+        let message = pool
+            .get_message_by_name(name)
+            .filter(|m| m.parent_file().name() == file.name())
+            .ok_or_else(|| {
+                format!("the registry's descriptor lists message {name}, which the schema text does not define")
+            })?;
+        let parent = message.parent_message().map(|p| p.full_name().to_owned());
+        let mut path = match &parent {
+            Some(p) => paths
+                .get(p)
+                .cloned()
+                .ok_or_else(|| format!("message {name} is listed before its parent"))?,
+            None => Vec::new(),
+        };
+        let count = children.entry(parent.unwrap_or_default()).or_insert(0);
+        path.push(*count);
+        *count += 1;
+        paths.insert(name.clone(), path.clone());
+        out.push((path, message));
+    }
+    if out.len() != derived.len() {
+        return Err(format!(
+            "the registry's descriptor lists {} messages, the schema text defines {}",
+            out.len(),
+            derived.len()
+        ));
+    }
+    Ok(out)
+}
+
 fn unqualify<'a>(hunt: &str, subject: &'a str) -> &'a str {
     huntreg_runtime::unqualify(hunt, subject).unwrap_or(subject)
 }
@@ -91,6 +139,7 @@ impl Plan {
             targets,
             file_ids: BTreeMap::new(),
             ids: Vec::new(),
+            paths: BTreeMap::new(),
             subjects: BTreeMap::new(),
             inputs,
         })
@@ -273,14 +322,29 @@ impl Plan {
         let current_ids: BTreeSet<u32> = file_ids.values().copied().collect();
         let mut errors = Vec::new();
         let mut ids = Vec::new();
+        let mut paths = BTreeMap::new();
         for (id, compiled) in &writers {
             let (subject, version) = holders[id][0];
             let name = &id_file[id];
             let Some(file) = compiled.pool.get_file_by_name(name) else {
                 continue;
             };
+            let table = match index_table(&file, &version.messages) {
+                Ok(table) => table,
+                Err(detail) => {
+                    errors.push(
+                        ErrorKind::Compile {
+                            hunt: hunt.to_owned(),
+                            what: what(subject, version.version, *id),
+                            detail,
+                        }
+                        .into(),
+                    );
+                    continue;
+                }
+            };
             let mut messages = Vec::new();
-            for (path, message) in indexed_messages(&file) {
+            for (path, message) in table {
                 if message.is_map_entry() {
                     continue;
                 }
@@ -298,6 +362,9 @@ impl Plan {
                     continue;
                 }
                 messages.push((path, message.full_name().to_owned()));
+            }
+            if file_ids.get(name) == Some(id) {
+                paths.insert(name.clone(), messages.clone());
             }
             if !current_ids.contains(id) {
                 let writer = Image::with_targets(compiled.pool.clone(), [name.clone()]);
@@ -348,6 +415,7 @@ impl Plan {
             targets,
             file_ids,
             ids,
+            paths,
             subjects,
             inputs: Vec::new(),
         })

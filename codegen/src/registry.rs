@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
+use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use prost::Message as _;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
@@ -47,6 +49,11 @@ struct VersionBody {
     references: Vec<Reference>,
     #[serde(default)]
     deleted: bool,
+}
+
+#[derive(Deserialize)]
+struct SerializedBody {
+    schema: String,
 }
 
 #[derive(Serialize)]
@@ -176,11 +183,13 @@ impl Registry {
                         format!("subject {subject} version {version} has schema type {t}; huntreg handles PROTOBUF only"),
                     ));
                 }
+                let messages = self.message_order(hunt, &format!("{url}&format=serialized"));
                 entry.versions.push(LockedVersion {
                     version: body.version,
                     id: body.id,
                     deleted: body.deleted,
                     references: body.references,
+                    messages,
                     schema: body.schema,
                 });
             }
@@ -189,6 +198,35 @@ impl Registry {
         let mut lockfile = crate::Lockfile::default();
         lockfile.upsert(locked);
         Ok(lockfile.hunts.remove(0))
+    }
+
+    /// The message-index order of a version, from its serialized descriptor
+    /// (`format=serialized`, a base64 `FileDescriptorProto`). Empty when the registry does
+    /// not serve one: codegen then derives the order from the text.
+    fn message_order(&self, hunt: &str, url: &str) -> Vec<String> {
+        let Ok(body) = self.get_json::<SerializedBody>(hunt, url) else {
+            return Vec::new();
+        };
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(body.schema.trim()) else {
+            return Vec::new();
+        };
+        let Ok(file) = prost_types::FileDescriptorProto::decode(bytes.as_slice()) else {
+            return Vec::new();
+        };
+        fn walk(prefix: &str, messages: &[prost_types::DescriptorProto], out: &mut Vec<String>) {
+            for message in messages {
+                let name = format!("{prefix}.{}", message.name());
+                out.push(name.trim_start_matches('.').to_owned());
+                walk(&name, &message.nested_type, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &format!(".{}", file.package()),
+            &file.message_type,
+            &mut out,
+        );
+        out
     }
 
     /// Registers `schema` (`.proto` text) under `subject` in `hunt`, then looks up the

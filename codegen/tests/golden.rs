@@ -281,3 +281,54 @@ fn missing_sources_fail_with_the_hunt_named() {
     let message = unreachable.to_string();
     assert!(message.starts_with("hunt hunt-42: registry http://127.0.0.1:9: GET http://127.0.0.1:9/contexts/.hunt-42/subjects"), "{message}");
 }
+
+const MAP_BEFORE_NESTED: &str = r#"
+format: 1
+hunts:
+- hunt: h
+  subjects:
+  - subject: a.proto
+    versions:
+    - version: 1
+      id: 1
+      messages:
+      - p.Board
+      - p.Board.Entry
+      - p.Board.ByTeamEntry
+      schema: |
+        syntax = "proto3";
+        package p;
+        message Board {
+          repeated Entry top = 1;
+          map<string, uint64> by_team = 2;
+          message Entry {
+            uint64 score = 1;
+          }
+        }
+"#;
+
+#[test]
+fn pinned_message_order_wins_over_the_text() {
+    // Compiled from the text alone, the map entry `ByTeamEntry` would be [0, 0] and
+    // `Entry` [0, 1]; the registry's descriptor (what producers count) says otherwise.
+    let lock = Lockfile::parse(MAP_BEFORE_NESTED).unwrap();
+    let code = generate(&lock.hunts[0]);
+    assert!(
+        code.contains("(1, [0, 0]) => ::core::option::Option::Some(Kind::BoardEntry)"),
+        "{code}"
+    );
+    assert!(!code.contains("(1, [0, 1])"), "{code}");
+
+    let mut unordered = lock.hunts[0].clone();
+    unordered.subjects[0].versions[0].messages.clear();
+    let code = generate(&unordered);
+    assert!(
+        code.contains("(1, [0, 1]) => ::core::option::Option::Some(Kind::BoardEntry)"),
+        "{code}"
+    );
+
+    let mut wrong = lock.hunts[0].clone();
+    wrong.subjects[0].versions[0].messages[1] = "p.Board.Missing".into();
+    let err = Builder::new().hunt("h").generate(&wrong).unwrap_err();
+    insta::assert_snapshot!(err.to_string());
+}
