@@ -191,15 +191,32 @@ fn compile_text(text: &str, main: &str, deps: &DepFiles) -> Result<DescriptorPoo
     compiler.include_source_info(true);
     compiler
         .open_file(main)
-        .map_err(|e| describe_protox_error(&e))?;
+        .map_err(|e| describe_protox_error(&e, main, text))?;
     Ok(compiler.descriptor_pool())
 }
 
-fn describe_protox_error(err: &protox::Error) -> String {
+/// `file:line:col: message` when the error points into the submitted source.
+fn describe_protox_error(err: &protox::Error, main: &str, source: &str) -> String {
+    use miette::Diagnostic;
     let text = err.to_string();
-    match err.file() {
-        Some(file) if !text.contains(file) => format!("{file}: {text}"),
-        _ => text,
+    let file = err.file().unwrap_or(main);
+    let offset = err
+        .labels()
+        .and_then(|mut labels| labels.next())
+        .map(|label| label.offset());
+    match offset {
+        Some(offset) if file == main && offset <= source.len() => {
+            let mut cut = offset;
+            while !source.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let before = &source[..cut];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("{file}:{line}:{col}: {text}")
+        }
+        _ if text.contains(file) => text,
+        _ => format!("{file}: {text}"),
     }
 }
 
@@ -432,6 +449,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("c/money.proto"), "{err}");
+        let bad = "syntax = \"proto3\";\nmessage M {\n  Nope n = 1;\n}\n";
+        let err = prepare(
+            &Input::parse(bad),
+            "m.proto",
+            &DepFiles::default(),
+            &[],
+            false,
+        )
+        .unwrap_err();
+        assert!(err.starts_with("m.proto:3:3: "), "{err}");
     }
 
     #[test]
