@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use prost_reflect::DescriptorPool;
 
-use crate::pairs::Index;
+use crate::index::Index;
 
 /// One side of a comparison: a compiled pool and the names of the files in it that are
 /// checked. Files not listed (imports, well-known types) only resolve names.

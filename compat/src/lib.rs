@@ -7,7 +7,7 @@
 //!   [`RuleSet`] selects rules from IDs and categories as buf.yaml does, and [`BufYaml`] /
 //!   [`BreakingConfig`] read buf.yaml and apply its ignores.
 //! * [`check_level`] is the only place Confluent compatibility levels are interpreted.
-//! * [`classify`] and [`next_version`] turn a change into a semantic-version bump.
+//! * [`classify()`] and [`next_version`] turn a change into a semantic-version bump.
 //!
 //! Architecture invariants: no I/O (callers read files and pass text or pools); findings are
 //! data, never errors ([`ConfigError`] is only for configurations that cannot be used);
@@ -68,6 +68,7 @@ mod config;
 mod error;
 mod finding;
 mod image;
+mod index;
 mod level;
 mod location;
 mod pairs;

@@ -9,8 +9,9 @@ use prost_types::FileOptions;
 
 use super::text::q;
 use super::Cx;
+use crate::index::Contents;
 use crate::location::Loc;
-use crate::pairs::{messages_of, nested_name, Contents, FilePair};
+use crate::pairs::{messages_of, nested_name, FilePair};
 
 /// FILE_NO_DELETE: a previously present file path is gone. The finding has no location.
 pub(crate) fn file_no_delete(cx: &mut Cx<'_>) {
