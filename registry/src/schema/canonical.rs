@@ -15,8 +15,10 @@ use prost_reflect::{
 };
 use prost_types::field_descriptor_proto::{Label, Type};
 
-/// The highest field number plus one (exclusive end of `to max` ranges).
-const MAX_FIELD_EXCLUSIVE: i32 = 536_870_912;
+/// The highest field number (`max` in field and extension ranges).
+const FIELD_MAX: i32 = 536_870_911;
+/// The highest enum number (`max` in enum reserved ranges).
+const ENUM_MAX: i32 = i32::MAX;
 
 /// Prints `file` canonically.
 pub fn canonical_text(file: &FileDescriptor, normalize: bool) -> String {
@@ -142,7 +144,7 @@ impl Printer {
             .iter()
             .map(|r| (r.start(), r.end().saturating_sub(1)))
             .collect();
-        sections.push(self.reserved(&inner, ranges, &proto.reserved_name));
+        sections.push(self.reserved(&inner, ranges, &proto.reserved_name, FIELD_MAX));
 
         let mut opts = String::new();
         for (name, value) in self.options(&message.options(), &["map_entry"]) {
@@ -195,7 +197,7 @@ impl Printer {
             ranges.sort_unstable();
         }
         if !ranges.is_empty() {
-            let list: Vec<String> = ranges.iter().map(|r| range_text(*r)).collect();
+            let list: Vec<String> = ranges.iter().map(|r| range_text(*r, FIELD_MAX)).collect();
             let _ = writeln!(ext_ranges, "{inner}extensions {};", list.join(", "));
         }
         sections.push(ext_ranges);
@@ -215,14 +217,20 @@ impl Printer {
         let _ = writeln!(out, "{ind}}}");
     }
 
-    fn reserved(&self, ind: &str, mut ranges: Vec<(i32, i32)>, names: &[String]) -> String {
+    fn reserved(
+        &self,
+        ind: &str,
+        mut ranges: Vec<(i32, i32)>,
+        names: &[String],
+        max: i32,
+    ) -> String {
         let mut out = String::new();
         let mut names: Vec<&String> = names.iter().collect();
         if self.normalize {
             ranges.sort_unstable();
             names.sort();
             for r in ranges {
-                let _ = writeln!(out, "{ind}reserved {};", range_text(r));
+                let _ = writeln!(out, "{ind}reserved {};", range_text(r, max));
             }
             for n in names {
                 let _ = writeln!(out, "{ind}reserved \"{}\";", escape(n.as_bytes()));
@@ -230,7 +238,7 @@ impl Printer {
             return out;
         }
         if !ranges.is_empty() {
-            let list: Vec<String> = ranges.into_iter().map(range_text).collect();
+            let list: Vec<String> = ranges.into_iter().map(|r| range_text(r, max)).collect();
             let _ = writeln!(out, "{ind}reserved {};", list.join(", "));
         }
         if !names.is_empty() {
@@ -253,7 +261,7 @@ impl Printer {
             .iter()
             .map(|r| (r.start(), r.end()))
             .collect();
-        let mut sections = vec![self.reserved(&inner, ranges, &proto.reserved_name)];
+        let mut sections = vec![self.reserved(&inner, ranges, &proto.reserved_name, ENUM_MAX)];
         let mut opts = String::new();
         for (name, value) in self.options(&en.options(), &[]) {
             let _ = writeln!(opts, "{inner}option {name} = {value};");
@@ -531,8 +539,8 @@ fn float_text(n: f64) -> String {
     }
 }
 
-fn range_text((start, end_inclusive): (i32, i32)) -> String {
-    if end_inclusive.saturating_add(1) >= MAX_FIELD_EXCLUSIVE {
+fn range_text((start, end_inclusive): (i32, i32), max: i32) -> String {
+    if end_inclusive >= max {
         format!("{start} to max")
     } else if start == end_inclusive {
         start.to_string()
@@ -612,9 +620,11 @@ mod tests {
 
     #[test]
     fn ranges_print_like_proto_source() {
-        assert_eq!(range_text((5, 5)), "5");
-        assert_eq!(range_text((9, 11)), "9 to 11");
-        assert_eq!(range_text((100, MAX_FIELD_EXCLUSIVE - 1)), "100 to max");
+        assert_eq!(range_text((5, 5), FIELD_MAX), "5");
+        assert_eq!(range_text((9, 11), FIELD_MAX), "9 to 11");
+        assert_eq!(range_text((100, FIELD_MAX), FIELD_MAX), "100 to max");
+        assert_eq!(range_text((100, FIELD_MAX), ENUM_MAX), "100 to 536870911");
+        assert_eq!(range_text((100, i32::MAX), ENUM_MAX), "100 to max");
     }
 
     #[test]

@@ -548,6 +548,26 @@ service Svc { option deprecated = true; rpc Do (Outer) returns (stream Outer.Inn
         );
     }
 
+    #[test]
+    fn max_ranges_of_enums_and_messages_round_trip() {
+        let src = "syntax = \"proto3\"; enum E { A = 0; reserved 100 to max; } message M { reserved 5 to max; }";
+        let d = DepFiles::default();
+        let p = prepare(&Input::parse(src), "m.proto", &d, &[], false).unwrap();
+        assert!(
+            p.canonical.contains("reserved 100 to max;"),
+            "{}",
+            p.canonical
+        );
+        assert!(
+            p.canonical.contains("reserved 5 to max;"),
+            "{}",
+            p.canonical
+        );
+        let again = prepare(&Input::parse(&p.canonical), "m.proto", &d, &[], true).unwrap();
+        let norm = prepare(&Input::parse(src), "m.proto", &d, &[], true).unwrap();
+        assert_eq!(again.canonical, norm.canonical);
+    }
+
     fn protox_compile(src: &str) -> Vec<u8> {
         let p = prepare(
             &Input::parse(src),

@@ -103,7 +103,16 @@ fn writer_loop(
                 tree: &tree,
                 batch: sled::Batch::default(),
             };
-            let out = job(&mut txn);
+            // A job that panics loses its own writes and answers an error; the writer
+            // keeps serving the others.
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut txn)));
+            let Ok(out) = out else {
+                results.push((
+                    reply,
+                    Err(StoreError::Backend("a write job panicked".into())),
+                ));
+                continue;
+            };
             progress.applied.fetch_add(1, Ordering::SeqCst);
             let applied = tree.apply_batch(txn.batch).map_err(backend);
             results.push((reply, applied.map(|()| out)));
@@ -479,6 +488,11 @@ mod tests {
         }
         ids.sort_unstable();
         assert_eq!(ids, (1..=32).collect::<Vec<_>>());
+        // A panicking job fails alone; the writer keeps going.
+        let failed = store.submit(Box::new(|_| panic!("job bug")));
+        assert!(failed.await.unwrap().is_err());
+        let after = write(&*store, |tx| tx.next_id().unwrap()).await.unwrap();
+        assert_eq!(after, 33);
         store.close().unwrap();
         assert_eq!(store.next_id().unwrap(), 33);
     }
