@@ -56,6 +56,10 @@ membership, name and JSON-name changes break in both directions.
 * `FIELD_SAME_ONEOF` prints buf's stray `q` (`... on message \"M\"q moved from oneof ...`).
 * Deprecated IDs run their replacements and findings carry the replacement IDs; an unknown
   ID, or a selection that ends up empty, is an error.
+* Locations follow buf's compiler where protox records source info differently: a
+  `[default = ...]` spans from the `default` key, locations inside a synthesized map entry
+  point at the field's `map<K, V>` type, and with the source text attached
+  (`Image::with_source`) a tab advances to the next multiple of 4 columns.
 
 ## Rules
 
