@@ -132,7 +132,7 @@ impl Builder {
     }
 
     /// The rules proving the newest types read every registered version (default: buf's
-    /// WIRE category, checked from each version to the newest schemas).
+    /// WIRE category), applied as `BACKWARD_TRANSITIVE` by `huntreg_compat::check_level`.
     pub fn rules(&mut self, rules: RuleSet) -> &mut Self {
         self.rules = rules;
         self

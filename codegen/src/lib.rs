@@ -28,9 +28,14 @@
 //! build); `Event::encode` and `huntreg_runtime::Registered` impls for producers;
 //! `KNOWN_IDS`.
 //!
+//! Message indexes follow the registry's serialized descriptor of each version (pinned in
+//! the lockfile as `messages`), which is what producers count: the `.proto` text alone
+//! cannot say where a map field's synthetic entry message sits among nested messages.
+//!
 //! Older versions decode through the newest type. The build proves it can: each
 //! registered version is compiled as its writer saw it and checked against the newest
-//! schemas with huntreg-compat (buf's WIRE rules by default, [`Builder::rules`]). A
+//! schemas with `huntreg_compat::check_level(BACKWARD_TRANSITIVE, ..)` (buf's WIRE rules by
+//! default, [`Builder::rules`]). A
 //! version the newest type cannot read fails the build with the hunt, subject, version,
 //! schema ID, rule and location; there are no per-version types.
 #![warn(missing_docs, missing_debug_implementations)]

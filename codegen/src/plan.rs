@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use huntreg_compat::{Image, RuleSet};
+use huntreg_compat::{check_level, Image, Level, RuleSet};
 use prost_reflect::{FileDescriptor, MessageDescriptor};
 
 use crate::compile::{compile_dir, compile_memory, Compiled};
@@ -323,6 +323,7 @@ impl Plan {
         let mut errors = Vec::new();
         let mut ids = Vec::new();
         let mut paths = BTreeMap::new();
+        let mut history: Vec<(u32, Image)> = Vec::new();
         for (id, compiled) in &writers {
             let (subject, version) = holders[id][0];
             let name = &id_file[id];
@@ -367,37 +368,10 @@ impl Plan {
                 paths.insert(name.clone(), messages.clone());
             }
             if !current_ids.contains(id) {
-                let writer = Image::with_targets(compiled.pool.clone(), [name.clone()]);
-                let report = huntreg_compat::check(&writer, &current_image, rules);
-                if !report.is_empty() {
-                    let findings = report
-                        .findings
-                        .iter()
-                        .map(|f| {
-                            let against = f
-                                .against
-                                .as_ref()
-                                .map(|l| {
-                                    let line = l.span.map(|s| s.start_line).unwrap_or(1);
-                                    format!(
-                                        " [newest schema; version {} at {}:{line}]",
-                                        version.version, l.file
-                                    )
-                                })
-                                .unwrap_or_default();
-                            format!("  {f}{against}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n");
-                    errors.push(
-                        ErrorKind::Incompatible {
-                            hunt: hunt.to_owned(),
-                            what: what(subject, version.version, *id),
-                            findings,
-                        }
-                        .into(),
-                    );
-                }
+                history.push((
+                    *id,
+                    Image::with_targets(compiled.pool.clone(), [name.clone()]),
+                ));
             }
             ids.push(IdEntry {
                 id: *id,
@@ -405,6 +379,43 @@ impl Plan {
                 version: version.version,
                 messages,
             });
+        }
+        // Newest reads every version: BACKWARD_TRANSITIVE, with each version's own image.
+        let images: Vec<&Image> = history.iter().map(|(_, image)| image).collect();
+        let verdict = check_level(Level::BackwardTransitive, &current_image, &images, rules);
+        for pair in verdict.pairs.iter().filter(|p| !p.report.is_empty()) {
+            let Some((id, _)) = history.get(pair.against) else {
+                continue;
+            };
+            let (subject, version) = holders[id][0];
+            let findings = pair
+                .report
+                .findings
+                .iter()
+                .map(|f| {
+                    let against = f
+                        .against
+                        .as_ref()
+                        .map(|l| {
+                            let line = l.span.map(|s| s.start_line).unwrap_or(1);
+                            format!(
+                                " [newest schema; version {} at {}:{line}]",
+                                version.version, l.file
+                            )
+                        })
+                        .unwrap_or_default();
+                    format!("  {f}{against}")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            errors.push(
+                ErrorKind::Incompatible {
+                    hunt: hunt.to_owned(),
+                    what: what(subject, version.version, *id),
+                    findings,
+                }
+                .into(),
+            );
         }
         if !errors.is_empty() {
             return Err(Error::many(errors));
