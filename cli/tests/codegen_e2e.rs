@@ -354,3 +354,106 @@ fn python_producers_pulled_lockfile_generated_consumer() {
         ]
     );
 }
+
+#[test]
+fn push_registers_one_subject_per_file_and_pull_pins_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"));
+    let schemas = workspace().join("schemas/hunt-42");
+    let schemas = schemas.to_str().unwrap();
+    let push = huntreg(&["push", schemas, "--registry", &server.url]);
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+    let pushed = String::from_utf8_lossy(&push.stdout).into_owned();
+    // Imports first: common.proto is registered before the files importing it.
+    let lines: Vec<&str> = pushed.lines().collect();
+    assert_eq!(lines.len(), 4, "{pushed}");
+    assert!(
+        lines[0].starts_with(":.hunt-42:treasure/v1/common.proto version 1 (schema ID "),
+        "{pushed}"
+    );
+
+    // Pushing the same files again is idempotent: same versions, same IDs.
+    let again = huntreg(&[
+        "push",
+        schemas,
+        "--registry",
+        &server.url,
+        "--hunt",
+        "hunt-42",
+    ]);
+    assert!(again.status.success());
+    assert_eq!(String::from_utf8_lossy(&again.stdout), pushed);
+
+    let lockfile = dir.path().join("huntreg.lock");
+    let lock = lockfile.to_str().unwrap();
+    let pull = huntreg(&[
+        "pull",
+        "--registry",
+        &server.url,
+        "--hunt",
+        "hunt-42",
+        "--lockfile",
+        lock,
+    ]);
+    assert!(
+        pull.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    let pinned = huntreg_codegen::Lockfile::read(&lockfile).unwrap();
+    let hunt = pinned.hunt("hunt-42").unwrap();
+    let subjects: Vec<&str> = hunt.subjects.iter().map(|s| s.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "leaderboard/v1/leaderboard.proto",
+            "treasure/v1/common.proto",
+            "treasure/v1/treasure_found.proto",
+            "treasure/v1/treasure_type_updated.proto",
+        ]
+    );
+    let found = &hunt.subjects[2].versions[0];
+    assert_eq!(
+        found.references,
+        [huntreg_codegen::Reference {
+            name: "treasure/v1/common.proto".into(),
+            subject: "treasure/v1/common.proto".into(),
+            version: 1,
+        }]
+    );
+    // The pinned message order counts the map entry where protoc puts it.
+    assert_eq!(
+        hunt.subjects[0].versions[0].messages,
+        [
+            "leaderboard.v1.LeaderboardChanged",
+            "leaderboard.v1.LeaderboardChanged.Entry",
+            "leaderboard.v1.LeaderboardChanged.ScoreByTeamEntry",
+            "leaderboard.v1.LeaderboardReset",
+        ]
+    );
+    // What was pulled generates, and a second pull finds nothing new.
+    huntreg_codegen::Builder::new()
+        .hunt("hunt-42")
+        .generate(hunt)
+        .unwrap();
+    let check = huntreg(&[
+        "pull",
+        "--registry",
+        &server.url,
+        "--hunt",
+        "hunt-42",
+        "--lockfile",
+        lock,
+        "--check",
+    ]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
