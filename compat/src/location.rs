@@ -2,7 +2,7 @@
 //! its descriptor path (plus fallbacks, as buf's `withBackupLocation`); this module turns
 //! those paths into 1-based spans, building one index per file on first use.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use prost_reflect::FileDescriptor;
 
@@ -82,7 +82,15 @@ impl Loc {
 /// Turns [`Loc`]s of one pool into [`Location`]s, indexing each file's source info once.
 pub(crate) struct Resolver<'a> {
     image: &'a Image,
-    files: HashMap<String, HashMap<Vec<i32>, Span>>,
+    files: HashMap<String, FileSpans>,
+}
+
+/// The spans of one file's source info, by path.
+struct FileSpans {
+    spans: HashMap<Vec<i32>, Span>,
+    /// Default-value paths whose span was already widened to the `default` key using the
+    /// source text.
+    exact_defaults: HashSet<Vec<i32>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -105,11 +113,11 @@ impl<'a> Resolver<'a> {
             .files
             .entry(loc.file.clone())
             .or_insert_with(|| index_file(image, &loc.file));
-        let mut span = loc.paths.iter().find_map(|p| index.get(p).copied());
+        let mut span = loc.paths.iter().find_map(|p| index.spans.get(p).copied());
         if loc.default_value {
             if let (Some(value), Some(path)) = (span.as_mut(), loc.paths.first()) {
-                if index.get(path) == Some(value) {
-                    widen_default(value, index, path);
+                if index.spans.get(path) == Some(value) && !index.exact_defaults.contains(path) {
+                    widen_default(value, &index.spans, path);
                 }
             }
         }
@@ -121,9 +129,9 @@ impl<'a> Resolver<'a> {
 }
 
 /// buf (protocompile) spans a field's default from the `default` keyword to the end of the
-/// value; protox spans the value alone. The source text is not in the pool, so the start is
-/// moved back over `default = `, the canonical spelling, but never before the `[` of the
-/// field's options when those start on the same line.
+/// value; protox spans the value alone. Without the source text the start is moved back
+/// over `default = `, the canonical spelling, but never before the `[` of the field's
+/// options when those start on the same line (with the text, [`index_file`] finds the key).
 fn widen_default(value: &mut Span, index: &HashMap<Vec<i32>, Span>, path: &[i32]) {
     const KEY: u32 = "default = ".len() as u32;
     let mut start = value.start_column.saturating_sub(KEY).max(1);
@@ -141,18 +149,29 @@ fn widen_default(value: &mut Span, index: &HashMap<Vec<i32>, Span>, path: &[i32]
 
 /// Maps every path of a file's source info to its span; of several locations of one path
 /// the outermost, earliest one wins (see [`outer`]).
-fn index_file(image: &Image, name: &str) -> HashMap<Vec<i32>, Span> {
+fn index_file(image: &Image, name: &str) -> FileSpans {
     let mut index = HashMap::new();
+    let mut exact_defaults = HashSet::new();
+    let empty = |spans| FileSpans {
+        spans,
+        exact_defaults: HashSet::new(),
+    };
     let Some(file) = image.pool().get_file_by_name(name) else {
-        return index;
+        return empty(index);
     };
     let Some(info) = &file.file_descriptor_proto().source_code_info else {
-        return index;
+        return empty(index);
     };
     let lines: Option<Vec<&str>> = image.source(name).map(|t| t.lines().collect());
     for location in &info.location {
         if let Some(mut span) = to_span(&location.span) {
             if let Some(lines) = &lines {
+                if is_default_value(&location.path) {
+                    if let Some(start) = default_key(lines, span.start_line, span.start_column) {
+                        span.start_column = start;
+                        exact_defaults.insert(location.path.clone());
+                    }
+                }
                 span.start_column = buf_column(lines, span.start_line, span.start_column);
                 span.end_column = buf_column(lines, span.end_line, span.end_column);
             }
@@ -166,7 +185,31 @@ fn index_file(image: &Image, name: &str) -> HashMap<Vec<i32>, Span> {
                 .or_insert(span);
         }
     }
-    index
+    FileSpans {
+        spans: index,
+        exact_defaults,
+    }
+}
+
+/// Whether a descriptor path names a field's `default_value` (message fields, extensions
+/// in messages, top-level extensions).
+fn is_default_value(path: &[i32]) -> bool {
+    match path {
+        [7, _, 7] => true,
+        [.., kind, _, 7] if path.len() >= 5 => *kind == 2 || *kind == 6,
+        _ => false,
+    }
+}
+
+/// The 1-based character column of the `default` key before the value at `column`.
+fn default_key(lines: &[&str], line: u32, column: u32) -> Option<u32> {
+    let text = lines.get((line as usize).checked_sub(1)?)?;
+    let before: String = text
+        .chars()
+        .take(column.saturating_sub(1) as usize)
+        .collect();
+    let at = before.rfind("default")?;
+    Some(before[..at].chars().count() as u32 + 1)
 }
 
 /// Whether `a` starts before `b`, or at the same place and ends after it. protox may record
@@ -222,6 +265,16 @@ fn to_span(raw: &[i32]) -> Option<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_keys_are_found_in_the_text() {
+        let lines = ["  optional int32 a = 1 [deprecated=true,default=3];"];
+        assert_eq!(default_key(&lines, 1, 49), Some(41));
+        assert_eq!(default_key(&lines, 1, 10), None);
+        assert!(is_default_value(&[4, 0, 2, 3, 7]));
+        assert!(is_default_value(&[7, 1, 7]));
+        assert!(!is_default_value(&[4, 0, 7]));
+    }
 
     #[test]
     fn tabs_advance_to_the_next_multiple_of_four() {

@@ -154,3 +154,4 @@ case!(
 case!(multi_edge_syntax, v2, ["FILE", "WIRE"]);
 case!(multi_rpc_streaming, v2, ["WIRE"]);
 case!(multi_json_name_order, v2, ["WIRE_JSON"]);
+case!(multi_default_spelling, v2, ["FIELD_SAME_DEFAULT"]);
