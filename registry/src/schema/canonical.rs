@@ -152,38 +152,45 @@ impl Printer {
         }
         sections.push(opts);
 
-        // Declaration order (prost-reflect's `fields()` is by number).
-        let mut fields: Vec<FieldDescriptor> = proto
+        // Declaration order (prost-reflect's `fields()` is by number). A oneof is printed
+        // where its first member was declared, so the text compiles back to the same
+        // descriptor; normalized output puts plain fields first, then oneofs, as Confluent.
+        let declared: Vec<FieldDescriptor> = proto
             .field
             .iter()
             .filter_map(|f| message.get_field(u32::try_from(f.number()).ok()?))
-            .filter(|f| f.containing_oneof().is_none_or(|o| o.is_synthetic()))
             .collect();
-        if self.normalize {
-            fields.sort_by_key(FieldDescriptor::number);
-        }
+        let real_oneof = |f: &FieldDescriptor| f.containing_oneof().filter(|o| !o.is_synthetic());
         let mut body = String::new();
-        for field in &fields {
-            let _ = writeln!(body, "{inner}{}", self.field(field, true));
-        }
-        let mut oneofs: Vec<_> = message.oneofs().filter(|o| !o.is_synthetic()).collect();
         if self.normalize {
+            let mut fields: Vec<&FieldDescriptor> = declared
+                .iter()
+                .filter(|f| real_oneof(f).is_none())
+                .collect();
+            fields.sort_by_key(|f| f.number());
+            for field in fields {
+                let _ = writeln!(body, "{inner}{}", self.field(field, true));
+            }
+            let mut oneofs: Vec<_> = message.oneofs().filter(|o| !o.is_synthetic()).collect();
             oneofs.retain(|o| o.fields().len() > 0);
             oneofs.sort_by_key(|o| o.fields().map(|f| f.number()).min().unwrap_or(0));
-        }
-        for oneof in oneofs {
-            let _ = writeln!(body, "{inner}oneof {} {{", oneof.name());
-            for (name, value) in self.options(&oneof.options(), &[]) {
-                let _ = writeln!(body, "{inner}  option {name} = {value};");
+            for oneof in oneofs {
+                self.oneof(&mut body, &inner, &oneof);
             }
-            let mut members: Vec<FieldDescriptor> = oneof.fields().collect();
-            if self.normalize {
-                members.sort_by_key(FieldDescriptor::number);
+        } else {
+            let mut printed = Vec::new();
+            for field in &declared {
+                match real_oneof(field) {
+                    None => {
+                        let _ = writeln!(body, "{inner}{}", self.field(field, true));
+                    }
+                    Some(oneof) if !printed.contains(&oneof.name().to_owned()) => {
+                        printed.push(oneof.name().to_owned());
+                        self.oneof(&mut body, &inner, &oneof);
+                    }
+                    Some(_) => {}
+                }
             }
-            for field in members {
-                let _ = writeln!(body, "{inner}  {}", self.field(&field, false));
-            }
-            let _ = writeln!(body, "{inner}}}");
         }
         sections.push(body);
 
@@ -215,6 +222,21 @@ impl Printer {
         let sections: Vec<String> = sections.into_iter().filter(|s| !s.is_empty()).collect();
         out.push_str(&sections.join("\n"));
         let _ = writeln!(out, "{ind}}}");
+    }
+
+    fn oneof(&self, out: &mut String, inner: &str, oneof: &prost_reflect::OneofDescriptor) {
+        let _ = writeln!(out, "{inner}oneof {} {{", oneof.name());
+        for (name, value) in self.options(&oneof.options(), &[]) {
+            let _ = writeln!(out, "{inner}  option {name} = {value};");
+        }
+        let mut members: Vec<FieldDescriptor> = oneof.fields().collect();
+        if self.normalize {
+            members.sort_by_key(FieldDescriptor::number);
+        }
+        for field in members {
+            let _ = writeln!(out, "{inner}  {}", self.field(&field, false));
+        }
+        let _ = writeln!(out, "{inner}}}");
     }
 
     fn reserved(
