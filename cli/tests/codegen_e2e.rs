@@ -440,6 +440,21 @@ fn push_registers_one_subject_per_file_and_pull_pins_them() {
         .hunt("hunt-42")
         .generate(hunt)
         .unwrap();
+    // Without a lockfile, a build reads the registry live.
+    let out = dir.path().join("out");
+    huntreg_codegen::Builder::new()
+        .hunt("hunt-42")
+        .lockfile(dir.path().join("absent.lock"))
+        .registry(&server.url)
+        .out_dir(&out)
+        .emit_rerun_if_changed(false)
+        .compile()
+        .unwrap();
+    let live = std::fs::read_to_string(out.join("hunt_42.rs")).unwrap();
+    assert!(
+        live.contains(&format!("as pinned by the registry {}", server.url)),
+        "{live}"
+    );
     let check = huntreg(&[
         "pull",
         "--registry",
