@@ -161,6 +161,10 @@ impl Plan {
             }
         }
 
+        for hs in holders.values_mut() {
+            hs.sort_by(|a, b| (a.0, a.1.version).cmp(&(b.0, b.1.version)));
+        }
+
         // Import names other schemas use for each subject.
         let mut ref_names: BTreeMap<&str, &str> = BTreeMap::new();
         for version in by_version.values() {
