@@ -47,14 +47,25 @@ fn message(depth: u32) -> BoxedStrategy<Msg> {
         .boxed()
 }
 
+/// Enum reserved ranges, including the edges (`max`, beyond the field-number maximum, negative).
+const ENUM_RESERVED: &[&str] = &[
+    "",
+    "  reserved 10 to 20;\n",
+    "  reserved 100 to max;\n",
+    "  reserved 600000000 to 700000000;\n",
+    "  reserved -5 to -1, 30;\n",
+    "  reserved \"OLD\", \"GONE\";\n",
+];
+
 fn schema() -> impl Strategy<Value = String> {
     (
+        prop::sample::select(ENUM_RESERVED),
         message(2),
         prop::collection::btree_set(1i32..6, 0..4),
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(top, values, comments, service)| {
+        .prop_map(|(reserved, top, values, comments, service)| {
             let mut out = String::from("syntax = \"proto3\";\n");
             if comments {
                 out.push_str("// The hunt's events.\n");
@@ -63,6 +74,7 @@ fn schema() -> impl Strategy<Value = String> {
             out.push_str("option java_package = \"com.example.hunt\";\n\n");
             render("Top", &top, 0, comments, &mut out);
             out.push_str("enum Kind {\n  KIND_UNSPECIFIED = 0;\n");
+            out.push_str(reserved);
             for v in values {
                 out.push_str(&format!("  KIND_{v} = {v};\n"));
             }
@@ -137,6 +149,13 @@ proptest! {
         let (twice, _) = canonical(&Input::Text(once.clone()), normalize)
             .map_err(|e| TestCaseError::fail(format!("canonical text does not compile: {e}\n{once}")))?;
         prop_assert_eq!(&once, &twice, "from\n{}", text);
+        // Canonicalising (without normalising, which reorders on purpose) keeps the meaning:
+        // the canonical text compiles to the same descriptor as the input.
+        if !normalize {
+            let (_, original) = canonical(&Input::Text(text.clone()), false).map_err(TestCaseError::fail)?;
+            let (_, reprinted) = canonical(&Input::Text(once.clone()), false).map_err(TestCaseError::fail)?;
+            prop_assert!(original == reprinted, "descriptor changed by canonicalising\n{}\n---\n{}", text, once);
+        }
     }
 
     #[test]
