@@ -134,9 +134,60 @@ impl Printer {
 
     fn message(&self, out: &mut String, message: &MessageDescriptor, depth: usize) {
         let ind = "  ".repeat(depth);
+        let _ = writeln!(out, "{ind}message {} {{", message.name());
+        self.message_body(out, message, depth);
+        let _ = writeln!(out, "{ind}}}");
+    }
+
+    /// A proto2 group: the field and its message in one block.
+    fn group(
+        &self,
+        out: &mut String,
+        ind: &str,
+        field: &FieldDescriptor,
+        with_label: bool,
+        depth: usize,
+    ) {
+        let Kind::Message(group) = field.kind() else {
+            return;
+        };
+        let p = field.field_descriptor_proto();
+        let label = match (with_label, p.label()) {
+            (false, _) => "",
+            (true, Label::Repeated) => "repeated ",
+            (true, Label::Required) => "required ",
+            (true, Label::Optional) => "optional ",
+        };
+        let _ = writeln!(
+            out,
+            "{ind}{label}group {} = {} {{",
+            group.name(),
+            p.number()
+        );
+        self.message_body(out, &group, depth);
+        let _ = writeln!(out, "{ind}}}");
+    }
+
+    /// One field line, or a group block, at `inner` indentation.
+    fn member(
+        &self,
+        out: &mut String,
+        inner: &str,
+        field: &FieldDescriptor,
+        with_label: bool,
+        depth: usize,
+    ) {
+        if field.is_group() {
+            self.group(out, inner, field, with_label, depth + 1);
+        } else {
+            let _ = writeln!(out, "{inner}{}", self.field(field, with_label));
+        }
+    }
+
+    /// The inside of a message whose header is at `depth`.
+    fn message_body(&self, out: &mut String, message: &MessageDescriptor, depth: usize) {
         let inner = "  ".repeat(depth + 1);
         let proto = message.descriptor_proto();
-        let _ = writeln!(out, "{ind}message {} {{", message.name());
         let mut sections: Vec<String> = Vec::new();
 
         let ranges: Vec<(i32, i32)> = proto
@@ -169,24 +220,22 @@ impl Printer {
                 .collect();
             fields.sort_by_key(|f| f.number());
             for field in fields {
-                let _ = writeln!(body, "{inner}{}", self.field(field, true));
+                self.member(&mut body, &inner, field, true, depth);
             }
             let mut oneofs: Vec<_> = message.oneofs().filter(|o| !o.is_synthetic()).collect();
             oneofs.retain(|o| o.fields().len() > 0);
             oneofs.sort_by_key(|o| o.fields().map(|f| f.number()).min().unwrap_or(0));
             for oneof in oneofs {
-                self.oneof(&mut body, &inner, &oneof);
+                self.oneof(&mut body, &inner, &oneof, depth);
             }
         } else {
             let mut printed = Vec::new();
             for field in &declared {
                 match real_oneof(field) {
-                    None => {
-                        let _ = writeln!(body, "{inner}{}", self.field(field, true));
-                    }
+                    None => self.member(&mut body, &inner, field, true, depth),
                     Some(oneof) if !printed.contains(&oneof.name().to_owned()) => {
                         printed.push(oneof.name().to_owned());
-                        self.oneof(&mut body, &inner, &oneof);
+                        self.oneof(&mut body, &inner, &oneof, depth);
                     }
                     Some(_) => {}
                 }
@@ -210,8 +259,20 @@ impl Printer {
         sections.push(ext_ranges);
         sections.push(self.extends(message.child_extensions().collect(), depth + 1));
 
+        // Group messages are printed with their field.
+        let groups: Vec<String> = declared
+            .iter()
+            .filter(|f| f.is_group())
+            .filter_map(|f| match f.kind() {
+                Kind::Message(m) => Some(m.full_name().to_owned()),
+                _ => None,
+            })
+            .collect();
         let mut nested = String::new();
-        for child in message.child_messages().filter(|m| !m.is_map_entry()) {
+        for child in message
+            .child_messages()
+            .filter(|m| !m.is_map_entry() && !groups.iter().any(|g| g == m.full_name()))
+        {
             self.message(&mut nested, &child, depth + 1);
         }
         for en in message.child_enums() {
@@ -221,10 +282,15 @@ impl Printer {
 
         let sections: Vec<String> = sections.into_iter().filter(|s| !s.is_empty()).collect();
         out.push_str(&sections.join("\n"));
-        let _ = writeln!(out, "{ind}}}");
     }
 
-    fn oneof(&self, out: &mut String, inner: &str, oneof: &prost_reflect::OneofDescriptor) {
+    fn oneof(
+        &self,
+        out: &mut String,
+        inner: &str,
+        oneof: &prost_reflect::OneofDescriptor,
+        depth: usize,
+    ) {
         let _ = writeln!(out, "{inner}oneof {} {{", oneof.name());
         for (name, value) in self.options(&oneof.options(), &[]) {
             let _ = writeln!(out, "{inner}  option {name} = {value};");
@@ -233,8 +299,9 @@ impl Printer {
         if self.normalize {
             members.sort_by_key(FieldDescriptor::number);
         }
+        let member_indent = format!("{inner}  ");
         for field in members {
-            let _ = writeln!(out, "{inner}  {}", self.field(&field, false));
+            self.member(out, &member_indent, &field, false, depth + 1);
         }
         let _ = writeln!(out, "{inner}}}");
     }

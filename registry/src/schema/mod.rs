@@ -568,6 +568,23 @@ service Svc { option deprecated = true; rpc Do (Outer) returns (stream Outer.Inn
         assert_eq!(again.canonical, norm.canonical);
     }
 
+    #[test]
+    fn proto2_groups_print_as_groups() {
+        let src = "syntax = \"proto2\"; message Item { optional string sku = 1; optional group Legacy = 5 { optional string code = 6; } oneof o { group G = 7 { optional int32 x = 8; } } }";
+        let d = DepFiles::default();
+        let p = prepare(&Input::parse(src), "g.proto", &d, &[], false).unwrap();
+        assert!(
+            p.canonical
+                .contains("  optional group Legacy = 5 {\n    optional string code = 6;\n  }"),
+            "{}",
+            p.canonical
+        );
+        assert!(!p.canonical.contains("message Legacy"), "{}", p.canonical);
+        let again = prepare(&Input::parse(&p.canonical), "g.proto", &d, &[], false).unwrap();
+        assert_eq!(again.canonical, p.canonical);
+        assert_eq!(again.descriptor, p.descriptor);
+    }
+
     fn protox_compile(src: &str) -> Vec<u8> {
         let p = prepare(
             &Input::parse(src),
