@@ -317,10 +317,26 @@ impl Resolver for Registry {
             100 => Ok(vec![
                 ":.hunt-42:treasure/v1/treasure_type_updated.proto".into()
             ]),
+            101 => Ok(vec![":.hunt-42:leaderboard/v1/leaderboard.proto".into()]),
             200 => Ok(vec![":.hunt-7:scavenger/v1/clue_solved.proto".into()]),
             500 => Err(ResolveError::new("registry unreachable")),
             _ => Ok(vec![]),
         }
+    }
+
+    fn message_name(
+        &self,
+        _hunt: &str,
+        id: u32,
+        index: &[u32],
+    ) -> Result<Option<String>, ResolveError> {
+        // ID 101: a leaderboard version that declares LeaderboardReset first, then a
+        // message this build has never seen.
+        Ok(match (id, index) {
+            (101, [0]) => Some("leaderboard.v1.LeaderboardReset".into()),
+            (101, [1]) => Some("leaderboard.v1.LeaderboardFrozen".into()),
+            _ => None,
+        })
     }
 }
 
@@ -379,6 +395,19 @@ fn resolver_confirms_new_ids_of_known_subjects() {
     assert!(matches!(
         hunt_42::decode_with(&framed(100, &[3], &[]), &resolver),
         Err(DecodeError::UnknownMessageIndex { id: 100, .. })
+    ));
+    // When the resolver names the message, the name decides, not the build's index.
+    let reset = LeaderboardReset {
+        reason: "moved".into(),
+        sequence: 9,
+    };
+    assert_eq!(
+        hunt_42::decode_with(&framed(101, &[0], &reset.encode_to_vec()), &resolver),
+        Ok(reset.into())
+    );
+    assert!(matches!(
+        hunt_42::decode_with(&framed(101, &[1], &[]), &resolver),
+        Err(DecodeError::UnknownMessageIndex { id: 101, .. })
     ));
 }
 

@@ -16,11 +16,34 @@ pub trait Resolver: Send + Sync {
     /// The subjects (qualified `:.{hunt}:name` or bare `name`) holding `id` in `hunt`;
     /// empty when the registry does not know the ID there.
     fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError>;
+
+    /// The fully qualified name of the message at `index` in schema `id`, when the
+    /// resolver can tell (from the registry's descriptor of that schema). The default
+    /// cannot: the decoder then reads `index` against the subject's newest compiled
+    /// version, which is exact as long as new versions only append messages.
+    fn message_name(
+        &self,
+        hunt: &str,
+        id: u32,
+        index: &[u32],
+    ) -> Result<Option<String>, ResolveError> {
+        let _ = (hunt, id, index);
+        Ok(None)
+    }
 }
 
 impl<R: Resolver + ?Sized> Resolver for &R {
     fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError> {
         (**self).subjects(hunt, id)
+    }
+
+    fn message_name(
+        &self,
+        hunt: &str,
+        id: u32,
+        index: &[u32],
+    ) -> Result<Option<String>, ResolveError> {
+        (**self).message_name(hunt, id, index)
     }
 }
 
@@ -53,6 +76,7 @@ impl std::error::Error for ResolveError {}
 pub struct CachingResolver<R> {
     inner: R,
     cache: RwLock<HashMap<(String, u32), Vec<String>>>,
+    names: RwLock<HashMap<(String, u32, Vec<u32>), Option<String>>>,
 }
 
 impl<R: Resolver> CachingResolver<R> {
@@ -61,6 +85,7 @@ impl<R: Resolver> CachingResolver<R> {
         CachingResolver {
             inner,
             cache: RwLock::new(HashMap::new()),
+            names: RwLock::new(HashMap::new()),
         }
     }
 
@@ -89,6 +114,30 @@ impl<R: Resolver> Resolver for CachingResolver<R> {
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, subjects.clone());
         Ok(subjects)
+    }
+
+    fn message_name(
+        &self,
+        hunt: &str,
+        id: u32,
+        index: &[u32],
+    ) -> Result<Option<String>, ResolveError> {
+        let key = (hunt.to_owned(), id, index.to_vec());
+        let cached = self
+            .names
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(name) = cached {
+            return Ok(name);
+        }
+        let name = self.inner.message_name(hunt, id, index)?;
+        self.names
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, name.clone());
+        Ok(name)
     }
 }
 

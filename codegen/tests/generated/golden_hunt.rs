@@ -203,6 +203,20 @@ fn kind(id: u32, index: &[u32]) -> ::core::option::Option<Kind> {
         _ => ::core::option::Option::None,
     }
 }
+/// The message type of each fully qualified message name: how a record framed with an
+/// ID newer than this build finds its type when the resolver names its message.
+#[allow(clippy::match_single_binding)]
+fn kind_by_name(name: &str) -> ::core::option::Option<Kind> {
+    match name {
+        "match.v1.OrderPlaced" => ::core::option::Option::Some(Kind::MatchV1OrderPlaced),
+        "shop.v1.Money" => ::core::option::Option::Some(Kind::Money),
+        "shop.v1.OrderCancelled" => ::core::option::Option::Some(Kind::OrderCancelled),
+        "shop.v1.OrderPlaced.Line" => ::core::option::Option::Some(Kind::OrderPlacedLine),
+        "match.v1.Self" => ::core::option::Option::Some(Kind::Self_),
+        "shop.v1.OrderPlaced" => ::core::option::Option::Some(Kind::ShopV1OrderPlaced),
+        _ => ::core::option::Option::None,
+    }
+}
 /// The schema ID of each subject's newest version: how an ID newer than this build,
 /// once a resolver names its subject, finds its message type.
 #[allow(clippy::match_single_binding)]
@@ -315,7 +329,9 @@ pub fn decode(
 }
 /// Like [`decode`], but a schema ID newer than this build is looked up with `resolver`:
 /// when the registry says it belongs to a subject this build knows, the record decodes
-/// with that subject's newest type (the registry's compatibility check guaranteed it can).
+/// with the newest compiled type of the message the registry names at its index (or, if
+/// the resolver cannot name it, the message at that index in the subject's newest
+/// version); the registry's compatibility check on that subject guaranteed it can.
 /// Wrap the resolver in [`::huntreg_runtime::CachingResolver`] to ask once per ID.
 pub fn decode_with(
     bytes: &[u8],
@@ -337,7 +353,17 @@ pub fn decode_with(
     for subject in &subjects {
         let newest = ::huntreg_runtime::unqualify(HUNT, subject).and_then(newest_id_of);
         if let ::core::option::Option::Some(newest) = newest {
-            return match kind(newest, frame.index.as_slice()) {
+            let named = resolver
+                .message_name(HUNT, frame.id, frame.index.as_slice())
+                .map_err(|source| ::huntreg_runtime::DecodeError::Resolver {
+                    id: frame.id,
+                    source,
+                })?;
+            let found = match named {
+                ::core::option::Option::Some(name) => kind_by_name(&name),
+                ::core::option::Option::None => kind(newest, frame.index.as_slice()),
+            };
+            return match found {
                 ::core::option::Option::Some(kind) => {
                     decode_kind(kind, frame.id, frame.payload)
                 }
