@@ -76,8 +76,11 @@ impl std::error::Error for ResolveError {}
 pub struct CachingResolver<R> {
     inner: R,
     cache: RwLock<HashMap<(String, u32), Vec<String>>>,
-    names: RwLock<HashMap<(String, u32, Vec<u32>), Option<String>>>,
+    names: RwLock<HashMap<NameKey, Option<String>>>,
 }
+
+/// (hunt, schema ID, message-index path).
+type NameKey = (String, u32, Vec<u32>);
 
 impl<R: Resolver> CachingResolver<R> {
     /// Wraps `inner`.
