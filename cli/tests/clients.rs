@@ -847,10 +847,11 @@ fn kafkajs_registers_text_with_a_reference_and_round_trips() {
         ["register", {"schema": common}, "treasure/common.proto"],
         ["register", sighting, "sightings-value"],
         ["register", sighting, "sightings-value"],
-        // kafkajs sends no references with a lookup: look up the import-free schema.
         ["getRegistryIdBySchema", "treasure/common.proto", {"schema": common}],
         ["getLatestSchemaId", "sightings-value"],
         ["getRegistryId", "sightings-value", 1],
+        // kafkajs sends a lookup without the references: the import must still resolve.
+        ["getRegistryIdBySchema", "sightings-value", sighting],
     ]);
     let r = api(&server, Client::Kafkajs, &hunt, calls);
     let id = ok(&r, 1)["id"].as_i64().unwrap();
@@ -862,6 +863,7 @@ fn kafkajs_registers_text_with_a_reference_and_round_trips() {
     assert_eq!(ok(&r, 3).as_i64(), ok(&r, 0)["id"].as_i64());
     assert_eq!(ok(&r, 4).as_i64(), Some(id));
     assert_eq!(ok(&r, 5).as_i64(), Some(id));
+    assert_eq!(ok(&r, 6).as_i64(), Some(id));
 
     // Encode with one instance, decode with a fresh one (GET /schemas/ids/{id} as text).
     // kafkajs hands the object to protobufjs `create` (enum numbers); decode prints names.
