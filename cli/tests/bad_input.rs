@@ -675,3 +675,84 @@ fn every_bad_request_gets_its_documented_answer() {
         .unwrap();
     assert_eq!(subjects, ["base"]);
 }
+
+#[test]
+fn limit_flags_reach_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &[
+            "--max-body-bytes",
+            "4096",
+            "--max-schema-bytes",
+            "1024",
+            "--max-references",
+            "1",
+            "--max-nesting-depth",
+            "4",
+            "--max-page-size",
+            "2",
+        ],
+    );
+    let http = reqwest::blocking::Client::new();
+    let post = |path: &str, body: String| {
+        let resp = http
+            .post(server.at(path))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .body(body)
+            .send()
+            .unwrap();
+        let status = resp.status().as_u16();
+        let json: serde_json::Value = resp.json().unwrap_or_default();
+        (status, json["error_code"].as_u64())
+    };
+    let nested = |depth: usize| {
+        format!(
+            "syntax = \"proto3\";\n{}{}",
+            "message M {".repeat(depth),
+            "}".repeat(depth)
+        )
+    };
+    assert_eq!(
+        post("/subjects/a/versions", "x".repeat(5000)),
+        (413, Some(413))
+    );
+    assert_eq!(
+        post(
+            "/subjects/a/versions",
+            register_body(&format!("//{}\n{OK}", "x".repeat(1100)))
+        ),
+        (422, Some(42209))
+    );
+    assert_eq!(
+        post("/subjects/a/versions", register_body(&nested(5))),
+        (422, Some(42201))
+    );
+    assert_eq!(
+        post("/subjects/a/versions", register_body(&nested(4))).0,
+        200
+    );
+    let refs = serde_json::json!({"schemaType": "PROTOBUF", "schema": OK, "references": [
+        {"name": "a.proto", "subject": "a", "version": 1}, {"name": "b.proto", "subject": "a", "version": 1}]});
+    assert_eq!(
+        post("/subjects/b/versions", refs.to_string()),
+        (422, Some(42201))
+    );
+    for subject in ["c", "d", "e"] {
+        assert_eq!(
+            post(&format!("/subjects/{subject}/versions"), register_body(OK)).0,
+            200
+        );
+    }
+    let subjects: Vec<String> = http
+        .get(server.at("/subjects"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        subjects.len(),
+        2,
+        "pages hold at most --max-page-size items: {subjects:?}"
+    );
+}
