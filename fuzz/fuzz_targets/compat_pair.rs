@@ -20,7 +20,9 @@ struct Schema {
     values: Vec<u8>,
 }
 
-const TYPES: &[&str] = &["int32", "int64", "uint32", "sint64", "string", "bytes", "bool", "double", "E", "M0", "M1"];
+const TYPES: &[&str] = &[
+    "int32", "int64", "uint32", "sint64", "string", "bytes", "bool", "double", "E", "M0", "M1",
+];
 
 fn render(name: &str, msg: &Msg, depth: usize, out: &mut String) {
     out.push_str(&format!("message {name} {{\n"));
@@ -31,7 +33,10 @@ fn render(name: &str, msg: &Msg, depth: usize, out: &mut String) {
             continue;
         }
         let label = if label % 3 == 0 { "repeated " } else { "" };
-        out.push_str(&format!("  {label}{} f{number} = {number};\n", TYPES[usize::from(ty) % TYPES.len()]));
+        out.push_str(&format!(
+            "  {label}{} f{number} = {number};\n",
+            TYPES[usize::from(ty) % TYPES.len()]
+        ));
     }
     if depth < 3 {
         for (i, nested) in msg.nested.iter().take(3).enumerate() {
@@ -45,9 +50,17 @@ impl Schema {
     fn text(&self) -> String {
         let package = if self.package { "a.v1" } else { "a.v2" };
         let mut out = format!("syntax = \"proto3\";\npackage {package};\n");
-        let empty = Msg { fields: Vec::new(), nested: Vec::new() };
+        let empty = Msg {
+            fields: Vec::new(),
+            nested: Vec::new(),
+        };
         for i in 0..2 {
-            render(&format!("M{i}"), self.messages.get(i).unwrap_or(&empty), 0, &mut out);
+            render(
+                &format!("M{i}"),
+                self.messages.get(i).unwrap_or(&empty),
+                0,
+                &mut out,
+            );
         }
         out.push_str("enum E {\n  E_0 = 0;\n");
         let mut seen = std::collections::BTreeSet::new();
@@ -81,9 +94,14 @@ fn image(schema: &Schema) -> Option<Image> {
 }
 
 fuzz_target!(|pair: (Schema, Schema)| {
-    let (Some(old), Some(new)) = (image(&pair.0), image(&pair.1)) else { return };
+    let (Some(old), Some(new)) = (image(&pair.0), image(&pair.1)) else {
+        return;
+    };
     let rules = RuleSet::category(Category::Csr);
     assert!(check(&old, &old, &RuleSet::category(Category::File)).is_empty());
     let count = |level| check_level(level, &new, &[&old], &rules).pairs.len();
-    assert_eq!(count(Level::Full), count(Level::Backward) + count(Level::Forward));
+    assert_eq!(
+        count(Level::Full),
+        count(Level::Backward) + count(Level::Forward)
+    );
 });

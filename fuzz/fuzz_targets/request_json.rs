@@ -26,10 +26,20 @@ fn harness() -> &'static Harness {
     HARNESS.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         let store: Arc<dyn Store> = Arc::new(SledStore::open(dir.path(), None).expect("store"));
-        let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
-        let state = AppState(Arc::new(App::new(store, config, Arc::new(Metrics::default()))));
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        let state = AppState(Arc::new(App::new(
+            store,
+            config,
+            Arc::new(Metrics::default()),
+        )));
         Harness {
-            runtime: tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime"),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime"),
             service: huntreg_registry::startup::service(state),
             _dir: dir,
         }
@@ -46,7 +56,9 @@ const ENDPOINTS: &[(&str, &str)] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, body)) = data.split_first() else { return };
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
     let (method, path) = ENDPOINTS[usize::from(selector) % ENDPOINTS.len()];
     let h = harness();
     let request = Request::builder()
@@ -56,13 +68,30 @@ fuzz_target!(|data: &[u8]| {
         .body(Body::from(body.to_vec()))
         .expect("request");
     let (status, bytes) = h.runtime.block_on(async {
-        let response = h.service.clone().oneshot(request).await.expect("infallible");
+        let response = h
+            .service
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
-        (status, axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body"))
+        (
+            status,
+            axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body"),
+        )
     });
-    assert!(!status.is_server_error(), "{method} {path} -> {status}: {}", String::from_utf8_lossy(&bytes));
+    assert!(
+        !status.is_server_error(),
+        "{method} {path} -> {status}: {}",
+        String::from_utf8_lossy(&bytes)
+    );
     if status.is_client_error() {
         let json: serde_json::Value = serde_json::from_slice(&bytes).expect("error body is JSON");
-        assert!(json["error_code"].is_u64() && json["message"].is_string(), "{json}");
+        assert!(
+            json["error_code"].is_u64() && json["message"].is_string(),
+            "{json}"
+        );
     }
 });

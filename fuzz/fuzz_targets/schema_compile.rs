@@ -16,7 +16,8 @@ use prost_types::{DescriptorProto, FileDescriptorProto};
 fn comparable(bytes: &[u8]) -> FileDescriptorProto {
     fn sort(message: &mut DescriptorProto) {
         message.field.sort_by_key(|f| f.number);
-        let is_entry = |m: &DescriptorProto| m.options.as_ref().and_then(|o| o.map_entry) == Some(true);
+        let is_entry =
+            |m: &DescriptorProto| m.options.as_ref().and_then(|o| o.map_entry) == Some(true);
         message.nested_type.sort_by_key(|m| is_entry(m));
         message.nested_type.iter_mut().for_each(sort);
     }
@@ -26,7 +27,9 @@ fn comparable(bytes: &[u8]) -> FileDescriptorProto {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if Limits::default().check_schema(text, 0).is_err() {
         return;
     }
@@ -34,16 +37,40 @@ fuzz_target!(|data: &[u8]| {
     let Ok(prepared) = prepare(&input, "fuzz.proto", &DepFiles::default(), &[], false) else {
         return;
     };
-    let again = prepare(&Input::Text(prepared.canonical.clone()), "fuzz.proto", &DepFiles::default(), &[], false)
-        .unwrap_or_else(|e| panic!("canonical text does not compile: {e}\n{}", prepared.canonical));
+    let again = prepare(
+        &Input::Text(prepared.canonical.clone()),
+        "fuzz.proto",
+        &DepFiles::default(),
+        &[],
+        false,
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "canonical text does not compile: {e}\n{}",
+            prepared.canonical
+        )
+    });
     assert_eq!(prepared.canonical, again.canonical);
     // The canonical text means what the input meant: it compiles to the same descriptor, up
     // to the order of fields (the canonical layout prints plain fields before oneofs).
-    let (before, after) = (comparable(&prepared.descriptor), comparable(&again.descriptor));
+    let (before, after) = (
+        comparable(&prepared.descriptor),
+        comparable(&again.descriptor),
+    );
     if before != after {
         let (b, a) = (format!("{before:#?}"), format!("{after:#?}"));
-        let first = b.lines().zip(a.lines()).position(|(x, y)| x != y).unwrap_or(0);
-        let context = |s: &str| s.lines().skip(first.saturating_sub(8)).take(16).collect::<Vec<_>>().join("\n");
+        let first = b
+            .lines()
+            .zip(a.lines())
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        let context = |s: &str| {
+            s.lines()
+                .skip(first.saturating_sub(8))
+                .take(16)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
         panic!(
             "descriptor changed:\n{text}\n---\n{}\n--- before:\n{}\n--- after:\n{}",
             prepared.canonical,
