@@ -212,6 +212,30 @@ impl Printer {
             .filter_map(|f| message.get_field(u32::try_from(f.number()).ok()?))
             .collect();
         let real_oneof = |f: &FieldDescriptor| f.containing_oneof().filter(|o| !o.is_synthetic());
+        // Nested messages in `nested_type` order; map entries and group messages are
+        // printed through their fields, the others as nested messages.
+        let nested_types: Vec<MessageDescriptor> = proto
+            .nested_type
+            .iter()
+            .filter_map(|n| {
+                message.parent_pool().get_message_by_name(&format!(
+                    "{}.{}",
+                    message.full_name(),
+                    n.name()
+                ))
+            })
+            .collect();
+        let inline: Vec<String> = declared
+            .iter()
+            .filter(|f| f.is_group() || f.is_map())
+            .filter_map(|f| match f.kind() {
+                Kind::Message(m) => Some(m.full_name().to_owned()),
+                _ => None,
+            })
+            .collect();
+        let is_inline =
+            |m: &MessageDescriptor| m.is_map_entry() || inline.iter().any(|g| g == m.full_name());
+        let mut nested_done = vec![false; nested_types.len()];
         let mut body = String::new();
         if self.normalize {
             let mut fields: Vec<&FieldDescriptor> = declared
@@ -231,6 +255,24 @@ impl Printer {
         } else {
             let mut printed = Vec::new();
             for field in &declared {
+                // The message index counts `nested_type` in declaration order, map entries
+                // included: a nested message declared before a map or group field is printed
+                // before it, so the text compiles back to the same order.
+                if let (true, Kind::Message(own)) =
+                    (field.is_map() || field.is_group(), field.kind())
+                {
+                    if let Some(pos) = nested_types
+                        .iter()
+                        .position(|n| n.full_name() == own.full_name())
+                    {
+                        for i in 0..pos {
+                            if !nested_done[i] && !is_inline(&nested_types[i]) {
+                                nested_done[i] = true;
+                                self.message(&mut body, &nested_types[i], depth + 1);
+                            }
+                        }
+                    }
+                }
                 match real_oneof(field) {
                     None => self.member(&mut body, &inner, field, true, depth),
                     Some(oneof) if !printed.contains(&oneof.name().to_owned()) => {
@@ -259,21 +301,11 @@ impl Printer {
         sections.push(ext_ranges);
         sections.push(self.extends(message.child_extensions().collect(), depth + 1));
 
-        // Group messages are printed with their field.
-        let groups: Vec<String> = declared
-            .iter()
-            .filter(|f| f.is_group())
-            .filter_map(|f| match f.kind() {
-                Kind::Message(m) => Some(m.full_name().to_owned()),
-                _ => None,
-            })
-            .collect();
         let mut nested = String::new();
-        for child in message
-            .child_messages()
-            .filter(|m| !m.is_map_entry() && !groups.iter().any(|g| g == m.full_name()))
-        {
-            self.message(&mut nested, &child, depth + 1);
+        for (i, child) in nested_types.iter().enumerate() {
+            if !nested_done[i] && !is_inline(child) {
+                self.message(&mut nested, child, depth + 1);
+            }
         }
         for en in message.child_enums() {
             self.enumeration(&mut nested, &en, depth + 1);

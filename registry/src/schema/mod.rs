@@ -585,6 +585,30 @@ service Svc { option deprecated = true; rpc Do (Outer) returns (stream Outer.Inn
         assert_eq!(again.descriptor, p.descriptor);
     }
 
+    #[test]
+    fn nested_messages_declared_before_a_map_field_keep_their_index() {
+        let src = "syntax = \"proto3\"; message Top {} message Outer { message Inner { message Deepest {} } string a = 2; map<string, int32> counts = 1; message Later {} int32 z = 3; }";
+        let d = DepFiles::default();
+        let p = prepare(&Input::parse(src), "n.proto", &d, &[], false).unwrap();
+        let again = prepare(&Input::parse(&p.canonical), "n.proto", &d, &[], false).unwrap();
+        assert_eq!(again.canonical, p.canonical);
+        let names = |bytes: &[u8]| -> Vec<String> {
+            let fd = FileDescriptorProto::decode(bytes).unwrap();
+            fd.message_type[1]
+                .nested_type
+                .iter()
+                .map(|n| n.name().to_owned())
+                .collect()
+        };
+        assert_eq!(names(&p.descriptor), vec!["Inner", "CountsEntry", "Later"]);
+        assert_eq!(
+            names(&again.descriptor),
+            names(&p.descriptor),
+            "{}",
+            p.canonical
+        );
+    }
+
     fn protox_compile(src: &str) -> Vec<u8> {
         let p = prepare(
             &Input::parse(src),
