@@ -482,8 +482,10 @@ fn report_line(out: &mut String, tool: &str, o: &Outcome) {
 #[test]
 fn huntreg_breaking_agrees_with_buf() {
     let buf = buf();
-    let huntreg = PathBuf::from(env!("CARGO_BIN_EXE_huntreg"));
     let scratch = tempfile::tempdir().unwrap();
+    // A private copy: a build running meanwhile may replace target/debug/huntreg.
+    let huntreg = scratch.path().join("huntreg");
+    fs::copy(env!("CARGO_BIN_EXE_huntreg"), &huntreg).unwrap();
     let cases = cases(scratch.path());
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let results = harness::parallel(&cases, workers, |case| {
