@@ -230,6 +230,13 @@ pub fn pool_from_descriptor(
     let bytes = rename_descriptor(bytes, main);
     let proto = FileDescriptorProto::decode(bytes.as_slice())
         .map_err(|e| format!("the descriptor does not decode: {e}"))?;
+    // prost-reflect indexes `dependency` with these while reporting errors.
+    let deps_len = proto.dependency.len();
+    let in_range = |i: &i32| usize::try_from(*i).is_ok_and(|i| i < deps_len);
+    if !proto.public_dependency.iter().all(in_range) || !proto.weak_dependency.iter().all(in_range)
+    {
+        return Err("the descriptor's public or weak dependency index is out of range".into());
+    }
     let mut pool = DescriptorPool::new();
     let mut added = HashSet::new();
     let mut visiting = HashSet::new();
@@ -566,6 +573,17 @@ service Svc { option deprecated = true; rpc Do (Outer) returns (stream Outer.Inn
         let again = prepare(&Input::parse(&p.canonical), "m.proto", &d, &[], true).unwrap();
         let norm = prepare(&Input::parse(src), "m.proto", &d, &[], true).unwrap();
         assert_eq!(again.canonical, norm.canonical);
+    }
+
+    #[test]
+    fn descriptors_with_dangling_dependency_indexes_are_refused() {
+        // Found by fuzzing: prost-reflect panics while describing this descriptor.
+        let input = Input::parse("WICIQWIA");
+        let err = prepare(&input, "x.proto", &DepFiles::default(), &[], false).unwrap_err();
+        assert!(
+            err.contains("out of range") || err.contains("decode"),
+            "{err}"
+        );
     }
 
     #[test]
