@@ -731,6 +731,38 @@ fn js_serdes_hunt_context_by_subject_strategy() {
 }
 
 #[test]
+fn js_serializer_lookup_only_and_latest_version() {
+    let (_dir, server) = start();
+    let hunt = format!("{}/contexts/.hunt-5", server.url);
+    let (hex, id) = js(&hunt, "associated").produce(&server, UPDATED, "js-settings", &updated());
+    let with = |conf: Value| {
+        let request = json!({"op": "produce", "url": hunt, "fds": tools().fds, "type": UPDATED,
+                             "topic": "js-settings", "strategy": "associated", "conf": conf,
+                             "value": updated()});
+        let out = run(&server, Client::Js, request);
+        (
+            out["hex"].as_str().expect("hex").to_owned(),
+            out["id"].as_i64().expect("id"),
+        )
+    };
+    // Lookup only: the dependency and the schema are found, not registered.
+    let (_, looked_up) = with(json!({"autoRegisterSchemas": false}));
+    assert_eq!(looked_up, id);
+    // The latest version with format=serialized.
+    let (latest_hex, latest) = with(json!({"autoRegisterSchemas": false,
+                                           "useLatestVersion": true}));
+    assert_eq!(latest, id);
+    assert_eq!(latest_hex, hex, "same id, same message index, same payload");
+    let r = api(
+        &server,
+        Client::Python,
+        &hunt,
+        json!([["get_versions", "js-settings-value"]]),
+    );
+    assert_eq!(ok(&r, 0), &json!([1]), "nothing new was registered");
+}
+
+#[test]
 fn js_client_api_with_qualified_subjects() {
     // Raw ':' in the path: getAllVersions does not percent-encode the subject.
     let (_dir, server) = start();

@@ -12,7 +12,8 @@
 // Rust test with protox), which is what protoc-gen-es output does at load time.
 //
 // Ops:
-//   produce {url, fds, type, topic, strategy, value} -> {hex, id}
+//   produce {url, fds, type, topic, strategy, value, conf?} -> {hex, id} (conf: more
+//           serializer settings, e.g. {"autoRegisterSchemas": false, "useLatestVersion": true})
 //   consume {url, topic, strategy, hex}              -> {type, value}
 //   api     {url, calls: [[method, arg...], ...]}    -> {results: [{ok} | {error}]}
 // strategy: "associated" (the client default), "topic", or a hunt context such as
@@ -54,6 +55,7 @@ async function produce(req) {
     autoRegisterSchemas: true,
     registry,
     ...serdeConf(req.strategy),
+    ...(req.conf ?? {}),
   });
   const bytes = await ser.serialize(req.topic, fromJson(desc, req.value, { registry }));
   return { hex: bytes.toString('hex'), id: bytes.readInt32BE(1) };
