@@ -7,23 +7,11 @@ use huntreg_registry::limits::Limits;
 use huntreg_registry::schema::{prepare, DepFiles, Input};
 use libfuzzer_sys::fuzz_target;
 use prost::Message as _;
-use prost_types::{DescriptorProto, FileDescriptorProto};
+use prost_types::FileDescriptorProto;
 
-/// A descriptor with every message's fields sorted by number and its map-entry types moved
-/// after its declared nested messages: the canonical layout prints fields (and so map
-/// entries) before nested messages. (Whether that may move a nested message's index is the
-/// registry's map-entry decision; this target checks everything else.)
+/// A served descriptor, decoded for comparison.
 fn comparable(bytes: &[u8]) -> FileDescriptorProto {
-    fn sort(message: &mut DescriptorProto) {
-        message.field.sort_by_key(|f| f.number);
-        let is_entry =
-            |m: &DescriptorProto| m.options.as_ref().and_then(|o| o.map_entry) == Some(true);
-        message.nested_type.sort_by_key(|m| is_entry(m));
-        message.nested_type.iter_mut().for_each(sort);
-    }
-    let mut file = FileDescriptorProto::decode(bytes).expect("served descriptors decode");
-    file.message_type.iter_mut().for_each(sort);
-    file
+    FileDescriptorProto::decode(bytes).expect("served descriptors decode")
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -51,8 +39,8 @@ fuzz_target!(|data: &[u8]| {
         )
     });
     assert_eq!(prepared.canonical, again.canonical);
-    // The canonical text means what the input meant: it compiles to the same descriptor, up
-    // to the order of fields (the canonical layout prints plain fields before oneofs).
+    // The canonical text means what the input meant: it compiles to the same descriptor
+    // (same fields, same order of fields and nested types, so the same message indexes).
     let (before, after) = (
         comparable(&prepared.descriptor),
         comparable(&again.descriptor),
