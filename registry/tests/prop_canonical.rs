@@ -10,6 +10,8 @@ struct Msg {
     nested: Vec<Msg>,
     reserved: Vec<u32>,
     deprecated: bool,
+    /// Declaration layout: bit 0 puts nested messages before fields, bit 1 the oneof first.
+    layout: u8,
 }
 
 const TYPES: &[&str] = &[
@@ -37,12 +39,13 @@ fn message(depth: u32) -> BoxedStrategy<Msg> {
     } else {
         prop::collection::vec(message(depth - 1), 0..3).boxed()
     };
-    (fields, nested, reserved, prop::bool::weighted(0.2))
-        .prop_map(|(fields, nested, reserved, deprecated)| Msg {
+    (fields, nested, reserved, prop::bool::weighted(0.2), 0u8..4)
+        .prop_map(|(fields, nested, reserved, deprecated, layout)| Msg {
             fields,
             nested,
             reserved,
             deprecated,
+            layout,
         })
         .boxed()
 }
@@ -101,6 +104,7 @@ fn render(name: &str, msg: &Msg, indent: usize, comments: bool, out: &mut String
     }
     let mut used_numbers = std::collections::BTreeSet::new();
     let mut used_names = std::collections::BTreeSet::new();
+    let mut plain = String::new();
     let mut oneof = Vec::new();
     for &(number, n, t, shape) in &msg.fields {
         let fname = format!("{}_{number}", NAMES[n]);
@@ -110,26 +114,46 @@ fn render(name: &str, msg: &Msg, indent: usize, comments: bool, out: &mut String
         let ty = TYPES[t];
         let is_map = ty.starts_with("map<");
         if comments && shape == 0 {
-            out.push_str(&format!("{pad}  // Field {number}.\n"));
+            plain.push_str(&format!("{pad}  // Field {number}.\n"));
         }
         match shape {
-            1 if !is_map => out.push_str(&format!("{pad}  repeated {ty} {fname} = {number};\n")),
-            2 if !is_map => out.push_str(&format!("{pad}  optional {ty} {fname} = {number};\n")),
+            1 if !is_map => plain.push_str(&format!("{pad}  repeated {ty} {fname} = {number};\n")),
+            2 if !is_map => plain.push_str(&format!("{pad}  optional {ty} {fname} = {number};\n")),
             3 if !is_map => oneof.push(format!("{ty} {fname} = {number};")),
-            _ => out.push_str(&format!(
+            _ => plain.push_str(&format!(
                 "{pad}  {ty} {fname} = {number} [deprecated = true];\n"
             )),
         }
     }
+    let mut choice = String::new();
     if !oneof.is_empty() {
-        out.push_str(&format!("{pad}  oneof choice {{\n"));
+        choice.push_str(&format!("{pad}  oneof choice {{\n"));
         for line in oneof {
-            out.push_str(&format!("{pad}    {line}\n"));
+            choice.push_str(&format!("{pad}    {line}\n"));
         }
-        out.push_str(&format!("{pad}  }}\n"));
+        choice.push_str(&format!("{pad}  }}\n"));
     }
-    for (i, nested) in msg.nested.iter().enumerate() {
-        render(&format!("Inner{i}"), nested, indent + 1, comments, out);
+    let mut nested = String::new();
+    for (i, inner) in msg.nested.iter().enumerate() {
+        render(
+            &format!("Inner{i}"),
+            inner,
+            indent + 1,
+            comments,
+            &mut nested,
+        );
+    }
+    let fields = if msg.layout & 2 == 0 {
+        plain + &choice
+    } else {
+        choice + &plain
+    };
+    if msg.layout & 1 == 0 {
+        out.push_str(&fields);
+        out.push_str(&nested);
+    } else {
+        out.push_str(&nested);
+        out.push_str(&fields);
     }
     out.push_str(&format!("{pad}}}\n"));
 }
