@@ -237,6 +237,10 @@ pub fn pool_from_descriptor(
     {
         return Err("the descriptor's public or weak dependency index is out of range".into());
     }
+    // prost-reflect also panics while reporting an unknown syntax.
+    if !matches!(proto.syntax(), "" | "proto2" | "proto3" | "editions") {
+        return Err(format!("unknown syntax {:?}", proto.syntax()));
+    }
     let mut pool = DescriptorPool::new();
     let mut added = HashSet::new();
     let mut visiting = HashSet::new();
