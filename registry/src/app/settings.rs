@@ -174,8 +174,23 @@ impl App {
             v: store::records::FORMAT_VERSION,
             mode: mode.as_str().to_owned(),
         };
-        store::write(&*self.store, move |tx| tx.put_mode(&scope, Some(&rec))).await??;
-        tracing::info!(scope = %scope_key(subject), mode = mode.as_str(), "mode set");
+        let target = subject.clone();
+        let purged = store::write(&*self.store, move |tx| -> Result<usize, ApiError> {
+            // Entering IMPORT hard-deletes the scope's soft-deleted versions (Confluent), so
+            // imported versions may take their numbers.
+            let purged = if mode == Mode::Import {
+                purge_soft_deleted(tx, &target)?
+            } else {
+                0
+            };
+            tx.put_mode(&scope, Some(&rec))?;
+            Ok(purged)
+        })
+        .await??;
+        if purged > 0 {
+            self.invalidate_rendered();
+        }
+        tracing::info!(scope = %scope_key(subject), mode = mode.as_str(), purged, "mode set");
         Ok(mode)
     }
 
@@ -207,4 +222,33 @@ impl App {
         };
         Ok(self.store.subjects(ctx)?.iter().any(|(_, live)| *live))
     }
+}
+
+/// Hard-deletes the soft-deleted versions in `scope` (a subject, a context, or every
+/// context for `:.__GLOBAL:`); 42206 when one is still referenced.
+fn purge_soft_deleted(tx: &mut dyn store::Txn, scope: &Subject) -> Result<usize, ApiError> {
+    let subjects: Vec<Subject> = if !scope.is_context_scope() {
+        vec![scope.clone()]
+    } else {
+        let ctx = (!scope.context.is_global()).then_some(&scope.context);
+        tx.subjects(ctx)?.into_iter().map(|(s, _)| s).collect()
+    };
+    let mut purged = 0;
+    for subject in subjects {
+        for (version, record) in tx.versions(&subject)? {
+            if !record.deleted {
+                continue;
+            }
+            if !tx.referrers(&subject, version)?.is_empty() {
+                return Err(ApiError::ReferenceExists(subject.to_string(), version));
+            }
+            let targets = match tx.schema(&subject.context, record.id)? {
+                Some(schema) => store::resolve_references(&subject, &schema.references),
+                None => Vec::new(),
+            };
+            tx.remove_version(&subject, version, record.id, &targets);
+            purged += 1;
+        }
+    }
+    Ok(purged)
 }

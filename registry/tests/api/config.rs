@@ -142,3 +142,33 @@ async fn modes_readonly_and_import() {
     let (status, _) = app.put("/mode?force=true", json!({"mode": "IMPORT"})).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn entering_import_purges_soft_deleted_versions_so_imports_can_take_their_numbers() {
+    let app = TestApp::spawn().await;
+    let subject = enc(":.old:orders-value");
+    app.register_ok(":.old:orders-value", ORDER_V1).await;
+    app.delete(&format!("/subjects/{subject}")).await;
+    let (status, _) = app
+        .put(
+            &format!("/mode/{}", enc(":.old:")),
+            json!({"mode": "IMPORT"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .get(&format!("/subjects/{subject}/versions?deleted=true"))
+        .await;
+    assert_error(status, &body, 404, 40401);
+    let (status, body) = app
+        .post(
+            &format!("/subjects/{subject}/versions"),
+            json!({"schemaType": "PROTOBUF", "schema": ORDER_V2, "id": 500, "version": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"id": 500, "version": 1, "schemaType": "PROTOBUF"})
+    );
+}
