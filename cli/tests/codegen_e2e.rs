@@ -1,12 +1,13 @@
-//! End-to-end: real Confluent serializers (confluent-kafka, Python) register and frame
+//! End-to-end: real Confluent serializers (confluent-kafka for Python and
+//! @confluentinc/schemaregistry for JavaScript) register and frame
 //! records against a `huntreg serve` process, `huntreg pull` pins the hunt in a lockfile,
 //! a separate consumer crate generates its decoders from that lockfile with
 //! huntreg-codegen in its build.rs, and decodes the records: every registered version
 //! through the newest type, a version registered after the build only through the HTTP
 //! resolver, and `huntreg pull --check` notices the new version.
 //!
-//! Tools come from `scripts/setup-tools` (`$HUNTREG_TOOLS`, default `.tools/`); the Python
-//! driver is `tests/clients/confluent_python.py`. The consumer builds offline into
+//! Tools come from `scripts/setup-tools` (`$HUNTREG_TOOLS`, default `.tools/`); the drivers
+//! are `tests/clients/confluent_python.py` and `tests/clients/confluent_js.js`. The consumer builds offline into
 //! `target/codegen-e2e` (its first build compiles the codegen's dependencies).
 
 #[path = "clients/server.rs"]
@@ -58,11 +59,14 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn python() -> PathBuf {
-    let tools = std::env::var_os("HUNTREG_TOOLS")
+fn tools() -> PathBuf {
+    std::env::var_os("HUNTREG_TOOLS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join(".tools"));
-    let python = tools.join("venv/bin/python");
+        .unwrap_or_else(|| workspace().join(".tools"))
+}
+
+fn python() -> PathBuf {
+    let python = tools().join("venv/bin/python");
     assert!(
         python.exists(),
         "{} is missing: run scripts/setup-tools (or set HUNTREG_TOOLS)",
@@ -85,9 +89,31 @@ fn descriptor_set(dir: &Path, v: u32) -> PathBuf {
     path
 }
 
+/// The published serializer a record is produced with.
+#[derive(Clone, Copy, Debug)]
+enum Producer {
+    /// confluent-kafka's `ProtobufSerializer` (Python).
+    Python,
+    /// @confluentinc/schemaregistry's `ProtobufSerializer` (JavaScript).
+    Js,
+}
+
 /// Serializes `value` as `type_name` with a fresh confluent-kafka `ProtobufSerializer`
 /// (TopicNameStrategy, base URL `/contexts/.e2e-hunt`): returns the record's hex and ID.
 fn produce(
+    server: &Server,
+    fds: &Path,
+    type_name: &str,
+    topic: &str,
+    value: Value,
+) -> (String, u64) {
+    produce_with(Producer::Python, server, fds, type_name, topic, value)
+}
+
+/// Serializes `value` as `type_name` with a fresh serializer of `producer` (TopicNameStrategy,
+/// base URL `/contexts/.e2e-hunt`): returns the record's hex and ID.
+fn produce_with(
+    producer: Producer,
     server: &Server,
     fds: &Path,
     type_name: &str,
@@ -103,13 +129,31 @@ fn produce(
         "strategy": "topic",
         "value": value,
     });
-    let mut child = Command::new(python())
-        .arg(workspace().join("cli/tests/clients/confluent_python.py"))
+    let mut command = match producer {
+        Producer::Python => {
+            let mut c = Command::new(python());
+            c.arg(workspace().join("cli/tests/clients/confluent_python.py"));
+            c
+        }
+        Producer::Js => {
+            let node_modules = tools().join("node_modules");
+            assert!(
+                node_modules.join("@confluentinc/schemaregistry").exists(),
+                "{} lacks @confluentinc/schemaregistry: run scripts/setup-tools",
+                node_modules.display()
+            );
+            let mut c = Command::new("node");
+            c.arg(workspace().join("cli/tests/clients/confluent_js.js"))
+                .env("NODE_PATH", node_modules);
+            c
+        }
+    };
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn python");
+        .unwrap_or_else(|e| panic!("cannot start the {producer:?} producer: {e}"));
     child
         .stdin
         .take()
@@ -119,7 +163,7 @@ fn produce(
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "producer failed: {}\n--- server ---\n{}",
+        "{producer:?} producer failed: {}\n--- server ---\n{}",
         String::from_utf8_lossy(&out.stderr),
         server.stderr()
     );
@@ -217,7 +261,7 @@ fn consume(consumer: &Path, resolver: Option<&str>, records: &[&str]) -> Vec<Str
 }
 
 #[test]
-fn python_producers_pulled_lockfile_generated_consumer() {
+fn python_and_js_producers_pulled_lockfile_generated_consumer() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"));
     let (v1, v2, v3) = (
@@ -251,6 +295,16 @@ fn python_producers_pulled_lockfile_generated_consumer() {
         "treasure-lost",
         json!({"playerId": "p9"}),
     );
+    // A JavaScript producer of the same hunt, on its own topic.
+    let (rec_js, _) = produce_with(
+        Producer::Js,
+        &server,
+        &v2,
+        LOST,
+        "treasure-lost-js",
+        json!({"playerId": "pj", "lastSeen": {"latitude": 1.5}}),
+    );
+    assert_eq!(&rec_js[10..14], "0202", "TreasureLost is message [1]");
     assert_ne!(id_v1, id_v2);
     assert_eq!(&rec_lost[10..14], "0202", "TreasureLost is message [1]");
     assert_eq!(
@@ -287,6 +341,7 @@ fn python_producers_pulled_lockfile_generated_consumer() {
     assert_eq!(
         subjects,
         [
+            ("treasure-lost-js-value", 1),
             ("treasure-lost-value", 1),
             ("treasure-type-updated-value", 2),
             ("treasure/v1/common.proto", 1)
@@ -300,12 +355,13 @@ fn python_producers_pulled_lockfile_generated_consumer() {
         consume(
             &consumer,
             None,
-            &[&rec_v1, &rec_v2, &rec_lost, &unknown, "", "02"]
+            &[&rec_v1, &rec_v2, &rec_lost, &rec_js, &unknown, "", "02"]
         ),
         [
             "updated ruby rarity=2 points=5 display_name=\"\"",
             "updated emerald rarity=0 points=7 display_name=\"Emerald\"",
             "lost p9",
+            "lost pj",
             &format!("error no known schema for ID 9999 (0x270f) in hunt {HUNT}"),
             "error empty record: expected a Confluent-framed message",
             "error bad magic byte 0x02: expected 0x00 (Confluent framing)",
