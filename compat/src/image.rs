@@ -15,8 +15,9 @@ pub struct Image {
     pool: DescriptorPool,
     targets: Vec<String>,
     /// What the checked files contain, built on first check and reused by every later one
-    /// (a registry checks one stored version against many new ones).
-    index: OnceLock<Arc<Index>>,
+    /// (a registry checks one stored version against many new ones). Shared between clones,
+    /// so a cache that hands out clones of one image builds its index once.
+    index: Arc<OnceLock<Index>>,
     /// Source text of checked files, when the caller has it (see [`Image::with_source`]).
     sources: HashMap<String, Arc<str>>,
 }
@@ -28,7 +29,7 @@ impl Image {
         Image {
             pool,
             targets,
-            index: OnceLock::new(),
+            index: Arc::default(),
             sources: HashMap::new(),
         }
     }
@@ -42,7 +43,7 @@ impl Image {
         Image {
             pool,
             targets: targets.into_iter().map(Into::into).collect(),
-            index: OnceLock::new(),
+            index: Arc::default(),
             sources: HashMap::new(),
         }
     }
@@ -62,6 +63,8 @@ impl Image {
     /// columns); without it every character counts as one column, as in protox's spans.
     pub fn with_source(mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> Image {
         self.sources.insert(name.into(), text.into());
+        // The index was built (if at all) without this source: start a new one, unshared.
+        self.index = Arc::default();
         self
     }
 
@@ -71,6 +74,36 @@ impl Image {
     }
 
     pub(crate) fn index(&self) -> &Index {
-        self.index.get_or_init(|| Arc::new(Index::build(self)))
+        self.index.get_or_init(|| Index::build(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A registry caches images and hands out clones; the index built through one clone
+    /// must serve them all.
+    #[test]
+    fn clones_share_one_index() {
+        let mut file = prost_types::FileDescriptorProto {
+            name: Some("a.proto".into()),
+            ..Default::default()
+        };
+        file.message_type.push(prost_types::DescriptorProto {
+            name: Some("A".into()),
+            ..Default::default()
+        });
+        let pool = DescriptorPool::from_file_descriptor_set(prost_types::FileDescriptorSet {
+            file: vec![file],
+        })
+        .expect("valid descriptor");
+        let cached = Image::new(pool);
+        let handed_out = cached.clone();
+        assert!(cached.index.get().is_none());
+        handed_out.index();
+        assert!(cached.index.get().is_some(), "the clone's index is shared");
+        let with_source = handed_out.with_source("a.proto", "message A {}");
+        assert!(with_source.index.get().is_none(), "new source, new index");
     }
 }
