@@ -415,3 +415,100 @@ fn https_with_auth() {
     .expect("--tls-cert alone must be refused");
     assert!(err.contains("--tls-key"), "{err}");
 }
+
+/// Runs one request through the confluent-kafka (Python) driver of `tests/clients`.
+fn confluent_python(request: serde_json::Value) -> serde_json::Value {
+    let tools = std::env::var_os("HUNTREG_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools"));
+    let python = tools.join("venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-tools",
+        python.display()
+    );
+    let mut child = std::process::Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/confluent_python.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "confluent-kafka driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The published confluent-kafka client, configured with `basic.auth.user.info`: a writer
+/// of the hunt registers and serializes, a reader of the hunt deserializes with a fresh
+/// client, and the registry's 401 and 403 reach the client as `SchemaRegistryError`s.
+#[test]
+fn confluent_kafka_client_with_basic_auth_user_info() {
+    use prost::Message as _;
+    use serde_json::json;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path());
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &["--auth-config", config.to_str().unwrap()],
+    );
+    let src = tmp.path().join("protos");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("found.proto"),
+        "syntax = \"proto3\";\npackage auth.v1;\nmessage TreasureFound {\n  string player_id = 1;\n  uint32 points = 2;\n}\n",
+    )
+    .unwrap();
+    let mut compiler = protox::Compiler::new([&src]).unwrap();
+    compiler.include_imports(true).include_source_info(false);
+    compiler.open_file("found.proto").unwrap();
+    let fds = tmp.path().join("found.binpb");
+    std::fs::write(&fds, compiler.file_descriptor_set().encode_to_vec()).unwrap();
+    let serde = |op: &str, auth: &str| {
+        json!({"op": op, "auth": auth, "url": server.url, "fds": fds,
+               "type": "auth.v1.TreasureFound", "topic": "found", "strategy": ".hunt-1"})
+    };
+
+    let mut produce = serde("produce", "producer:producer-pw");
+    produce["value"] = json!({"playerId": "p1", "points": 3});
+    let produced = confluent_python(produce);
+    let mut consume = serde("consume", "reader:reader-pw");
+    consume["hex"] = produced["hex"].clone();
+    assert_eq!(
+        confluent_python(consume)["value"],
+        json!({"playerId": "p1", "points": 3})
+    );
+
+    let schema =
+        json!({"schemaType": "PROTOBUF", "schema": "syntax = \"proto3\";\nmessage X {}\n"});
+    let register = |auth: Option<&str>| {
+        let mut request = json!({"op": "api", "url": server.url,
+            "calls": [["register_schema", ":.hunt-1:other-value", schema]]});
+        if let Some(auth) = auth {
+            request["auth"] = json!(auth);
+        }
+        confluent_python(request)["results"][0]["error"]["status"].clone()
+    };
+    assert_eq!(register(None), json!(401), "no credentials");
+    assert_eq!(
+        register(Some("producer:wrong")),
+        json!(401),
+        "wrong password"
+    );
+    assert_eq!(
+        register(Some("reader:reader-pw")),
+        json!(403),
+        "read-only principal"
+    );
+}

@@ -10,6 +10,7 @@ Message classes are built at run time from a FileDescriptorSet (compiled from th
 fixtures by the Rust test with protox), the way protoc-generated *_pb2 modules build them:
 added to the default descriptor pool, json_name already stripped.
 
+Every op takes an optional "auth": "user:password", passed as `basic.auth.user.info`.
 Ops (produce and consume take an optional "conf": more serializer/deserializer settings):
   produce   {url, fds, type, topic, strategy, value}      -> {hex, id}
   consume   {url, fds, type, topic, strategy, hex}        -> {value}
@@ -45,9 +46,17 @@ def message_class(fds_path, type_name):
     return GetMessageClass(pool.FindMessageTypeByName(type_name))
 
 
+# "user:password" from the request's optional "auth", sent as the client sends
+# `basic.auth.user.info` (HTTP Basic).
+USER_INFO = None
+
+
 def client(url):
     # No retries: a server error should fail the test at once, not after seconds of back-off.
-    return SchemaRegistryClient({"url": url, "max.retries": 0})
+    conf = {"url": url, "max.retries": 0}
+    if USER_INFO is not None:
+        conf["basic.auth.user.info"] = USER_INFO
+    return SchemaRegistryClient(conf)
 
 
 def serde_conf(strategy):
@@ -137,5 +146,6 @@ OPS = {"produce": produce, "consume": consume, "shared": shared, "api": api}
 
 if __name__ == "__main__":
     request = json.load(sys.stdin)
+    USER_INFO = request.get("auth")
     json.dump(OPS[request["op"]](request), sys.stdout)
     sys.stdout.write("\n")
