@@ -192,7 +192,13 @@ impl App {
         let refs: Vec<&Image> = images.iter().collect();
         let report = check_parallel(level, new, &refs, &RuleSet::category(Category::Csr));
         self.metrics.compat_check.observe(started.elapsed());
-        Ok(details(level, &report, history))
+        let old_schema = |id: u32| {
+            self.schema_record(&subject.context, id)
+                .ok()
+                .flatten()
+                .map(|r| r.schema.clone())
+        };
+        Ok(details(level, &report, history, &old_schema))
     }
 
     /// `POST /subjects/{s}/versions`: registers a schema (idempotent for equal schemas).
@@ -578,7 +584,15 @@ fn single(level: Level) -> Level {
 
 /// Confluent's detail list: each finding as `{errorType, description}`, then the version it
 /// was found against, and finally the level.
-fn details(level: Level, report: &LevelReport, history: &[(u32, u32)]) -> Vec<String> {
+/// Confluent cuts the compared schema's text at 10 KiB in a 409's details.
+const OLD_SCHEMA_LIMIT: usize = 10 * 1024;
+
+fn details(
+    level: Level,
+    report: &LevelReport,
+    history: &[(u32, u32)],
+    old_schema: &dyn Fn(u32) -> Option<String>,
+) -> Vec<String> {
     let mut out = Vec::new();
     for pair in report.pairs.iter().filter(|p| !p.report.is_empty()) {
         let direction = match pair.direction {
@@ -594,8 +608,11 @@ fn details(level: Level, report: &LevelReport, history: &[(u32, u32)]) -> Vec<St
                 f.to_string().replace('"', "'")
             ));
         }
-        if let Some((version, _)) = history.get(pair.against) {
+        if let Some((version, id)) = history.get(pair.against) {
             out.push(format!("{{oldSchemaVersion: {version}}}"));
+            if let Some(text) = old_schema(*id) {
+                out.push(old_schema_detail(&text));
+            }
         }
     }
     if !out.is_empty() {
@@ -604,6 +621,19 @@ fn details(level: Level, report: &LevelReport, history: &[(u32, u32)]) -> Vec<St
         ));
     }
     out
+}
+
+/// `{oldSchema: '<canonical text>'}`, as Confluent writes it: cut at 10 KiB (on a character
+/// boundary) and marked `<truncated>` when longer.
+fn old_schema_detail(text: &str) -> String {
+    if text.len() <= OLD_SCHEMA_LIMIT {
+        return format!("{{oldSchema: '{text}'}}");
+    }
+    let mut end = OLD_SCHEMA_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{{oldSchema: <truncated> '{}'}}", &text[..end])
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -758,4 +788,19 @@ fn futures_block_on<T>(
 ) -> Result<T, ApiError> {
     let handle = tokio::runtime::Handle::current();
     handle.block_on(fut)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_schema_detail_cuts_long_text_at_a_character_boundary() {
+        assert_eq!(old_schema_detail("syntax"), "{oldSchema: 'syntax'}");
+        let long = "é".repeat(OLD_SCHEMA_LIMIT);
+        let detail = old_schema_detail(&long);
+        assert!(detail.starts_with("{oldSchema: <truncated> 'é"), "{detail}");
+        let kept = detail.trim_start_matches("{oldSchema: <truncated> '");
+        assert_eq!(kept.trim_end_matches("'}").len(), OLD_SCHEMA_LIMIT);
+    }
 }

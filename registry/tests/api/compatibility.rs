@@ -17,6 +17,13 @@ async fn an_incompatible_registration_is_409_with_rule_ids_and_locations() {
     // file:line:col of the changed field in the new schema.
     assert!(message.contains("orders-value.proto:6:3"), "{message}");
     assert!(message.contains("{oldSchemaVersion: 1}"), "{message}");
+    // The compared version's canonical text follows its version, as in Confluent's details.
+    let (_, v1) = app.get("/subjects/orders-value/versions/1/schema").await;
+    let v1 = v1.as_str().unwrap();
+    assert!(
+        message.contains(&format!("{{oldSchemaVersion: 1}}, {{oldSchema: '{v1}'}}")),
+        "{message}"
+    );
     assert!(
         message.ends_with("{validateFields: 'false', compatibility: 'BACKWARD'}]"),
         "{message}"
@@ -77,6 +84,12 @@ async fn compatibility_endpoints() {
         "{r}"
     );
     assert!(messages.iter().any(|m| m == "{oldSchemaVersion: 1}"), "{r}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.as_str().unwrap().starts_with("{oldSchema: 'syntax = ")),
+        "{r}"
+    );
     let (_, r) = app
         .post("/compatibility/subjects/s/versions/1", body(ORDER_BAD))
         .await;
