@@ -65,24 +65,39 @@ fn contents<'a>(cx: &Cx<'a>, pair: &FilePair) -> Option<(&'a Contents, &'a Conte
     ))
 }
 
-/// MESSAGE_NO_DELETE: a message is gone from the file at the same path.
-pub(crate) fn message_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
-    let Some((prev, cur)) = contents(cx, pair) else {
-        return;
-    };
-    let current = &cur.message_by_nested;
-    for (nested, m) in &prev.messages {
-        if !current.contains_key(nested) {
+/// Reports every element of `previous` (nested name and descriptor path) that is not in
+/// the current file, at the nearest surviving enclosing message, in buf's words.
+fn deleted_from_file<'c>(
+    cx: &mut Cx<'_>,
+    pair: &FilePair,
+    kind: &str,
+    cur: &Contents,
+    previous: impl IntoIterator<Item = (&'c str, &'c [i32])>,
+    exists: impl Fn(&str) -> bool,
+) {
+    for (nested, path) in previous {
+        if !exists(nested) {
             cx.report(
-                Some(deleted_location(&pair.cur, current, nested)),
-                Some(Loc::at(&pair.prev, m.path())),
+                Some(deleted_location(&pair.cur, &cur.message_by_nested, nested)),
+                Some(Loc::at(&pair.prev, path)),
                 format!(
-                    "Previously present message {} was deleted from file.",
+                    "Previously present {kind} {} was deleted from file.",
                     q(nested)
                 ),
             );
         }
     }
+}
+
+/// MESSAGE_NO_DELETE: a message is gone from the file at the same path.
+pub(crate) fn message_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
+    let Some((prev, cur)) = contents(cx, pair) else {
+        return;
+    };
+    let previous = prev.messages.iter().map(|(n, m)| (n.as_str(), m.path()));
+    deleted_from_file(cx, pair, "message", cur, previous, |n| {
+        cur.message_by_nested.contains_key(n)
+    });
 }
 
 /// ENUM_NO_DELETE: an enum is gone from the file at the same path.
@@ -91,18 +106,8 @@ pub(crate) fn enum_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
         return;
     };
     let current: HashSet<&str> = cur.enums.iter().map(|(n, _)| n.as_str()).collect();
-    for (nested, e) in &prev.enums {
-        if !current.contains(nested.as_str()) {
-            cx.report(
-                Some(deleted_location(&pair.cur, &cur.message_by_nested, nested)),
-                Some(Loc::at(&pair.prev, e.path())),
-                format!(
-                    "Previously present enum {} was deleted from file.",
-                    q(nested)
-                ),
-            );
-        }
-    }
+    let previous = prev.enums.iter().map(|(n, e)| (n.as_str(), e.path()));
+    deleted_from_file(cx, pair, "enum", cur, previous, |n| current.contains(n));
 }
 
 /// EXTENSION_NO_DELETE: an extension is gone from the file at the same path (v2 only).
@@ -111,18 +116,10 @@ pub(crate) fn extension_no_delete(cx: &mut Cx<'_>, pair: &FilePair) {
         return;
     };
     let current: HashSet<&str> = cur.extensions.iter().map(|(n, _)| n.as_str()).collect();
-    for (nested, e) in &prev.extensions {
-        if !current.contains(nested.as_str()) {
-            cx.report(
-                Some(deleted_location(&pair.cur, &cur.message_by_nested, nested)),
-                Some(Loc::at(&pair.prev, e.path())),
-                format!(
-                    "Previously present extension {} was deleted from file.",
-                    q(nested)
-                ),
-            );
-        }
-    }
+    let previous = prev.extensions.iter().map(|(n, e)| (n.as_str(), e.path()));
+    deleted_from_file(cx, pair, "extension", cur, previous, |n| {
+        current.contains(n)
+    });
 }
 
 /// SERVICE_NO_DELETE: a service is gone from the file at the same path.
