@@ -30,6 +30,10 @@ pub enum ApiError {
     /// 422: a body that parses but lacks required content.
     #[error("{0}")]
     Unprocessable(String),
+    /// 40301: the caller's grants do not cover a hunt the request reaches (for example
+    /// through a schema reference). The message depends on the request alone.
+    #[error("{0}")]
+    Forbidden(String),
     /// 40401.
     #[error("Subject '{0}' not found.")]
     SubjectNotFound(String),
@@ -101,6 +105,7 @@ impl ApiError {
             ApiError::BadRequest(_) => 400,
             ApiError::PayloadTooLarge => 413,
             ApiError::Unprocessable(_) => 422,
+            ApiError::Forbidden(_) => 40301,
             ApiError::SubjectNotFound(_) => 40401,
             ApiError::VersionNotFound(_) => 40402,
             ApiError::SchemaNotFound(_) => 40403,

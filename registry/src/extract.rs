@@ -70,6 +70,20 @@ where
     }
 }
 
+/// The request's [`Caller`](crate::auth::Caller), as the auth layer let it through; without
+/// an auth config (no layer, no extension) the caller is unrestricted.
+impl<S: Send + Sync> FromRequestParts<S> for crate::auth::Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<crate::auth::Caller>()
+            .cloned()
+            .unwrap_or_else(crate::auth::Caller::unrestricted))
+    }
+}
+
 /// Query parameters with JAX-RS semantics.
 #[derive(Debug, Default)]
 pub struct Params(Vec<(String, String)>);

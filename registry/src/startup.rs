@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use crate::app::App;
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::routes::{router, AppState};
+use crate::routes::AppState;
 use crate::store::{SledStore, Store};
 
 /// A bound, ready-to-run registry server.
@@ -26,10 +26,11 @@ pub struct Application {
     tls: Option<crate::tls::Acceptor>,
 }
 
-/// The full service: the router plus every cross-cutting layer.
+/// The full service: the one reading of request paths outermost, so the auth layer and
+/// the router see the same canonical path, then the security layers, then the routes.
 pub fn service(state: AppState) -> Router {
     let security = state.0.config.security.clone();
-    security.apply(router(state))
+    crate::routes::path::layer(security.apply(crate::routes::api(state)))
 }
 
 impl Application {

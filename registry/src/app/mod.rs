@@ -19,6 +19,7 @@ pub use register::{CompatibilityResult, ReferenceRequest, RegisterOutcome, Schem
 pub use render::{schema_text, Format, SchemaView};
 pub use settings::{scope_key, ConfigView};
 
+use crate::auth::Caller;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -274,14 +275,18 @@ impl App {
     }
 
     /// Loads the files `references` bind (recursively), resolved in `subject`'s context.
+    ///
+    /// Every subject reached, directly or through the references of what it references, is
+    /// read on behalf of `caller`: its hunt's read grant is checked before it is looked up.
     pub fn dep_files(
         &self,
         subject: &Subject,
         references: &[ReferenceRecord],
+        caller: &Caller,
     ) -> Result<DepFiles, ApiError> {
         let mut deps = DepFiles::default();
         let mut seen = std::collections::HashSet::new();
-        self.add_deps(subject, references, &mut deps, &mut seen, 0)?;
+        self.add_deps(subject, references, caller, &mut deps, &mut seen, 0)?;
         Ok(deps)
     }
 
@@ -289,6 +294,7 @@ impl App {
         &self,
         subject: &Subject,
         references: &[ReferenceRecord],
+        caller: &Caller,
         deps: &mut DepFiles,
         seen: &mut std::collections::HashSet<(Subject, u32)>,
         depth: usize,
@@ -300,6 +306,7 @@ impl App {
             .map_err(|e| ApiError::InvalidSchema(format!("Invalid schema: {e}")))?;
         for r in references {
             let target = subject.qualify_reference(&r.subject)?;
+            caller.require_read(&target.context)?;
             if !seen.insert((target.clone(), r.version)) {
                 continue;
             }
@@ -318,7 +325,7 @@ impl App {
                 .ok_or_else(missing)?;
             let descriptor = decode_descriptor(&record)?;
             deps.add(&r.name, &descriptor).map_err(ApiError::Internal)?;
-            self.add_deps(&target, &record.references, deps, seen, depth + 1)?;
+            self.add_deps(&target, &record.references, caller, deps, seen, depth + 1)?;
         }
         Ok(())
     }
@@ -337,7 +344,9 @@ impl App {
         let record = self
             .schema_record(&subject.context, id)?
             .ok_or(ApiError::SchemaNotFound(Some(id)))?;
-        let deps = self.dep_files(subject, &record.references)?;
+        // A stored version's references were authorized when it was registered; its image
+        // is shared by every caller (and cached), so it resolves them unrestricted.
+        let deps = self.dep_files(subject, &record.references, &Caller::unrestricted())?;
         let main = schema::main_file_name(&subject.name, &deps);
         let descriptor = decode_descriptor(&record)?;
         let pool =

@@ -11,6 +11,7 @@ use std::time::Instant;
 use huntreg_compat::{check_level, Category, Direction, Image, Level, LevelReport, RuleSet};
 
 use super::{App, ResolvedVersion, SchemaView};
+use crate::auth::Caller;
 use crate::dto::{RegisterRequest, PROTOBUF};
 use crate::error::ApiError;
 use crate::schema::{self, Input, Prepared};
@@ -124,11 +125,15 @@ impl App {
         &self,
         subject: &Subject,
         refs: &[ReferenceRequest],
+        caller: &Caller,
     ) -> Result<Vec<ReferenceRecord>, ApiError> {
         refs.iter()
             .map(|r| {
+                let target = subject.qualify_reference(&r.subject)?;
+                // Resolving a reference reads the referenced subject: the grant is checked
+                // before anything about it is looked up, so a refusal reveals nothing.
+                caller.require_read(&target.context)?;
                 let version = if r.version == -1 {
-                    let target = subject.qualify_reference(&r.subject)?;
                     self.resolve_version(&target, Version::Latest, false)
                         .map_err(|_| {
                             ApiError::InvalidSchema(format!(
@@ -155,9 +160,10 @@ impl App {
         subject: &Subject,
         req: &SchemaRequest,
         normalize: bool,
+        caller: &Caller,
     ) -> Result<(Vec<ReferenceRecord>, Prepared), ApiError> {
-        let references = self.resolve_references(subject, &req.references)?;
-        let deps = self.dep_files(subject, &references)?;
+        let references = self.resolve_references(subject, &req.references, caller)?;
+        let deps = self.dep_files(subject, &references, caller)?;
         let main = schema::main_file_name(&subject.name, &deps);
         let prepared = schema::prepare(
             &Input::parse(&req.schema),
@@ -208,11 +214,12 @@ impl App {
         req: SchemaRequest,
         normalize: bool,
         force: bool,
+        caller: Caller,
     ) -> Result<RegisterOutcome, ApiError> {
         subject.validate_for_register()?;
         let app = self.clone();
         let outcome = tokio::task::spawn_blocking(move || {
-            app.register_blocking(subject, req, normalize, force)
+            app.register_blocking(subject, req, normalize, force, caller)
         })
         .await
         .map_err(|e| ApiError::Internal(format!("registration task failed: {e}")))?;
@@ -236,6 +243,7 @@ impl App {
         mut req: SchemaRequest,
         normalize: bool,
         force: bool,
+        caller: Caller,
     ) -> Result<RegisterOutcome, ApiError> {
         if req.schema.trim().is_empty() {
             // Confluent re-registers the latest live version (a metadata-only update).
@@ -251,7 +259,7 @@ impl App {
         }
         let (level, config_normalize) = self.effective_config(&subject)?;
         let normalize = normalize || config_normalize;
-        let (references, prepared) = self.prepare(&subject, &req, normalize)?;
+        let (references, prepared) = self.prepare(&subject, &req, normalize, &caller)?;
         let hash = prepared.hash;
         let record = SchemaRecord {
             v: store::records::FORMAT_VERSION,
@@ -375,11 +383,14 @@ impl App {
         req: SchemaRequest,
         normalize: bool,
         deleted: bool,
+        caller: Caller,
     ) -> Result<SchemaView, ApiError> {
         let app = self.clone();
-        tokio::task::spawn_blocking(move || app.lookup_blocking(subject, req, normalize, deleted))
-            .await
-            .map_err(|e| ApiError::Internal(format!("lookup task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            app.lookup_blocking(subject, req, normalize, deleted, caller)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("lookup task failed: {e}")))?
     }
 
     fn lookup_blocking(
@@ -388,6 +399,7 @@ impl App {
         req: SchemaRequest,
         normalize: bool,
         deleted: bool,
+        caller: Caller,
     ) -> Result<SchemaView, ApiError> {
         let (subject, versions) = self.subject_versions(&subject)?;
         let visible: Vec<(u32, VersionRecord)> = versions
@@ -401,7 +413,7 @@ impl App {
         let normalize = normalize || config_normalize;
         // kafkajs looks schemas up without their references: when the imports do not
         // resolve, each version's own references are tried below.
-        let prepared = match self.prepare(&subject, &req, normalize) {
+        let prepared = match self.prepare(&subject, &req, normalize, &caller) {
             Ok((_, p)) => Ok(p),
             Err(e @ ApiError::InvalidSchema(_)) if req.references.is_empty() => Err(e),
             Err(e) => return Err(e),
@@ -448,8 +460,9 @@ impl App {
                             .collect(),
                         ..req.clone()
                     };
-                    match self.prepare(&subject, &with_refs, normalize) {
+                    match self.prepare(&subject, &with_refs, normalize, &caller) {
                         Ok((_, p)) => p.canonical,
+                        Err(e @ ApiError::Forbidden(_)) => return Err(e),
                         Err(_) => continue,
                     }
                 }
@@ -480,10 +493,11 @@ impl App {
         req: SchemaRequest,
         normalize: bool,
         verbose: bool,
+        caller: Caller,
     ) -> Result<CompatibilityResult, ApiError> {
         let app = self.clone();
         tokio::task::spawn_blocking(move || {
-            app.check_compatibility_blocking(subject, version, req, normalize, verbose)
+            app.check_compatibility_blocking(subject, version, req, normalize, verbose, caller)
         })
         .await
         .map_err(|e| ApiError::Internal(format!("compatibility task failed: {e}")))?
@@ -496,6 +510,7 @@ impl App {
         req: SchemaRequest,
         normalize: bool,
         verbose: bool,
+        caller: Caller,
     ) -> Result<CompatibilityResult, ApiError> {
         let versions = self.store.versions(&subject)?;
         let live: Vec<(u32, u32)> = versions
@@ -512,7 +527,7 @@ impl App {
                 None => return Err(ApiError::VersionNotFound(n.to_string())),
             },
         };
-        let prepared = match self.prepare(&subject, &req, normalize || config_normalize) {
+        let prepared = match self.prepare(&subject, &req, normalize || config_normalize, &caller) {
             Ok((_, p)) => p,
             Err(ApiError::InvalidSchema(msg)) if verbose => {
                 return Ok(CompatibilityResult {
@@ -726,15 +741,15 @@ fn register_job(
                     "Invalid id {raw}"
                 )))));
             };
-            if let Some(existing) = tx.schema(ctx, id)? {
-                if existing.hash != record.hash {
-                    return Ok(JobResult::Done(Err(ApiError::OperationNotPermitted(
-                        format!(
-                            "Overwrite new schema with id {id} in context {} is not permitted.",
-                            ctx.display_name()
-                        ),
-                    ))));
-                }
+            if id_names_another_schema(&*tx, id, &record.hash)? {
+                // The message names the id and the importing context only: never what the
+                // id names elsewhere, nor where.
+                return Ok(JobResult::Done(Err(ApiError::OperationNotPermitted(
+                    format!(
+                        "Overwrite new schema with id {id} in context {} is not permitted.",
+                        ctx.display_name()
+                    ),
+                ))));
             }
             if id >= next_id {
                 tx.set_next_id(id.saturating_add(1));
@@ -775,6 +790,21 @@ fn register_job(
         version,
         created: true,
     })))
+}
+
+/// Whether schema `id` already names, in any context, a schema other than the one with
+/// content hash `hash`. Schema records are never removed, so an id once given keeps naming
+/// its schema even after every version carrying it is hard-deleted.
+fn id_names_another_schema(tx: &dyn Txn, id: u32, hash: &str) -> Result<bool, ApiError> {
+    for ctx in tx.contexts_with_id(id)? {
+        if tx
+            .schema(&ctx, id)?
+            .is_some_and(|existing| existing.hash != hash)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Waits for a store future from a blocking thread.

@@ -58,6 +58,18 @@ impl Scope {
     fn hunt(name: &str) -> Scope {
         Scope::Hunt(name.to_owned())
     }
+
+    /// The scope of a parsed context: its hunt, [`DEFAULT_HUNT`] for the default context,
+    /// and every hunt for `.__GLOBAL` (the fallback of all of them).
+    pub fn of_context(ctx: &crate::types::Context) -> Scope {
+        if ctx.is_default() {
+            Scope::hunt(DEFAULT_HUNT)
+        } else if ctx.is_global() {
+            Scope::AllHunts
+        } else {
+            Scope::hunt(ctx.as_str().strip_prefix('.').unwrap_or(ctx.as_str()))
+        }
+    }
 }
 
 impl fmt::Display for Scope {
@@ -262,11 +274,23 @@ fn method_action(method: &Method) -> Action {
 /// [`Scope::AllHunts`] (reads for `GET`/`HEAD`, admin otherwise).
 pub fn classify(method: &Method, uri: &Uri) -> Access {
     let unknown = || Access::new(method_action(method), vec![Scope::AllHunts]);
+    // The path reaching here is canonical (`routes::path` refuses dot and empty segments
+    // before the auth layer): should one slip through anyway, it is placed nowhere but in
+    // every hunt.
+    let path = uri.path();
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
     let mut segs = Vec::new();
-    for raw in uri.path().split('/').filter(|s| !s.is_empty()) {
+    for raw in path.split('/').filter(|_| !path.is_empty()) {
         match decode_segment(raw) {
-            Some(seg) => segs.push(seg),
-            None => return unknown(),
+            Some(seg)
+                if !seg.is_empty()
+                    && seg != ".."
+                    && (seg != "." || (segs.len() == 1 && segs[0] == "contexts")) =>
+            {
+                segs.push(seg)
+            }
+            _ => return unknown(),
         }
     }
     let segs: Vec<&str> = segs.iter().map(|s| &**s).collect();
@@ -681,9 +705,21 @@ mod tests {
     }
 
     #[test]
-    fn empty_segments_and_trailing_slashes_are_ignored() {
+    fn trailing_slashes_are_ignored_and_dot_or_empty_segments_need_every_hunt() {
         check("GET", "/subjects/x/versions/", Read, &[hunt(".")]);
-        check("POST", "//subjects//:.h:x//versions", Write, &[hunt("h")]);
+        check("POST", "//subjects//:.h:x//versions", Admin, &[AllHunts]);
+        check(
+            "GET",
+            "/subjects/:.hunt-b:x/versions/1/../../../:.hunt-a:y/versions/1",
+            Read,
+            &[AllHunts],
+        );
+        check(
+            "GET",
+            "/subjects/:.hunt-b:x/versions/1/%2E%2E/%2E%2E/%2E%2E/:.hunt-a:y/versions/1",
+            Read,
+            &[AllHunts],
+        );
     }
 
     #[test]

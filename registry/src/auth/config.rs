@@ -23,6 +23,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use argon2::password_hash::PasswordHash;
 use serde::Deserialize;
@@ -48,7 +49,7 @@ pub(crate) struct Principal {
 
 /// What a principal may do, as (pattern, strongest action) pairs.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Grants(Vec<(Pattern, Action)>);
+pub(crate) struct Grants(Arc<[(Pattern, Action)]>);
 
 /// A hunt-name glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,16 +214,22 @@ impl Grants {
                 grants.push((Pattern::parse(&hunt)?, action));
             }
         }
-        Ok(Grants(grants))
+        Ok(Grants(grants.into()))
     }
 
     /// Whether these grants allow `access`: every scope needs a grant of at least the action.
     pub(crate) fn allows(&self, access: &Access) -> bool {
-        access.scopes.iter().all(|scope| {
-            self.0
-                .iter()
-                .any(|(pattern, granted)| *granted >= access.action && pattern.covers(scope))
-        })
+        access
+            .scopes
+            .iter()
+            .all(|scope| self.allows_on(access.action, scope))
+    }
+
+    /// Whether these grants allow `action` on `scope`.
+    pub(crate) fn allows_on(&self, action: Action, scope: &Scope) -> bool {
+        self.0
+            .iter()
+            .any(|(pattern, granted)| *granted >= action && pattern.covers(scope))
     }
 }
 

@@ -6,7 +6,9 @@
 //! cover the action on every hunt. Failures are answered in Confluent's error JSON:
 //! `401 {"error_code":40101,...}` with `WWW-Authenticate: Basic realm="huntreg"` when
 //! credentials are missing or wrong, `403 {"error_code":40301,...}` when they are valid but
-//! not enough. An authenticated request carries an [`AuthenticatedPrincipal`] extension.
+//! not enough. A request let through carries a [`Caller`] extension (and, when it was
+//! authenticated, an [`AuthenticatedPrincipal`]): handlers consult it for what the path does
+//! not show, such as the hunts a schema's references reach into.
 
 mod classify;
 mod config;
@@ -38,6 +40,53 @@ pub const FORBIDDEN: u32 = 40301;
 /// The principal a request was authenticated as, inserted into request extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedPrincipal(pub Arc<str>);
+
+/// Who made a request and what its grants allow, for the checks a handler makes beyond the
+/// path (resolving a reference is a read of the referenced subject's hunt).
+///
+/// Without an auth config every request is [`Caller::unrestricted`].
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The principal's name; `None` for anonymous or unrestricted callers.
+    name: Option<Arc<str>>,
+    /// `None` when no auth config is in force.
+    grants: Option<Grants>,
+}
+
+impl Caller {
+    /// A caller allowed everything: the registry runs without an auth config.
+    pub fn unrestricted() -> Caller {
+        Caller {
+            name: None,
+            grants: None,
+        }
+    }
+
+    /// Whether the caller may `action` on `scope`.
+    pub fn may(&self, action: Action, scope: &Scope) -> bool {
+        self.grants
+            .as_ref()
+            .is_none_or(|g| g.allows_on(action, scope))
+    }
+
+    /// `Ok` when the caller may `action` on `scope`; otherwise the 403 message, worded as
+    /// the auth layer words it, which depends only on the request, never on stored data.
+    pub fn require(&self, action: Action, scope: &Scope) -> Result<(), String> {
+        if self.may(action, scope) {
+            return Ok(());
+        }
+        Err(match &self.name {
+            Some(name) => format!("Forbidden: principal '{name}' may not {action} {scope}"),
+            None => format!("Forbidden: anonymous requests may not {action} {scope}"),
+        })
+    }
+
+    /// `Ok` when the caller may read subjects of `ctx`; otherwise the API's 403.
+    pub fn require_read(&self, ctx: &crate::types::Context) -> Result<(), crate::error::ApiError> {
+        self.require(Action::Read, &Scope::of_context(ctx))
+            .map_err(crate::error::ApiError::Forbidden)
+    }
+}
 
 /// Builds the auth layer for a config. Add it once, outermost, around the whole router
 /// (`router.layer(auth::layer(cfg))`) so that unknown paths are guarded too.
@@ -111,10 +160,12 @@ where
             let access = classify(req.method(), req.uri());
             let credentials = req.headers().get(header::AUTHORIZATION).cloned();
             match auth.decide(credentials.as_ref(), &access).await {
-                Ok(principal) => {
-                    if let Some(name) = principal {
-                        req.extensions_mut().insert(AuthenticatedPrincipal(name));
+                Ok(caller) => {
+                    if let Some(name) = &caller.name {
+                        req.extensions_mut()
+                            .insert(AuthenticatedPrincipal(name.clone()));
                     }
+                    req.extensions_mut().insert(caller);
                     Ok(inner.call(req).await.into_response())
                 }
                 Err(denied) => Ok(denied),
@@ -141,16 +192,18 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    /// `Ok(Some(name))` for an allowed principal, `Ok(None)` for an allowed anonymous
-    /// request, `Err(response)` otherwise.
+    /// The [`Caller`] of an allowed request (named, or anonymous), `Err(response)` otherwise.
     async fn decide(
         &self,
         credentials: Option<&HeaderValue>,
         access: &Access,
-    ) -> Result<Option<Arc<str>>, Response> {
+    ) -> Result<Caller, Response> {
         let Some(value) = credentials else {
             return match &self.anonymous {
-                Some(grants) if grants.allows(access) => Ok(None),
+                Some(grants) if grants.allows(access) => Ok(Caller {
+                    name: None,
+                    grants: Some(grants.clone()),
+                }),
                 Some(_) => Err(self.unauthorized(&format!(
                     "Unauthorized: anonymous requests may not {} {}; send credentials",
                     access.action,
@@ -180,7 +233,10 @@ impl Authenticator {
             return Err(self.unauthorized("Unauthorized: invalid credentials"));
         };
         if principal.grants.allows(access) {
-            Ok(Some(name.clone()))
+            Ok(Caller {
+                name: Some(name.clone()),
+                grants: Some(principal.grants.clone()),
+            })
         } else {
             Err(error_response(
                 StatusCode::FORBIDDEN,

@@ -4,6 +4,7 @@ use axum::extract::State;
 
 use super::AppState;
 use crate::app::SchemaRequest;
+use crate::auth::Caller;
 use crate::dto::{CompatibilityResponse, RegisterRequest};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Json, Params, Path};
@@ -14,9 +15,10 @@ pub(super) async fn check_all(
     State(s): State<AppState>,
     Path(subject): Path<String>,
     p: Params,
+    caller: Caller,
     Json(body): Json<RegisterRequest>,
 ) -> Result<ApiJson<CompatibilityResponse>, ApiError> {
-    run(s, subject, None, p, body).await
+    run(s, subject, None, p, caller, body).await
 }
 
 /// Against one version only.
@@ -24,10 +26,11 @@ pub(super) async fn check_version(
     State(s): State<AppState>,
     Path((subject, version)): Path<(String, String)>,
     p: Params,
+    caller: Caller,
     Json(body): Json<RegisterRequest>,
 ) -> Result<ApiJson<CompatibilityResponse>, ApiError> {
     let version = Version::parse(&version)?;
-    run(s, subject, Some(version), p, body).await
+    run(s, subject, Some(version), p, caller, body).await
 }
 
 async fn run(
@@ -35,6 +38,7 @@ async fn run(
     subject: String,
     version: Option<Version>,
     p: Params,
+    caller: Caller,
     body: RegisterRequest,
 ) -> Result<ApiJson<CompatibilityResponse>, ApiError> {
     let subject = Subject::parse(&subject)?;
@@ -50,7 +54,7 @@ async fn run(
         Err(e) => return Err(e),
     };
     let result =
-        s.0.check_compatibility(subject, version, req, p.flag("normalize"), verbose)
+        s.0.check_compatibility(subject, version, req, p.flag("normalize"), verbose, caller)
             .await?;
     Ok(ApiJson(CompatibilityResponse {
         is_compatible: result.is_compatible,

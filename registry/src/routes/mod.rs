@@ -1,10 +1,12 @@
-//! The HTTP surface: every endpoint in one table, the `/contexts/{ctx}/…` URL prefix
-//! (rewritten before routing, as Confluent's `ContextFilter`), JSON 404/405 fallbacks,
-//! and the metrics middleware.
+//! The HTTP surface: every endpoint in one table, JSON 404/405 fallbacks, and the metrics
+//! middleware. Paths reach the table only through [`path`], the one reading of a request
+//! path (dot and empty segments refused, the `/contexts/{ctx}/…` prefix rewritten), which
+//! the auth layer sees too.
 
 mod compatibility;
 mod config;
 mod contexts;
+pub mod path;
 mod schemas;
 mod subjects;
 
@@ -12,23 +14,26 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::Uri;
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 
 use crate::app::App;
 use crate::error::{ApiError, ErrorCause};
-use crate::types::Context;
 
 /// Shared state of every handler: a cheap clone of the registry.
 #[derive(Debug, Clone)]
 pub struct AppState(pub Arc<App>);
 
-/// The registry's routes, with the context-prefix rewrite in front.
+/// The registry's routes behind the one reading of request paths ([`path::layer`]), for
+/// in-process use and tests; [`crate::startup::service`] adds the security layers between.
 pub fn router(state: AppState) -> Router {
+    path::layer(api(state))
+}
+
+/// The routes alone: every request must already have passed [`path::layer`].
+pub(crate) fn api(state: AppState) -> Router {
     let limit = state.0.config.security.limits.max_body_bytes;
     let api = Router::new()
         .route("/", get(contexts::root).post(contexts::root))
@@ -102,7 +107,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state);
-    Router::new().fallback_service(tower::Layer::layer(&middleware::from_fn(rewrite), api))
+    api
 }
 
 /// The page size of a listing: the `limit` parameter clamped to the configured maximum.
@@ -134,107 +139,6 @@ async fn track(State(state): State<AppState>, req: Request, next: Next) -> Respo
         }
     }
     response
-}
-
-/// Rewrites `/contexts/{ctx}/…` onto the root routes (qualifying the subject) and drops a
-/// trailing slash, before routing.
-async fn rewrite(mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    let needs = path.starts_with("/contexts/") || (path.len() > 1 && path.ends_with('/'));
-    if needs {
-        match rewrite_uri(req.uri()) {
-            Ok(Some(uri)) => *req.uri_mut() = uri,
-            Ok(None) => {}
-            Err(e) => return e.into_response(),
-        }
-    }
-    next.run(req).await
-}
-
-fn decode(segment: &str) -> String {
-    percent_decode_str(segment).decode_utf8_lossy().into_owned()
-}
-
-fn encode(s: &str) -> String {
-    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
-}
-
-/// Qualifies a subject with the URL's context; `/contexts/:.:/…` names the default
-/// context explicitly (`:.:x`, which does not fall back to other contexts).
-fn qualify(ctx: &Context, name: &str) -> String {
-    if name.starts_with(":.") {
-        name.to_owned()
-    } else if ctx.is_default() {
-        format!(":.:{name}")
-    } else {
-        format!(":{}:{name}", ctx.as_str())
-    }
-}
-
-/// Sets (or qualifies) one query parameter, keeping the others as they were.
-fn with_param(query: Option<&str>, name: &str, ctx: &Context) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut found = false;
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if decode(k) == name && !found {
-            found = true;
-            parts.push(format!("{k}={}", encode(&qualify(ctx, &decode(v)))));
-        } else {
-            parts.push(pair.to_owned());
-        }
-    }
-    if !found {
-        parts.push(format!("{name}={}", encode(&qualify(ctx, ""))));
-    }
-    parts.join("&")
-}
-
-fn rewrite_uri(uri: &Uri) -> Result<Option<Uri>, ApiError> {
-    let mut path = uri.path().trim_end_matches('/').to_owned();
-    if path.is_empty() {
-        path.push('/');
-    }
-    let mut query = uri.query().map(str::to_owned);
-    if let Some(rest) = path.strip_prefix("/contexts/") {
-        let rest = rest.to_owned();
-        if let Some((ctx_raw, remainder)) = rest.split_once('/') {
-            let ctx = Context::parse(&decode(ctx_raw))?;
-            let mut segments: Vec<String> = remainder.split('/').map(str::to_owned).collect();
-            let subject_at = match segments[0].as_str() {
-                "subjects" if segments.len() == 1 => {
-                    query = Some(with_param(query.as_deref(), "subjectPrefix", &ctx));
-                    None
-                }
-                "schemas" if segments.len() == 1 => {
-                    query = Some(with_param(query.as_deref(), "subjectPrefix", &ctx));
-                    None
-                }
-                "schemas" if segments.get(1).is_some_and(|s| s == "ids") => {
-                    query = Some(with_param(query.as_deref(), "subject", &ctx));
-                    None
-                }
-                "config" | "mode" if segments.len() == 1 => {
-                    segments.push(encode(&format!(":{}:", ctx.as_str())));
-                    None
-                }
-                "subjects" | "config" | "mode" => Some(1),
-                "compatibility" if segments.len() > 2 => Some(2),
-                _ => None,
-            };
-            if let Some(i) = subject_at {
-                segments[i] = encode(&qualify(&ctx, &decode(&segments[i])));
-            }
-            path = format!("/{}", segments.join("/"));
-        }
-    }
-    let full = match query {
-        Some(q) if !q.is_empty() => format!("{path}?{q}"),
-        _ => path,
-    };
-    full.parse::<Uri>()
-        .map(Some)
-        .map_err(|_| ApiError::NotFound)
 }
 
 #[cfg(test)]
@@ -299,37 +203,5 @@ mod tests {
         assert_eq!((status, body["error_code"].as_u64()), (404, Some(404)));
         let (status, body) = call(&router, "DELETE", "/schemas/types", "").await;
         assert_eq!((status, body["error_code"].as_u64()), (405, Some(405)));
-    }
-
-    fn rw(s: &str) -> String {
-        rewrite_uri(&s.parse().unwrap())
-            .unwrap()
-            .unwrap()
-            .to_string()
-    }
-
-    #[test]
-    fn context_prefix_rewrites_like_confluent() {
-        assert_eq!(
-            rw("/contexts/.h/subjects/orders-value/versions"),
-            "/subjects/%3A%2Eh%3Aorders%2Dvalue/versions"
-        );
-        assert_eq!(
-            rw("/contexts/h/subjects"),
-            "/subjects?subjectPrefix=%3A%2Eh%3A"
-        );
-        assert_eq!(
-            rw("/contexts/.h/schemas/ids/3?format=serialized"),
-            "/schemas/ids/3?format=serialized&subject=%3A%2Eh%3A"
-        );
-        assert_eq!(rw("/contexts/.h/config"), "/config/%3A%2Eh%3A");
-        assert_eq!(rw("/contexts/:.:/subjects/x"), "/subjects/%3A%2E%3Ax");
-        assert_eq!(
-            rw("/contexts/.h/subjects/a%2Fb.proto"),
-            "/subjects/%3A%2Eh%3Aa%2Fb%2Eproto"
-        );
-        assert_eq!(rw("/subjects/"), "/subjects");
-        assert_eq!(rw("/contexts/.h"), "/contexts/.h");
-        assert!(rewrite_uri(&"/contexts/a:b/subjects".parse().unwrap()).is_err());
     }
 }

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::app::{paginate, Deleted, Format, SchemaRequest, SubjectPrefix};
+use crate::auth::Caller;
 use crate::dto::{RegisterRequest, RegisterResponse, PROTOBUF};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Json, Params, Path};
@@ -31,12 +32,13 @@ pub(super) async fn register(
     State(s): State<AppState>,
     Path(subject): Path<String>,
     p: Params,
+    caller: Caller,
     Json(body): Json<RegisterRequest>,
 ) -> Result<ApiJson<RegisterResponse>, ApiError> {
     let subject = Subject::parse(&subject)?;
     let req = SchemaRequest::from_dto(body)?;
     let outcome =
-        s.0.register(subject, req, p.flag("normalize"), p.flag("force"))
+        s.0.register(subject, req, p.flag("normalize"), p.flag("force"), caller)
             .await?;
     Ok(ApiJson(RegisterResponse {
         id: outcome.id,
@@ -50,12 +52,13 @@ pub(super) async fn lookup(
     State(s): State<AppState>,
     Path(subject): Path<String>,
     p: Params,
+    caller: Caller,
     Json(body): Json<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let subject = Subject::parse(&subject)?;
     let req = SchemaRequest::from_dto(body)?;
     let view =
-        s.0.lookup(subject, req, p.flag("normalize"), p.flag("deleted"))
+        s.0.lookup(subject, req, p.flag("normalize"), p.flag("deleted"), caller)
             .await?;
     Ok(ApiJson(view.to_response(Format::parse(p.get("format")))).into_response())
 }

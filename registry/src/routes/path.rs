@@ -1,0 +1,252 @@
+//! The one reading of a request path, applied once in front of both the authorizer and
+//! the router so that they can never disagree about where a request goes.
+//!
+//! * A path whose segments include `.`, `..` or an empty segment, raw or percent-encoded
+//!   (`%2E%2E`), is refused with a Confluent 400: nothing normalises them later, so no
+//!   reading of the path can place the request somewhere else. The one exception is the
+//!   context slot of `/contexts/./…`, the default context's name, which the rewrite turns
+//!   into a qualified subject before anything else reads the path.
+//! * One trailing slash is dropped (`/subjects/` is `/subjects`).
+//! * `/contexts/{ctx}/…` is rewritten onto the root routes with the subject qualified, as
+//!   Confluent's `ContextFilter` does.
+
+use axum::extract::Request;
+use axum::http::Uri;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+
+use crate::error::ApiError;
+use crate::types::Context;
+
+/// Puts the one reading of request paths in front of `inner`: every request is either
+/// refused here or reaches `inner` with its canonical path.
+pub fn layer(inner: Router) -> Router {
+    Router::new().fallback_service(tower::Layer::layer(
+        &middleware::from_fn(canonicalize),
+        inner,
+    ))
+}
+
+async fn canonicalize(mut req: Request, next: Next) -> Response {
+    match canonical_uri(req.uri()) {
+        Ok(Some(uri)) => *req.uri_mut() = uri,
+        Ok(None) => {}
+        Err(e) => return e.into_response(),
+    }
+    next.run(req).await
+}
+
+/// The canonical form of `uri`: `Ok(None)` when it already is, `Err` when the path has dot
+/// or empty segments or names an invalid context.
+pub fn canonical_uri(uri: &Uri) -> Result<Option<Uri>, ApiError> {
+    check_segments(uri.path())?;
+    let path = uri.path();
+    let needs = path.starts_with("/contexts/") || (path.len() > 1 && path.ends_with('/'));
+    if needs {
+        rewrite_uri(uri)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Refuses `.`, `..` and empty segments, raw or percent-encoded; one trailing slash is not
+/// an empty segment.
+fn check_segments(path: &str) -> Result<(), ApiError> {
+    let refuse = || {
+        ApiError::BadRequest(format!(
+            "Invalid path {path:?}: '.', '..' and empty path segments are not allowed"
+        ))
+    };
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(refuse());
+    };
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    for (i, segment) in rest.split('/').enumerate() {
+        let decoded = percent_decode_str(segment).decode_utf8_lossy();
+        // `/contexts/./…` names the default context (`.` is its listed name): a name slot,
+        // rewritten below, never a step in the path.
+        let default_context = i == 1 && decoded == "." && rest.starts_with("contexts/");
+        if decoded.is_empty() || decoded == ".." || (decoded == "." && !default_context) {
+            return Err(refuse());
+        }
+    }
+    Ok(())
+}
+
+fn decode(segment: &str) -> String {
+    percent_decode_str(segment).decode_utf8_lossy().into_owned()
+}
+
+fn encode(s: &str) -> String {
+    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
+}
+
+/// Qualifies a subject with the URL's context; `/contexts/:.:/…` names the default
+/// context explicitly (`:.:x`, which does not fall back to other contexts).
+fn qualify(ctx: &Context, name: &str) -> String {
+    if name.starts_with(":.") {
+        name.to_owned()
+    } else if ctx.is_default() {
+        format!(":.:{name}")
+    } else {
+        format!(":{}:{name}", ctx.as_str())
+    }
+}
+
+/// Sets (or qualifies) one query parameter, keeping the others as they were.
+fn with_param(query: Option<&str>, name: &str, ctx: &Context) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut found = false;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if decode(k) == name && !found {
+            found = true;
+            parts.push(format!("{k}={}", encode(&qualify(ctx, &decode(v)))));
+        } else {
+            parts.push(pair.to_owned());
+        }
+    }
+    if !found {
+        parts.push(format!("{name}={}", encode(&qualify(ctx, ""))));
+    }
+    parts.join("&")
+}
+
+fn rewrite_uri(uri: &Uri) -> Result<Option<Uri>, ApiError> {
+    let mut path = uri.path().trim_end_matches('/').to_owned();
+    if path.is_empty() {
+        path.push('/');
+    }
+    let mut query = uri.query().map(str::to_owned);
+    if let Some(rest) = path.strip_prefix("/contexts/") {
+        let rest = rest.to_owned();
+        if let Some((ctx_raw, remainder)) = rest.split_once('/') {
+            let ctx = Context::parse(&decode(ctx_raw))?;
+            let mut segments: Vec<String> = remainder.split('/').map(str::to_owned).collect();
+            let subject_at = match segments[0].as_str() {
+                "subjects" if segments.len() == 1 => {
+                    query = Some(with_param(query.as_deref(), "subjectPrefix", &ctx));
+                    None
+                }
+                "schemas" if segments.len() == 1 => {
+                    query = Some(with_param(query.as_deref(), "subjectPrefix", &ctx));
+                    None
+                }
+                "schemas" if segments.get(1).is_some_and(|s| s == "ids") => {
+                    query = Some(with_param(query.as_deref(), "subject", &ctx));
+                    None
+                }
+                "config" | "mode" if segments.len() == 1 => {
+                    segments.push(encode(&format!(":{}:", ctx.as_str())));
+                    None
+                }
+                "subjects" | "config" | "mode" => Some(1),
+                "compatibility" if segments.len() > 2 => Some(2),
+                _ => None,
+            };
+            if let Some(i) = subject_at {
+                segments[i] = encode(&qualify(&ctx, &decode(&segments[i])));
+            }
+            path = format!("/{}", segments.join("/"));
+        }
+    }
+    let full = match query {
+        Some(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path,
+    };
+    full.parse::<Uri>()
+        .map(Some)
+        .map_err(|_| ApiError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rw(s: &str) -> String {
+        rewrite_uri(&s.parse().unwrap())
+            .unwrap()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn context_prefix_rewrites_like_confluent() {
+        assert_eq!(
+            rw("/contexts/.h/subjects/orders-value/versions"),
+            "/subjects/%3A%2Eh%3Aorders%2Dvalue/versions"
+        );
+        assert_eq!(
+            rw("/contexts/h/subjects"),
+            "/subjects?subjectPrefix=%3A%2Eh%3A"
+        );
+        assert_eq!(
+            rw("/contexts/.h/schemas/ids/3?format=serialized"),
+            "/schemas/ids/3?format=serialized&subject=%3A%2Eh%3A"
+        );
+        assert_eq!(rw("/contexts/.h/config"), "/config/%3A%2Eh%3A");
+        assert_eq!(rw("/contexts/:.:/subjects/x"), "/subjects/%3A%2E%3Ax");
+        assert_eq!(
+            rw("/contexts/.h/subjects/a%2Fb.proto"),
+            "/subjects/%3A%2Eh%3Aa%2Fb%2Eproto"
+        );
+        assert_eq!(rw("/subjects/"), "/subjects");
+        assert_eq!(rw("/contexts/.h"), "/contexts/.h");
+        assert!(rewrite_uri(&"/contexts/a:b/subjects".parse().unwrap()).is_err());
+    }
+
+    #[test]
+    fn dot_and_empty_segments_are_refused_in_every_spelling() {
+        for path in [
+            "/subjects/:.hunt-b:x/versions/1/../../../:.hunt-a:y/versions/1",
+            "/subjects/:.hunt-b:x/versions/1/%2E%2E/%2e%2E/%2E./:.hunt-a:y/versions/1",
+            "/subjects/./versions",
+            "/subjects/%2E/versions",
+            "/subjects//versions",
+            "//subjects",
+            "/subjects//",
+            "/contexts/.h/subjects/../x",
+            "/contexts/../subjects",
+            "/contexts/.h/./subjects",
+            "/./contexts",
+        ] {
+            let err = canonical_uri(&path.parse().unwrap()).unwrap_err();
+            assert_eq!(err.error_code(), 400, "{path}");
+        }
+    }
+
+    #[test]
+    fn ordinary_paths_pass_and_one_trailing_slash_is_dropped() {
+        assert_eq!(canonical_uri(&"/".parse().unwrap()).unwrap(), None);
+        assert_eq!(
+            canonical_uri(&"/subjects/a%2Fb..proto/versions".parse().unwrap()).unwrap(),
+            None
+        );
+        assert_eq!(
+            canonical_uri(&"/subjects/".parse().unwrap())
+                .unwrap()
+                .unwrap()
+                .to_string(),
+            "/subjects"
+        );
+        assert_eq!(
+            canonical_uri(&"/contexts/./subjects/x".parse().unwrap())
+                .unwrap()
+                .unwrap()
+                .to_string(),
+            "/subjects/%3A%2E%3Ax"
+        );
+        assert_eq!(
+            canonical_uri(&"/contexts/.h/subjects/x/versions/".parse().unwrap())
+                .unwrap()
+                .unwrap()
+                .to_string(),
+            "/subjects/%3A%2Eh%3Ax/versions"
+        );
+    }
+}
