@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-use server_support::{huntreg, register_body, Server};
+use server_support::{confluent_python, huntreg, register_body, Server};
 
 fn hash(secret: &str) -> String {
     let mut child = huntreg()
@@ -414,39 +414,6 @@ fn https_with_auth() {
     .err()
     .expect("--tls-cert alone must be refused");
     assert!(err.contains("--tls-key"), "{err}");
-}
-
-/// Runs one request through the confluent-kafka (Python) driver of `tests/clients`.
-fn confluent_python(request: serde_json::Value) -> serde_json::Value {
-    let tools = std::env::var_os("HUNTREG_TOOLS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools"));
-    let python = tools.join("venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/setup-tools",
-        python.display()
-    );
-    let mut child = std::process::Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/confluent_python.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "confluent-kafka driver failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The published confluent-kafka client, configured with `basic.auth.user.info`: a writer

@@ -123,3 +123,33 @@ pub(crate) fn client() -> reqwest::blocking::Client {
 pub(crate) fn register_body(schema: &str) -> String {
     serde_json::json!({ "schemaType": "PROTOBUF", "schema": schema }).to_string()
 }
+
+/// Runs one request through the confluent-kafka (Python) driver of `tests/clients`.
+pub(crate) fn confluent_python(request: serde_json::Value) -> serde_json::Value {
+    let tools = std::env::var_os("HUNTREG_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools"));
+    let python = tools.join("venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-tools",
+        python.display()
+    );
+    let mut child = Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/confluent_python.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, request.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "confluent-kafka driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -313,8 +313,9 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
     match rest {
         // Liveness and server metadata touch no hunt.
         [] if read || m == Method::POST => Access::none(Action::Read),
-        ["schemas", "types"] | ["v1", "metadata", ..] if read => Access::none(Action::Read),
-        ["health" | "healthz" | "ready" | "readyz"] if read => Access::none(Action::Read),
+        ["schemas", "types"] | ["v1", "metadata", "id" | "version"] if read => {
+            Access::none(Action::Read)
+        }
         // Clients probe associations before serializing and need the router's 404.
         ["associations", ..] if read => Access::none(Action::Read),
 
@@ -337,14 +338,16 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
         ["subjects", subject, "versions", _version] if m == Method::DELETE => {
             Access::new(Action::Admin, subject_scopes(subject, prefix))
         }
-        ["subjects", subject, "versions", _version, ..] if read => {
+        ["subjects", subject, "versions", _version]
+        | ["subjects", subject, "versions", _version, "schema" | "referencedby"]
+            if read =>
+        {
             Access::new(Action::Read, fallback_read_scopes(subject, prefix))
         }
-        ["subjects", subject, ..] if read => {
-            Access::new(Action::Read, subject_scopes(subject, prefix))
-        }
-
-        ["compatibility", "subjects", subject, "versions", ..] if m == Method::POST => {
+        ["compatibility", "subjects", subject, "versions"]
+        | ["compatibility", "subjects", subject, "versions", _]
+            if m == Method::POST =>
+        {
             Access::new(Action::Read, subject_scopes(subject, prefix))
         }
 
@@ -353,10 +356,14 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
             query_scopes(query_param(uri, "subjectPrefix").as_deref(), prefix),
         ),
         // IDs are global: without a qualified `subject` the lookup may land in any hunt.
-        ["schemas", "ids", _id, ..] if read => Access::new(
-            Action::Read,
-            query_scopes(query_param(uri, "subject").as_deref(), prefix),
-        ),
+        ["schemas", "ids", _id] | ["schemas", "ids", _id, "schema" | "subjects" | "versions"]
+            if read =>
+        {
+            Access::new(
+                Action::Read,
+                query_scopes(query_param(uri, "subject").as_deref(), prefix),
+            )
+        }
 
         ["config" | "mode"] => {
             let action = if read { Action::Read } else { Action::Admin };
@@ -365,22 +372,6 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
         ["config" | "mode", key] => {
             let action = if read { Action::Read } else { Action::Admin };
             Access::new(action, config_scopes(Some(key), prefix, action))
-        }
-
-        // A native per-hunt view, if the registry serves one.
-        ["hunts", hunt, ..] => {
-            let action = if read {
-                Action::Read
-            } else if m == Method::DELETE || m == Method::PUT {
-                Action::Admin
-            } else {
-                Action::Write
-            };
-            let mut scopes = vec![parse_context(hunt).scope()];
-            if let Some(ctx) = prefix {
-                scopes.push(ctx.scope());
-            }
-            Access::new(action, scopes)
         }
 
         _ => unknown(),
@@ -723,14 +714,22 @@ mod tests {
     }
 
     #[test]
-    fn native_hunt_view() {
-        check("GET", "/hunts/hunt-42/subjects", Read, &[hunt("hunt-42")]);
+    fn paths_no_route_serves_need_every_hunt() {
+        for path in [
+            "/subjects/:.h:x/nope",
+            "/subjects/:.h:x/versions/1/schema/more",
+            "/schemas/ids/1/other",
+            "/hunts/h/subjects",
+            "/health",
+            "/v1/metadata/other",
+        ] {
+            check("GET", path, Read, &[AllHunts]);
+        }
         check(
             "POST",
-            "/hunts/hunt-42/subjects/x",
-            Write,
-            &[hunt("hunt-42")],
+            "/compatibility/subjects/:.h:x/versions/1/x",
+            Admin,
+            &[AllHunts],
         );
-        check("DELETE", "/hunts/hunt-42", Admin, &[hunt("hunt-42")]);
     }
 }
