@@ -14,6 +14,13 @@
 //! The message-index array is a zig-zag varint count followed by that many zig-zag varint
 //! indexes; the common array `[0]` (the first message of the file) is the single byte `0x00`.
 //!
+//! @kafkajs/confluent-schema-registry writes no message-index array: `0x00 | id | payload`,
+//! always the schema's first message. [`Frame::parse_lenient`] reads both and says which
+//! one a record had ([`Framing`]): an index array of up to 3 indexes starts below 8, every
+//! protobuf payload at 8 or more (a tag of field 1 or higher), so only an index path 4 or
+//! more deep needs the schema's paths to tell. Generated decoders pass them in and return
+//! the framing with the event ([`Decoded`]).
+//!
 //! ```
 //! use huntreg_runtime::{Frame, write_header};
 //!
@@ -33,7 +40,8 @@ mod resolver;
 
 pub use error::DecodeError;
 pub use frame::{
-    split_first_message, write_header, Frame, MessageIndex, MAGIC, MAGIC_GUID, MAX_INDEX_DEPTH,
+    split_first_message, write_header, Frame, Framing, MessageIndex, MAGIC, MAGIC_GUID,
+    MAX_INDEX_DEPTH, MIN_PAYLOAD_BYTE,
 };
 #[cfg(feature = "http")]
 pub use http::HttpResolver;
@@ -41,6 +49,33 @@ pub use resolver::{unqualify, CachingResolver, ResolveError, Resolver};
 
 /// Re-exported so generated code and its users name one prost.
 pub use prost;
+
+/// What a generated `decode` returns: the event, the schema ID its record named, and how
+/// the record's header was read. [`Framing::IndexFree`] marks the records that took the
+/// kafkajs reading, so a consumer can count them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<E> {
+    /// The decoded message.
+    pub event: E,
+    /// The schema ID in the record (not necessarily the newest one of its message).
+    pub schema_id: u32,
+    /// Whether the record had a message-index section.
+    pub framing: Framing,
+}
+
+impl<E> Decoded<E> {
+    /// The event, without the framing details.
+    #[inline]
+    pub fn into_event(self) -> E {
+        self.event
+    }
+
+    /// True when the record had no message-index section (kafkajs framing).
+    #[inline]
+    pub fn is_index_free(&self) -> bool {
+        self.framing == Framing::IndexFree
+    }
+}
 
 /// A message type generated for a hunt: what [`encode`] needs to frame it.
 ///
