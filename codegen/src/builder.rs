@@ -54,6 +54,7 @@ pub struct Builder {
     rules: RuleSet,
     prost: prost_build::Config,
     emit_rerun: bool,
+    index_free_fallback: bool,
 }
 
 impl Default for Builder {
@@ -84,6 +85,7 @@ impl Builder {
             rules: RuleSet::category(Category::Wire),
             prost: prost_build::Config::new(),
             emit_rerun: true,
+            index_free_fallback: true,
         }
     }
 
@@ -150,6 +152,20 @@ impl Builder {
         self
     }
 
+    /// Whether the generated `decode` and `decode_with` also read records without a
+    /// message-index section, as @kafkajs/confluent-schema-registry writes them (default:
+    /// true). Such a record decodes as its schema's first message and reports
+    /// `huntreg_runtime::Framing::IndexFree`; the byte after the schema ID tells the two
+    /// framings apart, and the schema's index paths 4 or more deep settle the rest.
+    ///
+    /// `false` generates Confluent-only decoders: a record without an index section is a
+    /// framing error (or, if its first bytes happen to parse as one, a dispatch or payload
+    /// error), as before the fallback existed.
+    pub fn index_free_fallback(&mut self, yes: bool) -> &mut Self {
+        self.index_free_fallback = yes;
+        self
+    }
+
     /// Whether [`Builder::compile`] prints `cargo:rerun-if-*` lines (default: true).
     pub fn emit_rerun_if_changed(&mut self, yes: bool) -> &mut Self {
         self.emit_rerun = yes;
@@ -213,6 +229,7 @@ impl Builder {
         };
         let (tera, mut inputs) = load_templates(&plan.hunt, self.templates_dir.as_deref())?;
         let mut model = HuntModel::new(&plan, origin)?;
+        model.index_free_fallback = self.index_free_fallback;
         model.types = prost_types(&plan.hunt, &plan.current.fds, &mut self.prost)?;
         let content = render_hunt(&tera, &model)?;
         inputs.extend(plan.inputs.iter().cloned());

@@ -31,6 +31,9 @@ pub(crate) struct HuntModel {
     pub(crate) subjects: Vec<SubjectModel>,
     /// The prost-generated types, nested in package modules (filled in by `render`).
     pub(crate) types: String,
+    /// Whether `decode` reads records without a message-index section (kafkajs) as the
+    /// first message (set by the builder; default true).
+    pub(crate) index_free_fallback: bool,
 }
 
 /// One message type: an `Event` variant.
@@ -55,6 +58,9 @@ pub(crate) struct IdModel {
     pub(crate) subject: String,
     pub(crate) version: u32,
     pub(crate) entries: Vec<EntryModel>,
+    /// The entries' index paths 4 or more deep, as slice literals: the Confluent sections
+    /// whose first byte (8 or more) could also start a kafkajs record's payload.
+    pub(crate) deep: Vec<String>,
 }
 
 /// One row of the dispatch table.
@@ -72,6 +78,10 @@ pub(crate) struct SubjectModel {
     pub(crate) name: String,
     pub(crate) latest_id: u32,
 }
+
+/// The shortest index path whose Confluent section starts at 8 or more (a zig-zag count
+/// of 4 is the byte 8), as every protobuf payload does.
+const DEEP_INDEX: usize = 4;
 
 fn slice(path: &[u32]) -> String {
     let items: Vec<String> = path.iter().map(u32::to_string).collect();
@@ -176,20 +186,31 @@ impl HuntModel {
         let dispatch = plan
             .ids
             .iter()
-            .map(|entry| IdModel {
-                id: entry.id,
-                subject: entry.subject.clone(),
-                version: entry.version,
-                entries: entry
+            .map(|entry| {
+                let dispatched: Vec<(&Vec<u32>, &str)> = entry
                     .messages
                     .iter()
                     .filter_map(|(path, full_name)| {
-                        variant_of.get(full_name.as_str()).map(|v| EntryModel {
-                            pattern: slice(path),
-                            variant: (*v).to_owned(),
-                        })
+                        variant_of.get(full_name.as_str()).map(|v| (path, *v))
                     })
-                    .collect(),
+                    .collect();
+                IdModel {
+                    id: entry.id,
+                    subject: entry.subject.clone(),
+                    version: entry.version,
+                    entries: dispatched
+                        .iter()
+                        .map(|(path, variant)| EntryModel {
+                            pattern: slice(path),
+                            variant: (*variant).to_owned(),
+                        })
+                        .collect(),
+                    deep: dispatched
+                        .iter()
+                        .filter(|(path, _)| path.len() >= DEEP_INDEX)
+                        .map(|(path, _)| slice(path))
+                        .collect(),
+                }
             })
             .collect();
 
@@ -210,6 +231,7 @@ impl HuntModel {
                 })
                 .collect(),
             types: String::new(),
+            index_free_fallback: true,
         })
     }
 }

@@ -35,6 +35,46 @@ fn golden_registered_versions() {
 }
 
 #[test]
+fn the_build_knows_which_ids_can_be_read_either_way() {
+    // Only ID 15 has an index path 4 deep; every other ID's records are told apart by the
+    // byte after the ID alone.
+    let code = generate(&fixture("golden-hunt"));
+    assert!(
+        code.contains("pub const DEEP_INDEX_IDS: &[u32] = &[15];"),
+        "{code}"
+    );
+    assert!(code.contains("15 => &[&[0, 0, 0, 0]],"), "{code}");
+    assert!(code.contains("pub const INDEX_FREE_FALLBACK: bool = true;"));
+    assert!(code.contains("Frame::parse_lenient(bytes, deep_paths)"));
+}
+
+#[test]
+fn the_index_free_fallback_can_be_turned_off() {
+    let locked = fixture("golden-hunt");
+    let files = Builder::new()
+        .hunt("golden-hunt")
+        .index_free_fallback(false)
+        .generate(&locked)
+        .unwrap();
+    let strict = &files[0].content;
+    assert!(strict.contains("pub const INDEX_FREE_FALLBACK: bool = false;"));
+    assert!(
+        strict.contains("::huntreg_runtime::Frame::parse(bytes)"),
+        "{strict}"
+    );
+    assert!(!strict.contains("parse_lenient"), "{strict}");
+    assert!(
+        strict.contains("Only Confluent framing is read"),
+        "{strict}"
+    );
+    // Nothing else changes: same types, dispatch table and deep paths.
+    let strict = strict.replace("FALLBACK: bool = false", "FALLBACK: bool = true");
+    let lenient = generate(&locked);
+    let head = |code: &str| code[..code.find("/// The record's header").unwrap()].to_owned();
+    assert_eq!(head(&strict), head(&lenient));
+}
+
+#[test]
 fn golden_schema_directory() {
     let files = Builder::new()
         .hunt("dir-hunt")
@@ -77,7 +117,7 @@ fn custom_templates_replace_builtins_by_name() {
         .unwrap();
     let code = &files[0].content;
     assert!(
-        code.contains("pub const IDS: &[u32] = &[10, 11, 12, 14];"),
+        code.contains("pub const IDS: &[u32] = &[10, 11, 12, 14, 15];"),
         "{code}"
     );
     assert!(
