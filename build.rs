@@ -1,7 +1,9 @@
 //! Generates the example hunts' decoders from the committed lockfile
 //! (`schemas/huntreg.lock`, written by `huntreg pull`) with huntreg-codegen, rendering
 //! with the project's `templates/`. Without the lockfile it falls back to `$HUNTREG_URL`,
-//! then to the `.proto` files in `schemas/<hunt>/`.
+//! then to the `.proto` files in `schemas/<hunt>/`. hunt-42 is also generated without the
+//! index-free (kafkajs) fallback, as `hunt_42_confluent.rs`: `tests/decode.rs` checks that
+//! the fallback changes nothing for Confluent-framed records.
 
 fn main() -> miette::Result<()> {
     println!("cargo:rerun-if-changed=build.rs");
@@ -13,5 +15,13 @@ fn main() -> miette::Result<()> {
             .hunt(hunt)
             .compile()?;
     }
+    huntreg_codegen::Builder::new()
+        .lockfile("schemas/huntreg.lock")
+        .schemas_dir("schemas/hunt-42")
+        .templates_dir("templates")
+        .hunt("hunt-42")
+        .module_name("hunt_42_confluent")
+        .index_free_fallback(false)
+        .compile()?;
     Ok(())
 }

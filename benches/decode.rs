@@ -91,7 +91,7 @@ fn bare(record: &[u8]) -> TreasureTypeUpdated {
 }
 
 fn generated(record: &[u8]) -> hunt_42::Event {
-    hunt_42::decode(record).expect("valid record")
+    hunt_42::decode(record).expect("valid record").event
 }
 
 fn dynamic(record: &[u8], descriptor: &MessageDescriptor) -> DynamicMessage {

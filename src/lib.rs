@@ -8,8 +8,11 @@
 //!     treasure_type: "golden-doubloon".into(),
 //!     ..Default::default()
 //! });
-//! match hunt_42::decode(&bytes) {
-//!     Ok(Event::TreasureFound(found)) => assert_eq!(found.treasure_type, "golden-doubloon"),
+//! let decoded = hunt_42::decode(&bytes).unwrap();
+//! // Framed by huntreg's encoder, as Confluent serializers frame records.
+//! assert_eq!(decoded.framing, huntreg_runtime::Framing::Confluent);
+//! match decoded.event {
+//!     Event::TreasureFound(found) => assert_eq!(found.treasure_type, "golden-doubloon"),
 //!     other => panic!("unexpected {other:?}"),
 //! }
 //! ```

@@ -1,6 +1,9 @@
 //! The generated decoders of the example hunts, fed framed bytes: every registered
 //! version decodes through the newest type, unknown IDs and broken framing are typed
-//! errors, the resolver path decodes IDs newer than the build, and no input panics.
+//! errors, the resolver path decodes IDs newer than the build, records without a
+//! message-index section (kafkajs) decode as their schema's first message and say so
+//! while Confluent-framed ones decode exactly as the Confluent-only build decodes them,
+//! and no input panics.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +13,15 @@ use huntreg_hunts::hunt_42::leaderboard::v1::{
 };
 use huntreg_hunts::hunt_42::treasure::v1::{Player, Rarity, TreasureFound, TreasureTypeUpdated};
 use huntreg_hunts::{hunt_42, hunt_7};
-use huntreg_runtime::{write_header, CachingResolver, DecodeError, ResolveError, Resolver};
+use huntreg_runtime::{
+    write_header, CachingResolver, DecodeError, Framing, ResolveError, Resolver,
+};
+
+/// hunt-42 generated with `Builder::index_free_fallback(false)` (see `build.rs`).
+#[allow(dead_code, unreachable_pub)]
+mod hunt_42_confluent {
+    include!(concat!(env!("OUT_DIR"), "/hunt_42_confluent.rs"));
+}
 use proptest::prelude::*;
 use prost::Message;
 use prost_reflect::{DynamicMessage, Value};
@@ -123,7 +134,7 @@ fn every_event_round_trips_with_its_newest_id() {
             event.schema_id()
         );
         assert!(hunt_42::KNOWN_IDS.contains(&event.schema_id()));
-        assert_eq!(hunt_42::decode(&bytes).unwrap(), event);
+        assert_eq!(hunt_42::decode(&bytes).unwrap().event, event);
     }
 }
 
@@ -135,7 +146,7 @@ fn second_top_level_message_is_framed_with_index_1() {
     });
     assert_eq!(&bytes[5..7], &[0x02, 0x02]);
     assert!(matches!(
-        hunt_42::decode(&bytes),
+        hunt_42::decode(&bytes).map(|d| d.event),
         Ok(hunt_42::Event::LeaderboardReset(_))
     ));
 }
@@ -156,7 +167,8 @@ fn version_1_records_decode_through_the_version_2_type() {
     v1.set_field_by_name("rarity", Value::EnumNumber(2));
     let bytes = framed(id_of(UPDATED, 1), &[0], &v1.encode_to_vec());
 
-    let hunt_42::Event::TreasureTypeUpdated(decoded) = hunt_42::decode(&bytes).unwrap() else {
+    let hunt_42::Event::TreasureTypeUpdated(decoded) = hunt_42::decode(&bytes).unwrap().event
+    else {
         panic!("wrong variant");
     };
     assert_eq!(decoded.treasure_type, "silver-coin");
@@ -181,7 +193,7 @@ fn a_producer_subject_holding_the_same_schema_shares_its_id() {
         &found.encode_to_vec(),
     );
     assert!(
-        matches!(hunt_42::decode(&bytes), Ok(hunt_42::Event::TreasureFound(f)) if f.treasure_type == "ruby")
+        matches!(hunt_42::decode(&bytes).map(|d| d.event), Ok(hunt_42::Event::TreasureFound(f)) if f.treasure_type == "ruby")
     );
 }
 
@@ -195,7 +207,7 @@ fn nested_messages_dispatch_and_map_entries_do_not() {
     let leaderboard_v1 = id_of(LEADERBOARD, 1);
     let bytes = framed(leaderboard_v1, &[0, 0], &entry.encode_to_vec());
     assert_eq!(
-        hunt_42::decode(&bytes),
+        hunt_42::decode(&bytes).map(|d| d.event),
         Ok(hunt_42::Event::LeaderboardChangedEntry(entry))
     );
     // [0, 1] is the synthetic `ScoreByTeamEntry` map-entry message.
@@ -218,7 +230,9 @@ fn unknown_enum_values_survive_decoding() {
         ..Default::default()
     };
     let hunt_42::Event::TreasureTypeUpdated(decoded) =
-        hunt_42::decode(&update.clone().into_event_bytes()).unwrap()
+        hunt_42::decode(&update.clone().into_event_bytes())
+            .unwrap()
+            .event
     else {
         panic!("wrong variant");
     };
@@ -356,7 +370,7 @@ fn resolver_confirms_new_ids_of_known_subjects() {
     ));
     for _ in 0..3 {
         assert_eq!(
-            hunt_42::decode_with(&new_id, &resolver),
+            hunt_42::decode_with(&new_id, &resolver).map(|d| d.event),
             Ok(update.clone().into())
         );
     }
@@ -402,7 +416,8 @@ fn resolver_confirms_new_ids_of_known_subjects() {
         sequence: 9,
     };
     assert_eq!(
-        hunt_42::decode_with(&framed(101, &[0], &reset.encode_to_vec()), &resolver),
+        hunt_42::decode_with(&framed(101, &[0], &reset.encode_to_vec()), &resolver)
+            .map(|d| d.event),
         Ok(reset.into())
     );
     assert!(matches!(
@@ -500,15 +515,185 @@ fn normalize(mut file: prost_types::FileDescriptorProto) -> prost_types::FileDes
     file
 }
 
+/// A kafkajs record: magic, schema ID, payload, no message-index section.
+fn index_free(id: u32, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0];
+    bytes.extend_from_slice(&id.to_be_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+#[test]
+fn index_free_records_decode_as_the_first_message_and_say_so() {
+    // No hunt-42 schema has an index path 4 deep: the byte after the ID decides alone.
+    assert!(hunt_42::DEEP_INDEX_IDS.is_empty());
+    assert_eq!(
+        (
+            hunt_42::INDEX_FREE_FALLBACK,
+            hunt_42_confluent::INDEX_FREE_FALLBACK
+        ),
+        (true, false)
+    );
+    let update = TreasureTypeUpdated {
+        treasure_type: "ruby".into(),
+        points: 5,
+        ..Default::default()
+    };
+    for version in [1, 2] {
+        let id = id_of(UPDATED, version);
+        let decoded = hunt_42::decode(&index_free(id, &update.encode_to_vec())).unwrap();
+        assert_eq!(decoded.event, update.clone().into());
+        assert_eq!(
+            (decoded.schema_id, decoded.framing),
+            (id, Framing::IndexFree)
+        );
+    }
+    // LeaderboardChanged is [0] of its schema; kafkajs cannot write LeaderboardReset ([1]).
+    let changed = LeaderboardChanged {
+        sequence: 9,
+        ..Default::default()
+    };
+    let bytes = index_free(id_of(LEADERBOARD, 1), &changed.encode_to_vec());
+    assert_eq!(
+        hunt_42::decode(&bytes).map(|d| (d.event, d.framing)),
+        Ok((changed.into(), Framing::IndexFree))
+    );
+    // The empty first message is the bare header; the Confluent-only build refuses it.
+    let empty = index_free(id_of(UPDATED, 2), &[]);
+    assert_eq!(
+        hunt_42::decode(&empty).map(|d| (d.event, d.framing)),
+        Ok((TreasureTypeUpdated::default().into(), Framing::IndexFree))
+    );
+    assert_eq!(
+        hunt_42_confluent::decode(&empty),
+        Err(DecodeError::TruncatedHeader { len: 5 })
+    );
+    // 0x0a (field 1, bytes) is a count of 5 to a Confluent-only reader.
+    let err = hunt_42_confluent::decode(&index_free(id_of(UPDATED, 2), &update.encode_to_vec()))
+        .unwrap_err();
+    assert!(
+        err.is_framing() || matches!(err, DecodeError::UnknownMessageIndex { .. }),
+        "{err:?}"
+    );
+    // Resolved IDs fall back too.
+    let resolver = Registry {
+        calls: AtomicUsize::new(0),
+    };
+    let decoded =
+        hunt_42::decode_with(&index_free(100, &update.encode_to_vec()), &resolver).unwrap();
+    assert_eq!(
+        (decoded.event, decoded.framing),
+        (update.into(), Framing::IndexFree)
+    );
+}
+
+/// What a decode of either build says, comparable across the two generated modules.
+type View = Result<(u32, Framing, &'static str, Vec<u8>), DecodeError>;
+
+fn view(r: Result<hunt_42::Decoded, DecodeError>) -> View {
+    r.map(|d| {
+        (
+            d.schema_id,
+            d.framing,
+            d.event.full_name(),
+            d.event.encode(),
+        )
+    })
+}
+
+fn view_confluent(r: Result<hunt_42_confluent::Decoded, DecodeError>) -> View {
+    r.map(|d| {
+        (
+            d.schema_id,
+            d.framing,
+            d.event.full_name(),
+            d.event.encode(),
+        )
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Every Confluent-framed record (any known or unknown ID, any index section a
+    /// serializer writes up to 3 deep, any payload) decodes as the Confluent-only build
+    /// decodes it, errors included.
+    #[test]
+    fn confluent_records_decode_as_before(
+        id in prop_oneof![prop::sample::select(hunt_42::KNOWN_IDS), any::<u32>()],
+        index in proptest::collection::vec(0u32..4, 1..=3),
+        payload in proptest::collection::vec(any::<u8>(), 0..48),
+    ) {
+        let bytes = framed(id, &index, &payload);
+        let lenient = view(hunt_42::decode(&bytes));
+        prop_assert_eq!(&lenient, &view_confluent(hunt_42_confluent::decode(&bytes)));
+        if let Ok((_, framing, _, _)) = lenient {
+            prop_assert_eq!(framing, Framing::Confluent);
+        }
+        let resolver = Registry { calls: AtomicUsize::new(0) };
+        prop_assert_eq!(
+            view(hunt_42::decode_with(&bytes, &resolver)),
+            view_confluent(hunt_42_confluent::decode_with(&bytes, &resolver))
+        );
+    }
+
+    /// Every index-free record of a first message decodes as that message.
+    #[test]
+    fn index_free_first_messages_decode_as_themselves(
+        treasure_type in "[a-z-]{0,16}",
+        rarity in 0i32..6,
+        points in any::<u32>(),
+        tags in proptest::collection::vec("[a-z]{1,6}", 0..3),
+        sequence in any::<u64>(),
+        scores in proptest::collection::vec((any::<u64>(), any::<u32>()), 0..3),
+        version in 1u32..=2,
+    ) {
+        let update = TreasureTypeUpdated {
+            treasure_type,
+            rarity,
+            points,
+            tags,
+            ..Default::default()
+        };
+        let id = id_of(UPDATED, version);
+        let decoded = hunt_42::decode(&index_free(id, &update.encode_to_vec())).unwrap();
+        prop_assert_eq!((decoded.schema_id, decoded.framing), (id, Framing::IndexFree));
+        prop_assert_eq!(decoded.event, update.into());
+        let changed = LeaderboardChanged {
+            top: scores
+                .into_iter()
+                .map(|(score, rank)| leaderboard_changed::Entry { score, rank, player: None })
+                .collect(),
+            sequence,
+            ..Default::default()
+        };
+        let id = id_of(LEADERBOARD, 1);
+        let decoded = hunt_42::decode(&index_free(id, &changed.encode_to_vec())).unwrap();
+        prop_assert_eq!(decoded.framing, Framing::IndexFree);
+        prop_assert_eq!(decoded.event, changed.into());
+    }
 
     #[test]
     fn no_input_panics(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
         let _ = hunt_42::decode(&bytes);
+        let _ = hunt_42_confluent::decode(&bytes);
         let _ = hunt_7::decode(&bytes);
         let resolver = Registry { calls: AtomicUsize::new(0) };
         let _ = hunt_42::decode_with(&bytes, &resolver);
+        let _ = hunt_42_confluent::decode_with(&bytes, &resolver);
+    }
+
+    /// A known ID followed by anything: the index-free path never panics either.
+    #[test]
+    fn known_ids_with_arbitrary_tails_never_panic(
+        id in prop::sample::select(hunt_42::KNOWN_IDS),
+        tail in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let bytes = index_free(id, &tail);
+        let _ = hunt_42::decode(&bytes);
+        let resolver = Registry { calls: AtomicUsize::new(0) };
+        let _ = hunt_42::decode_with(&index_free(100, &tail), &resolver);
+        let _ = hunt_42::decode_with(&index_free(101, &tail), &resolver);
     }
 
     #[test]
@@ -536,7 +721,14 @@ proptest! {
         });
         let cut = cut.min(bytes.len());
         match hunt_42::decode(&bytes[..cut]) {
-            Ok(event) => prop_assert!(cut >= 6, "decoded {event:?} from a {cut}-byte header"),
+            // Magic and ID alone are the empty first message, without an index section.
+            Ok(d) if cut == 5 => prop_assert!(d.is_index_free(), "{d:?}"),
+            Ok(d) => prop_assert!(cut >= 6, "decoded {d:?} from a {cut}-byte header"),
+            Err(e) if cut < 5 => prop_assert!(e.is_framing(), "{e:?}"),
+            Err(e) => prop_assert!(matches!(e, DecodeError::Payload { .. }), "{e:?}"),
+        }
+        match hunt_42_confluent::decode(&bytes[..cut]) {
+            Ok(d) => prop_assert!(cut >= 6, "decoded {d:?} from a {cut}-byte header"),
             Err(e) if cut < 6 => prop_assert!(e.is_framing(), "{e:?}"),
             Err(e) => prop_assert!(matches!(e, DecodeError::Payload { .. }), "{e:?}"),
         }
