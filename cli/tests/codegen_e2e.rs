@@ -1,5 +1,6 @@
 //! End-to-end: real Confluent serializers (confluent-kafka for Python and
-//! @confluentinc/schemaregistry for JavaScript) register and frame
+//! @confluentinc/schemaregistry for JavaScript) and @kafkajs/confluent-schema-registry
+//! (which frames records without a message-index section) register and frame
 //! records against a `huntreg serve` process, `huntreg pull` pins the hunt in a lockfile,
 //! a separate consumer crate generates its decoders from that lockfile with
 //! huntreg-codegen in its build.rs, and decodes the records: every registered version
@@ -7,7 +8,8 @@
 //! resolver, and `huntreg pull --check` notices the new version.
 //!
 //! Tools come from `scripts/setup-tools` (`$HUNTREG_TOOLS`, default `.tools/`); the drivers
-//! are `tests/clients/confluent_python.py` and `tests/clients/confluent_js.js`. The consumer builds offline into
+//! are `tests/clients/confluent_python.py`, `tests/clients/confluent_js.js` and
+//! `tests/clients/kafkajs.js`. The consumer builds offline into
 //! `target/codegen-e2e` (its first build compiles the codegen's dependencies).
 
 #[path = "clients/server.rs"]
@@ -35,6 +37,21 @@ enum Rarity {
   RARITY_UNSPECIFIED = 0;
   RARITY_COMMON = 1;
   RARITY_RARE = 2;
+}
+"#;
+
+/// `treasure/v1/sighting.proto`: no well-known import, so kafkajs (protobufjs text
+/// parsing, which does not know `google/protobuf/*.proto`) can encode its first message.
+const SIGHTING: &str = r#"syntax = "proto3";
+package treasure.v1;
+
+import "treasure/v1/common.proto";
+
+message TreasureSighted {
+  string player_id = 1;
+  Coordinates seen_at = 2;
+  Rarity rarity = 3;
+  uint32 count = 4;
 }
 "#;
 
@@ -81,9 +98,12 @@ fn descriptor_set(dir: &Path, v: u32) -> PathBuf {
     std::fs::create_dir_all(src.join("treasure/v1")).unwrap();
     std::fs::write(src.join("treasure/v1/common.proto"), COMMON).unwrap();
     std::fs::write(src.join("treasure/v1/events.proto"), events(v)).unwrap();
+    std::fs::write(src.join("treasure/v1/sighting.proto"), SIGHTING).unwrap();
     let mut compiler = protox::Compiler::new([&src]).unwrap();
     compiler.include_imports(true).include_source_info(false);
-    compiler.open_file("treasure/v1/events.proto").unwrap();
+    compiler
+        .open_files(["treasure/v1/events.proto", "treasure/v1/sighting.proto"])
+        .unwrap();
     let path = dir.join(format!("v{v}.binpb"));
     std::fs::write(&path, compiler.file_descriptor_set().encode_to_vec()).unwrap();
     path
@@ -172,6 +192,54 @@ fn produce_with(
         reply["hex"].as_str().unwrap().to_owned(),
         reply["id"].as_u64().unwrap(),
     )
+}
+
+/// Runs `calls` through one @kafkajs/confluent-schema-registry instance (base URL
+/// `/contexts/.e2e-hunt`) and returns each call's result; panics on a failed call.
+fn kafkajs(server: &Server, calls: Value) -> Vec<Value> {
+    let node_modules = tools().join("node_modules");
+    assert!(
+        node_modules
+            .join("@kafkajs/confluent-schema-registry")
+            .exists(),
+        "{} lacks @kafkajs/confluent-schema-registry: run scripts/setup-tools",
+        node_modules.display()
+    );
+    let request = json!({"url": format!("{}/contexts/.{HUNT}", server.url), "calls": calls});
+    let mut child = Command::new("node")
+        .arg(workspace().join("cli/tests/clients/kafkajs.js"))
+        .env("NODE_PATH", node_modules)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the kafkajs driver: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "kafkajs driver failed: {}\n--- server ---\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stderr()
+    );
+    let reply: Value = serde_json::from_slice(&out.stdout).expect("driver JSON");
+    reply["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| match r.get("ok") {
+            Some(ok) => ok.clone(),
+            None => panic!(
+                "kafkajs call failed: {r}\n--- server ---\n{}",
+                server.stderr()
+            ),
+        })
+        .collect()
 }
 
 fn huntreg(args: &[&str]) -> std::process::Output {
@@ -305,6 +373,52 @@ fn python_and_js_producers_pulled_lockfile_generated_consumer() {
         json!({"playerId": "pj", "lastSeen": {"latitude": 1.5}}),
     );
     assert_eq!(&rec_js[10..14], "0202", "TreasureLost is message [1]");
+
+    // One sighting from each client: Confluent framing from Python and JavaScript, none
+    // from kafkajs, which registers the schema as text and writes magic, ID, payload.
+    const SIGHTED: &str = "treasure.v1.TreasureSighted";
+    let sighting = json!({"playerId": "ada", "seenAt": {"latitude": 1.5, "longitude": -2.25},
+                          "rarity": 2, "count": 3});
+    let (sighted_py, id_sighted) = produce(&server, &v2, SIGHTED, "sightings", sighting.clone());
+    let (sighted_js, _) = produce_with(
+        Producer::Js,
+        &server,
+        &v2,
+        SIGHTED,
+        "sightings-js",
+        sighting.clone(),
+    );
+    let refs = json!([{"name": "treasure/v1/common.proto",
+                       "subject": "treasure/v1/common.proto", "version": 1}]);
+    let registered = kafkajs(
+        &server,
+        json!([["register", {"schema": SIGHTING, "references": refs}, "sightings-kjs-value"]]),
+    );
+    let id_kjs = registered[0]["id"].as_u64().unwrap();
+    assert_eq!(
+        id_kjs, id_sighted,
+        "the same schema registered as text keeps the descriptor's ID"
+    );
+    let encoded = kafkajs(
+        &server,
+        json!([["encode", id_kjs, sighting], ["encode", id_kjs, {}]]),
+    );
+    let (sighted_kjs, empty_kjs) = (
+        encoded[0].as_str().unwrap().to_owned(),
+        encoded[1].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(&sighted_py[10..12], "00", "Confluent's [0]");
+    assert_eq!(&sighted_js[10..12], "00", "Confluent's [0]");
+    assert_eq!(
+        sighted_kjs[10..],
+        sighted_py[12..],
+        "kafkajs writes the same payload with no index section"
+    );
+    assert_eq!(
+        empty_kjs,
+        format!("00{id_kjs:08x}"),
+        "an empty message is the bare header"
+    );
     assert_ne!(id_v1, id_v2);
     assert_eq!(&rec_lost[10..14], "0202", "TreasureLost is message [1]");
     assert_eq!(
@@ -341,6 +455,9 @@ fn python_and_js_producers_pulled_lockfile_generated_consumer() {
     assert_eq!(
         subjects,
         [
+            ("sightings-js-value", 1),
+            ("sightings-kjs-value", 1),
+            ("sightings-value", 1),
             ("treasure-lost-js-value", 1),
             ("treasure-lost-value", 1),
             ("treasure-type-updated-value", 2),
@@ -365,6 +482,22 @@ fn python_and_js_producers_pulled_lockfile_generated_consumer() {
             &format!("error no known schema for ID 9999 (0x270f) in hunt {HUNT}"),
             "error empty record: expected a Confluent-framed message",
             "error bad magic byte 0x02: expected 0x00 (Confluent framing)",
+        ]
+    );
+    // The kafkajs records decode to the values the Confluent-framed ones decode to, and
+    // say they took the index-free reading.
+    let sighted = "sighted ada at (1.5, -2.25) rarity=2 count=3";
+    assert_eq!(
+        consume(
+            &consumer,
+            None,
+            &[&sighted_py, &sighted_js, &sighted_kjs, &empty_kjs]
+        ),
+        [
+            sighted.to_owned(),
+            sighted.to_owned(),
+            format!("{sighted} (index-free)"),
+            "sighted  at (0, 0) rarity=0 count=0 (index-free)".to_owned(),
         ]
     );
 
