@@ -18,15 +18,20 @@
 //! pub mod hunt_42 {
 //!     include!(concat!(env!("OUT_DIR"), "/hunt_42.rs"));
 //! }
-//! // hunt_42::decode(bytes) -> Result<hunt_42::Event, huntreg_runtime::DecodeError>
+//! // hunt_42::decode(bytes) -> Result<hunt_42::Decoded, huntreg_runtime::DecodeError>
+//! // (Decoded = huntreg_runtime::Decoded<hunt_42::Event>: event, schema_id, framing)
 //! ```
 //!
 //! What is generated per hunt: the prost message types in package modules; an `Event`
-//! enum over the newest message types; `decode` (Confluent framing, then a `match` on
-//! schema ID and message index built from every registered version, then prost);
+//! enum over the newest message types; `decode` (Confluent framing, or by default also
+//! @kafkajs/confluent-schema-registry's records without a message-index section, read as
+//! the schema's first message and reported as `Framing::IndexFree`, see
+//! [`Builder::index_free_fallback`]; then a `match` on schema ID and message index built
+//! from every registered version, then prost);
 //! `decode_with` (asks a [`huntreg_runtime::Resolver`] about IDs newer than the
 //! build); `Event::encode` and `huntreg_runtime::Registered` impls for producers;
-//! `KNOWN_IDS`.
+//! `KNOWN_IDS`; `DEEP_INDEX_IDS` (the IDs whose index paths 4 or more deep make the
+//! two framings need the schema to tell apart).
 //!
 //! Message indexes follow the registry's serialized descriptor of each version (pinned in
 //! the lockfile as `messages`), which is what producers count: the `.proto` text alone
