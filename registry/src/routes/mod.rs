@@ -110,14 +110,32 @@ pub(crate) fn api(state: AppState) -> Router {
     api
 }
 
-/// The page size of a listing: the `limit` parameter clamped to the configured maximum.
-fn page_size(state: &AppState, params: &crate::extract::Params) -> usize {
-    state
+/// The page of a listing: `offset`, and the `limit` parameter clamped to the configured
+/// maximum. Read before anything else, as Jersey converts parameters before the resource
+/// method runs: a malformed `offset` or `limit` is a 404 whatever the request names.
+fn page(state: &AppState, params: &crate::extract::Params) -> Result<Page, ApiError> {
+    let offset = params.int("offset")?;
+    let size = state
         .0
         .config
         .security
         .limits
-        .page_size(params.int("limit"))
+        .page_size(params.int("limit")?);
+    Ok(Page { offset, size })
+}
+
+/// A listing's `offset` and page size.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    offset: Option<i64>,
+    size: usize,
+}
+
+impl Page {
+    /// The page of `items`.
+    fn of<T>(self, items: Vec<T>) -> Vec<T> {
+        crate::app::paginate(items, self.offset, self.size)
+    }
 }
 
 /// Records per-route metrics and logs the cause of every 5xx.

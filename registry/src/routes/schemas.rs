@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::AppState;
-use crate::app::{paginate, Format, SubjectPrefix};
+use crate::app::{Format, SubjectPrefix};
 use crate::dto::{SchemaResponse, SubjectVersion, PROTOBUF};
 use crate::error::ApiError;
 use crate::extract::{json_bytes, ApiJson, Params, Path};
@@ -41,6 +41,7 @@ pub(super) async fn id_subjects(
     Path(id): Path<String>,
     p: Params,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let id = SchemaId::parse(&id)?;
     let mut subjects: Vec<String> =
         s.0.id_usages(id.0, p.get("subject"), p.flag("deleted"))?
@@ -48,11 +49,7 @@ pub(super) async fn id_subjects(
             .map(|(s, _)| s.to_string())
             .collect();
     subjects.dedup();
-    Ok(ApiJson(paginate(
-        subjects,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(subjects)))
 }
 
 /// `GET /schemas/ids/{id}/versions`.
@@ -61,6 +58,7 @@ pub(super) async fn id_versions(
     Path(id): Path<String>,
     p: Params,
 ) -> Result<ApiJson<Vec<SubjectVersion>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let id = SchemaId::parse(&id)?;
     let versions: Vec<SubjectVersion> =
         s.0.id_usages(id.0, p.get("subject"), p.flag("deleted"))?
@@ -70,11 +68,7 @@ pub(super) async fn id_versions(
                 version: v,
             })
             .collect();
-    Ok(ApiJson(paginate(
-        versions,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(versions)))
 }
 
 /// `GET /schemas`.
@@ -82,16 +76,13 @@ pub(super) async fn list(
     State(s): State<AppState>,
     p: Params,
 ) -> Result<ApiJson<Vec<SchemaResponse>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let prefix = SubjectPrefix::parse(p.get("subjectPrefix"))?;
     let format = Format::parse(p.get("format"));
     let views =
         s.0.list_schemas(&prefix, p.flag("deleted"), p.flag("latestOnly"))?;
     let all: Vec<SchemaResponse> = views.iter().map(|v| v.to_response(format)).collect();
-    Ok(ApiJson(paginate(
-        all,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(all)))
 }
 
 /// `GET /schemas/types`: only PROTOBUF is served.

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::app::{paginate, Deleted, Format, SchemaRequest, SubjectPrefix};
+use crate::app::{Deleted, Format, SchemaRequest, SubjectPrefix};
 use crate::auth::Caller;
 use crate::dto::{RegisterRequest, RegisterResponse, PROTOBUF};
 use crate::error::ApiError;
@@ -17,14 +17,11 @@ pub(super) async fn list(
     State(s): State<AppState>,
     p: Params,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let prefix = SubjectPrefix::parse(p.get("subjectPrefix"))?;
     let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
     let subjects = s.0.list_subjects(&prefix, deleted)?;
-    Ok(ApiJson(paginate(
-        subjects,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(subjects)))
 }
 
 /// `POST /subjects/{s}/versions` (spec §2.6, §4.4).
@@ -81,14 +78,11 @@ pub(super) async fn versions(
     Path(subject): Path<String>,
     p: Params,
 ) -> Result<ApiJson<Vec<u32>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let subject = Subject::parse(&subject)?;
     let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
     let versions = s.0.list_versions(&subject, deleted)?;
-    Ok(ApiJson(paginate(
-        versions,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(versions)))
 }
 
 /// `GET /subjects/{s}/versions/{v}` (spec §2.7).
@@ -138,13 +132,10 @@ pub(super) async fn referenced_by(
     Path((subject, version)): Path<(String, String)>,
     p: Params,
 ) -> Result<ApiJson<Vec<u32>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let version = Version::parse(&version)?;
     let subject = Subject::parse(&subject)?;
     let resolved = s.0.resolve_version(&subject, version, p.flag("deleted"))?;
     let ids = s.0.referenced_by(&resolved, p.flag("deleted"))?;
-    Ok(ApiJson(paginate(
-        ids,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(ids)))
 }

@@ -92,3 +92,40 @@ async fn bodies_must_be_json_objects() {
     let (status, body) = app.post("/subjects/x/versions", json!("schema")).await;
     assert_error(status, &body, 400, 400);
 }
+
+#[tokio::test]
+async fn malformed_offset_or_limit_is_jerseys_404() {
+    let app = TestApp::spawn().await;
+    app.register_ok("a", ORDER_V1).await;
+    app.register_ok("b", ORDER_V1).await;
+    for path in [
+        "/subjects?offset=x",
+        "/subjects?limit=1.5",
+        "/subjects?limit=2147483648",
+        "/subjects?offset=%201",
+        "/subjects/a/versions?limit=ten",
+        "/subjects/a/versions/1/referencedby?offset=-",
+        "/schemas?limit=0x10",
+        "/schemas/ids/1/subjects?offset=one",
+        "/schemas/ids/1/versions?limit=1e3",
+        "/contexts?offset=first",
+        // Parameters are converted before the resource method runs: the subject's 40401
+        // never gets a chance.
+        "/subjects/missing/versions?offset=x",
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_error(status, &body, 404, 404);
+        assert_eq!(body["message"], "HTTP 404 Not Found", "{path}");
+    }
+    // Empty, signed and in-range values are ints; endpoints without them ignore them.
+    for (path, want) in [
+        ("/subjects?offset=&limit=", json!(["a", "b"])),
+        ("/subjects?offset=%2B1&limit=-1", json!(["b"])),
+        ("/subjects/a/versions?offset=0&limit=2147483647", json!([1])),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!((status, body), (StatusCode::OK, want), "{path}");
+    }
+    let (status, _) = app.get("/subjects/a/versions/1?offset=x").await;
+    assert_eq!(status, StatusCode::OK);
+}
