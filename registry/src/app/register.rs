@@ -43,10 +43,11 @@ pub struct SchemaRequest {
 }
 
 impl SchemaRequest {
-    /// Checks the schema type (only PROTOBUF is served) and reference fields.
+    /// Checks the schema type (only PROTOBUF is served; case-sensitive, as Confluent's
+    /// provider lookup: `protobuf` is 42201) and reference fields.
     pub fn from_dto(req: RegisterRequest) -> Result<SchemaRequest, ApiError> {
         let ty = req.schema_type.as_deref().unwrap_or("AVRO");
-        if !ty.eq_ignore_ascii_case(PROTOBUF) {
+        if ty != PROTOBUF {
             return Err(ApiError::InvalidSchema(format!(
                 "Invalid schema type {ty}: this registry serves only PROTOBUF schemas"
             )));

@@ -157,6 +157,33 @@ async fn only_protobuf_is_served() {
         )
         .await;
     assert_error(status, &body, 422, 42201);
+    // The type is case-sensitive, as Confluent's provider lookup: a lower-case `protobuf`
+    // is refused on every endpoint that takes a schema, and nothing is registered.
+    let text = json!({"schemaType": "protobuf", "schema": ORDER_V1});
+    for path in [
+        "/subjects/x/versions",
+        "/subjects/x",
+        "/compatibility/subjects/x/versions/latest",
+    ] {
+        let (status, body) = app.post(path, text.clone()).await;
+        assert_error(status, &body, 422, 42201);
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Invalid schema type protobuf"),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = app.get("/subjects/x/versions").await;
+    assert_error(status, &body, 404, 40401);
+    let (status, _) = app
+        .post(
+            "/subjects/x/versions",
+            json!({"schemaType": "PROTOBUF", "schema": ORDER_V1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]
