@@ -43,6 +43,9 @@ pub enum ApiError {
     /// 40403, with the id when there is one.
     #[error("{}", match .0 { Some(id) => format!("Schema {id} not found"), None => "Schema not found".to_owned() })]
     SchemaNotFound(Option<u32>),
+    /// 40403 for a GUID (`Schema {guid} not found`, the GUID as the request wrote it).
+    #[error("Schema {0} not found")]
+    GuidNotFound(String),
     /// 40404.
     #[error("Subject '{0}' was soft deleted.Set permanent=true to delete permanently")]
     SubjectSoftDeleted(String),
@@ -108,7 +111,7 @@ impl ApiError {
             ApiError::Forbidden(_) => 40301,
             ApiError::SubjectNotFound(_) => 40401,
             ApiError::VersionNotFound(_) => 40402,
-            ApiError::SchemaNotFound(_) => 40403,
+            ApiError::SchemaNotFound(_) | ApiError::GuidNotFound(_) => 40403,
             ApiError::SubjectSoftDeleted(_) => 40404,
             ApiError::SubjectNotSoftDeleted(_) => 40405,
             ApiError::VersionSoftDeleted(..) => 40406,

@@ -3,6 +3,7 @@
 //! mode. Registration, deletion and settings live in the submodules.
 
 mod delete;
+mod guids;
 mod queries;
 mod register;
 mod render;
@@ -16,7 +17,7 @@ use huntreg_compat::Image;
 
 pub use queries::{paginate, Deleted, SubjectPrefix};
 pub use register::{CompatibilityResult, ReferenceRequest, RegisterOutcome, SchemaRequest};
-pub use render::{schema_text, Format, SchemaView};
+pub use render::{guid, schema_text, Format, SchemaView};
 pub use settings::{scope_key, ConfigView};
 
 use crate::auth::Caller;

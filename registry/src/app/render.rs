@@ -1,10 +1,11 @@
-//! Rendering stored schemas into response bodies: the Schema object, SchemaString, and
-//! the `format` query parameter (`serialized` = base64 `FileDescriptorProto`).
+//! Rendering stored schemas into response bodies: the Schema object, SchemaString, the
+//! `guid` field, and the `format` query parameter (`serialized` = base64
+//! `FileDescriptorProto`).
 
 use super::ResolvedVersion;
 use crate::dto::{self, Reference, SchemaResponse, SchemaStringResponse};
 use crate::store::SchemaRecord;
-use crate::types::Context;
+use crate::types::{Context, Guid};
 
 /// The `format` query parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,6 +42,7 @@ impl SchemaView {
             subject: self.version.subject.to_string(),
             version: self.version.version,
             id: self.version.record.id,
+            guid: guid(&self.record),
             schema_type: dto::PROTOBUF,
             references: references(&self.record),
             schema: schema_text(&self.record, format).to_owned(),
@@ -60,6 +62,11 @@ fn references(record: &SchemaRecord) -> Vec<Reference> {
         .collect()
 }
 
+/// The `guid` field of a stored schema ([`Guid`]: its content hash as a UUID).
+pub fn guid(record: &SchemaRecord) -> Option<String> {
+    Guid::of_hash(&record.hash).map(|g| g.to_string())
+}
+
 /// The `schema` field in `format`.
 pub fn schema_text(record: &SchemaRecord, format: Format) -> &str {
     match format {
@@ -71,6 +78,7 @@ pub fn schema_text(record: &SchemaRecord, format: Format) -> &str {
 /// The SchemaString body of `GET /schemas/ids/{id}`.
 pub(crate) fn schema_string(_ctx: &Context, record: &SchemaRecord, format: Format) -> Vec<u8> {
     let body = SchemaStringResponse {
+        guid: guid(record),
         schema_type: dto::PROTOBUF,
         schema: schema_text(record, format),
         references: references(record),

@@ -365,6 +365,13 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
             )
         }
 
+        // GUIDs are content hashes, context-free: the lookup may land in any hunt unless a
+        // qualified `subject` (or the `/contexts/` prefix, which adds one) confines it.
+        ["schemas", "guids", _guid] | ["schemas", "guids", _guid, "ids"] if read => Access::new(
+            Action::Read,
+            query_scopes(query_param(uri, "subject").as_deref(), prefix),
+        ),
+
         ["config" | "mode"] => {
             let action = if read { Action::Read } else { Action::Admin };
             Access::new(action, config_scopes(None, prefix, action))
@@ -612,6 +619,7 @@ mod tests {
         check("GET", "/schemas?subjectPrefix=:.h:", Read, &[hunt("h")]);
         check("GET", "/contexts", Read, &[AllHunts]);
         check("GET", "/schemas/guids/abc", Read, &[AllHunts]);
+        check("GET", "/schemas/guids/abc/ids", Read, &[AllHunts]);
     }
 
     #[test]
@@ -641,6 +649,30 @@ mod tests {
             Read,
             &[hunt("h")],
         );
+    }
+
+    #[test]
+    fn guids_resolve_in_the_named_hunt_only() {
+        let g = "/schemas/guids/00112233-4455-6677-8899-aabbccddeeff";
+        check("GET", g, Read, &[AllHunts]);
+        check(
+            "GET",
+            &format!("{g}?subject=orders-value"),
+            Read,
+            &[AllHunts],
+        );
+        check("GET", &format!("{g}?subject=%3A.h%3A"), Read, &[hunt("h")]);
+        check("GET", &format!("{g}/ids?subject=:.h:x"), Read, &[hunt("h")]);
+        check("GET", &format!("/contexts/.h{g}"), Read, &[hunt("h")]);
+        check("GET", &format!("/contexts/.h{g}/ids"), Read, &[hunt("h")]);
+        check(
+            "GET",
+            &format!("/contexts/.a{g}?subject=:.b:"),
+            Read,
+            &[hunt("a"), hunt("b")],
+        );
+        check("DELETE", g, Admin, &[AllHunts]);
+        check("GET", &format!("{g}/other"), Read, &[AllHunts]);
     }
 
     #[test]

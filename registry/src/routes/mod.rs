@@ -43,6 +43,8 @@ pub(crate) fn api(state: AppState) -> Router {
         .route("/schemas/ids/{id}/schema", get(schemas::by_id_raw))
         .route("/schemas/ids/{id}/subjects", get(schemas::id_subjects))
         .route("/schemas/ids/{id}/versions", get(schemas::id_versions))
+        .route("/schemas/guids/{guid}", get(schemas::by_guid))
+        .route("/schemas/guids/{guid}/ids", get(schemas::guid_ids))
         .route("/subjects", get(subjects::list))
         .route(
             "/subjects/{subject}",
@@ -207,12 +209,12 @@ mod tests {
         let schema = r#"{"schemaType":"PROTOBUF","schema":"syntax = \"proto3\"; message M { int32 a = 1; }"}"#;
         let (status, body) =
             call(&router, "POST", "/contexts/.h/subjects/m/versions", schema).await;
+        assert_eq!(status, 200);
+        assert!(body["guid"].is_string(), "{body}");
+        assert_eq!(body["schemaType"], "PROTOBUF");
         assert_eq!(
-            (status, body),
-            (
-                200,
-                serde_json::json!({"id": 1, "version": 1, "schemaType": "PROTOBUF"})
-            )
+            (body["id"].clone(), body["version"].clone()),
+            (serde_json::json!(1), serde_json::json!(1))
         );
         let (status, body) = call(&router, "GET", "/subjects/%3A.h%3Am/versions/latest", "").await;
         assert_eq!(status, 200);

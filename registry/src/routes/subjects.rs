@@ -33,13 +33,16 @@ pub(super) async fn register(
     Json(body): Json<RegisterRequest>,
 ) -> Result<ApiJson<RegisterResponse>, ApiError> {
     let subject = Subject::parse(&subject)?;
+    let ctx = subject.context.clone();
     let req = SchemaRequest::from_dto(body)?;
     let outcome =
         s.0.register(subject, req, p.flag("normalize"), p.flag("force"), caller)
             .await?;
+    let record = s.0.schema_record(&ctx, outcome.id)?;
     Ok(ApiJson(RegisterResponse {
         id: outcome.id,
         version: outcome.version,
+        guid: record.as_deref().and_then(crate::app::guid),
         schema_type: PROTOBUF,
     }))
 }

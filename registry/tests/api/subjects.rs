@@ -11,7 +11,7 @@ async fn register_then_read_back_by_version_latest_and_minus_one() {
     let (status, body) = app.register("orders-value", ORDER_V1).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        body,
+        without_guid(&body),
         json!({"id": 1, "version": 1, "schemaType": "PROTOBUF"})
     );
     let id = app.register_ok("orders-value", ORDER_V2).await;
@@ -63,7 +63,7 @@ async fn equal_schemas_get_the_same_id_and_no_new_version() {
     // Another subject reuses the id (same context), with its own version 1.
     let (_, other) = app.register("b-value", ORDER_V1).await;
     assert_eq!(
-        other,
+        without_guid(&other),
         json!({"id": id, "version": 1, "schemaType": "PROTOBUF"})
     );
 }
