@@ -93,6 +93,13 @@ pub struct SchemaResponse {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaStringResponse<'a> {
+    /// The subject-version the id resolved to (8.x, only when the request names a
+    /// `subject`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Its version (with `subject`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
     /// The schema's GUID (8.x).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guid: Option<String>,

@@ -56,6 +56,6 @@ impl App {
             .next()
             .ok_or_else(not_found)?;
         let record = self.schema_record(&ctx, id)?.ok_or_else(not_found)?;
-        Ok(render::schema_string(&ctx, &record, format))
+        Ok(render::schema_string(&record, format))
     }
 }

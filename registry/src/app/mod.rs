@@ -17,7 +17,7 @@ use huntreg_compat::Image;
 
 pub use queries::{paginate, Deleted, SubjectPrefix};
 pub use register::{CompatibilityResult, ReferenceRequest, RegisterOutcome, SchemaRequest};
-pub use render::{guid, schema_text, Format, SchemaView};
+pub use render::{guid, qualified_references, schema_text, Format, IdRendering, SchemaView};
 pub use settings::{scope_key, ConfigView};
 
 use crate::auth::Caller;
@@ -28,8 +28,9 @@ use crate::schema::{self, DepFiles};
 use crate::store::{self, ReferenceRecord, SchemaRecord, Store, VersionRecord};
 use crate::types::{Context, Mode, Subject, Version};
 
-/// The cache of pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param, format, body).
-type RenderedCache = RwLock<HashMap<u32, Vec<(Box<str>, Format, Bytes)>>>;
+/// The cache of pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param,
+/// rendering, body).
+type RenderedCache = RwLock<HashMap<u32, Vec<(Option<Box<str>>, IdRendering, Bytes)>>>;
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
@@ -198,9 +199,8 @@ impl App {
         &self,
         id: u32,
         subject: Option<&str>,
-        format: Format,
+        rendering: IdRendering,
     ) -> Result<Bytes, ApiError> {
-        let subject_key = subject.unwrap_or("");
         if let Some(entries) = self
             .rendered
             .read()
@@ -209,20 +209,20 @@ impl App {
         {
             if let Some((_, _, body)) = entries
                 .iter()
-                .find(|(s, f, _)| &**s == subject_key && *f == format)
+                .find(|(s, r, _)| s.as_deref() == subject && *r == rendering)
             {
                 return Ok(body.clone());
             }
         }
         let (ctx, record) = self.resolve_id(id, subject)?;
-        let body = Bytes::from(render::schema_string(&ctx, &record, format));
+        let body = Bytes::from(self.schema_string_body(&ctx, id, &record, subject, rendering)?);
         let mut cache = self.rendered.write().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= RECORD_CACHE_ENTRIES {
             cache.clear();
         }
         let entries = cache.entry(id).or_default();
         if entries.len() < 16 {
-            entries.push((subject_key.into(), format, body.clone()));
+            entries.push((subject.map(Into::into), rendering, body.clone()));
         }
         Ok(body)
     }

@@ -5,21 +5,25 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::AppState;
-use crate::app::{Format, SubjectPrefix};
+use crate::app::{qualified_references, Format, IdRendering, SubjectPrefix};
 use crate::dto::{ContextId, SchemaResponse, SubjectVersion, PROTOBUF};
 use crate::error::ApiError;
 use crate::extract::{json_bytes, ApiJson, Params, Path};
 use crate::types::{Context, Guid, SchemaId, Subject};
 
-/// `GET /schemas/ids/{id}`: the hot path; a cache hit serves stored bytes.
+/// `GET /schemas/ids/{id}`: the hot path; a cache hit serves stored bytes. With a
+/// `subject`, the answer names the subject and version it resolved to (8.x).
 pub(super) async fn by_id(
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
 ) -> Result<Response, ApiError> {
     let id = SchemaId::parse(&id)?;
-    let body =
-        s.0.schema_by_id_body(id.0, p.get("subject"), Format::parse(p.get("format")))?;
+    let rendering = IdRendering {
+        format: Format::parse(p.get("format")),
+        qualified_references: qualified_references(p.get("referenceFormat")),
+    };
+    let body = s.0.schema_by_id_body(id.0, p.get("subject"), rendering)?;
     Ok(json_bytes(body))
 }
 

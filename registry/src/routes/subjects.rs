@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::app::{Deleted, Format, SchemaRequest, SubjectPrefix};
+use crate::app::{qualified_references, Deleted, Format, SchemaRequest, SubjectPrefix};
 use crate::auth::Caller;
 use crate::dto::{RegisterRequest, RegisterResponse, PROTOBUF};
 use crate::error::ApiError;
@@ -38,6 +38,9 @@ pub(super) async fn register(
     let outcome =
         s.0.register(subject, req, p.flag("normalize"), p.flag("force"), caller)
             .await?;
+    if outcome.created {
+        s.0.forget_rendered(outcome.id);
+    }
     let record = s.0.schema_record(&ctx, outcome.id)?;
     Ok(ApiJson(RegisterResponse {
         id: outcome.id,
@@ -88,7 +91,8 @@ pub(super) async fn versions(
     Ok(ApiJson(page.of(versions)))
 }
 
-/// `GET /subjects/{s}/versions/{v}` (spec §2.7).
+/// `GET /subjects/{s}/versions/{v}` (spec §2.7; `referenceFormat=qualified` qualifies a
+/// hunt's references).
 pub(super) async fn version(
     State(s): State<AppState>,
     Path((subject, version)): Path<(String, String)>,
@@ -98,7 +102,8 @@ pub(super) async fn version(
     let subject = Subject::parse(&subject)?;
     let resolved = s.0.resolve_version(&subject, version, p.flag("deleted"))?;
     let view = s.0.view(resolved)?;
-    Ok(ApiJson(view.to_response(Format::parse(p.get("format")))).into_response())
+    let qualified = qualified_references(p.get("referenceFormat"));
+    Ok(ApiJson(view.to_response_with(Format::parse(p.get("format")), qualified)).into_response())
 }
 
 /// `GET /subjects/{s}/versions/{v}/schema`: the schema itself, not JSON-quoted (spec §2.8).
