@@ -120,6 +120,15 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a repeated parameter (`key=a&key=b`), in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// `Boolean.valueOf`: case-insensitive `true` is true, anything else false.
     pub fn flag(&self, name: &str) -> bool {
         self.get(name)

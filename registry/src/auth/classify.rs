@@ -329,7 +329,7 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
         ["subjects", subject] if m == Method::DELETE => {
             Access::new(Action::Admin, subject_scopes(subject, prefix))
         }
-        ["subjects", subject, "versions"] if read => {
+        ["subjects", subject, "versions" | "metadata"] if read => {
             Access::new(Action::Read, subject_scopes(subject, prefix))
         }
         ["subjects", subject, "versions"] if m == Method::POST => {
@@ -428,6 +428,24 @@ mod tests {
     #[test]
     fn subjects_in_the_default_context() {
         check("GET", "/subjects/orders-value/versions", Read, &[hunt(".")]);
+        check(
+            "GET",
+            "/subjects/orders-value/metadata?key=a&value=b",
+            Read,
+            &[hunt(".")],
+        );
+        check(
+            "GET",
+            "/contexts/.h/subjects/x/metadata",
+            Read,
+            &[hunt("h")],
+        );
+        check(
+            "DELETE",
+            "/subjects/orders-value/metadata",
+            Admin,
+            &[AllHunts],
+        );
         check(
             "POST",
             "/subjects/orders-value/versions",

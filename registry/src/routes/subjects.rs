@@ -1,5 +1,5 @@
-//! `/subjects/…`: listing, register, lookup, versions, deletes, referencedby
-//! (Confluent spec §2.2–§2.10).
+//! `/subjects/…`: listing, register, lookup, versions, deletes, referencedby, metadata
+//! (Confluent spec §2.2–§2.11).
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -78,17 +78,37 @@ pub(super) async fn delete_subject(
     ))
 }
 
-/// `GET /subjects/{s}/versions` (spec §2.5).
+/// `GET /subjects/{s}/versions` (spec §2.5; 8.x `deletedAsNegative`).
 pub(super) async fn versions(
     State(s): State<AppState>,
     Path(subject): Path<String>,
     p: Params,
-) -> Result<ApiJson<Vec<u32>>, ApiError> {
+) -> Result<Response, ApiError> {
     let page = super::page(&s, &p)?;
     let subject = Subject::parse(&subject)?;
     let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
+    if p.flag("deletedAsNegative") {
+        let versions = s.0.list_versions_deleted_as_negative(&subject, deleted)?;
+        return Ok(ApiJson(page.of(versions)).into_response());
+    }
     let versions = s.0.list_versions(&subject, deleted)?;
-    Ok(ApiJson(page.of(versions)))
+    Ok(ApiJson(page.of(versions)).into_response())
+}
+
+/// `GET /subjects/{s}/metadata?key=…&value=…` (spec §2.11): the newest version with the
+/// given metadata properties; see [`crate::app::App::latest_with_metadata`].
+pub(super) async fn latest_with_metadata(
+    State(s): State<AppState>,
+    Path(subject): Path<String>,
+    p: Params,
+) -> Result<Response, ApiError> {
+    let subject = Subject::parse(&subject)?;
+    let keys = p.all("key");
+    let values = p.all("value");
+    let properties: Vec<(&str, &str)> = keys.into_iter().zip(values).collect();
+    let view =
+        s.0.latest_with_metadata(&subject, &properties, p.flag("deleted"))?;
+    Ok(ApiJson(view.to_response(Format::parse(p.get("format")))).into_response())
 }
 
 /// `GET /subjects/{s}/versions/{v}` (spec §2.7; `referenceFormat=qualified` qualifies a

@@ -270,3 +270,32 @@ async fn hostile_inputs_are_client_errors() {
         assert_error(status, &body, 422, 42201);
     }
 }
+
+#[tokio::test]
+async fn latest_with_metadata_matches_no_version_without_stored_metadata() {
+    let app = TestApp::spawn().await;
+    // Confluent matches only versions that carry metadata properties; huntreg stores none.
+    app.register_ok("s", ORDER_V1).await;
+    for query in [
+        "",
+        "?key=owner&value=team-a",
+        "?key=a&key=b&value=1&value=2&deleted=true",
+    ] {
+        let (status, body) = app.get(&format!("/subjects/s/metadata{query}")).await;
+        assert_error(status, &body, 404, 40403);
+        assert_eq!(body["message"], "Schema not found", "{query}");
+    }
+    let (status, body) = app.get("/subjects/missing/metadata?key=a&value=b").await;
+    assert_error(status, &body, 404, 40401);
+    app.delete("/subjects/s").await;
+    let (status, body) = app.get("/subjects/s/metadata").await;
+    assert_error(status, &body, 404, 40401);
+    let (status, body) = app.get("/subjects/s/metadata?deleted=true").await;
+    assert_error(status, &body, 404, 40403);
+    // No fallback from the default context into a hunt.
+    app.register_ok(":.h:t", ORDER_V1).await;
+    let (status, body) = app.get("/subjects/t/metadata").await;
+    assert_error(status, &body, 404, 40401);
+    let (status, body) = app.get("/contexts/.h/subjects/t/metadata").await;
+    assert_error(status, &body, 404, 40403);
+}
