@@ -21,6 +21,9 @@ pub enum ApiError {
     /// 405: the route exists, the method does not.
     #[error("HTTP 405 Method Not Allowed")]
     MethodNotAllowed,
+    /// 406: the `Accept` header admits none of the JSON media types the API produces.
+    #[error("HTTP 406 Not Acceptable")]
+    NotAcceptable,
     /// 400: malformed JSON, a type mismatch in the body, or a bad context name.
     #[error("{0}")]
     BadRequest(String),
@@ -105,6 +108,7 @@ impl ApiError {
         match self {
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed => 405,
+            ApiError::NotAcceptable => 406,
             ApiError::BadRequest(_) => 400,
             ApiError::PayloadTooLarge => 413,
             ApiError::Unprocessable(_) => 422,

@@ -3,6 +3,7 @@
 //! path (dot and empty segments refused, the `/contexts/{ctx}/…` prefix rewritten), which
 //! the auth layer sees too.
 
+mod accept;
 mod compatibility;
 mod config;
 mod contexts;
@@ -16,7 +17,7 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
 use crate::app::App;
@@ -32,81 +33,99 @@ pub fn router(state: AppState) -> Router {
     path::layer(api(state))
 }
 
+/// A Confluent resource's methods: they produce Confluent's JSON media types, negotiated
+/// with `Accept` before the handler runs ([`accept`]).
+fn json(methods: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    methods.route_layer(middleware::from_fn(accept::negotiate))
+}
+
 /// The routes alone: every request must already have passed [`path::layer`].
 pub(crate) fn api(state: AppState) -> Router {
     let limit = state.0.config.security.limits.max_body_bytes;
     Router::new()
-        .route("/", get(contexts::root).post(contexts::root))
-        .route("/schemas/types", get(schemas::types))
-        .route("/schemas", get(schemas::list))
-        .route("/schemas/ids/{id}", get(schemas::by_id))
-        .route("/schemas/ids/{id}/schema", get(schemas::by_id_raw))
-        .route("/schemas/ids/{id}/subjects", get(schemas::id_subjects))
-        .route("/schemas/ids/{id}/versions", get(schemas::id_versions))
-        .route("/schemas/guids/{guid}", get(schemas::by_guid))
-        .route("/schemas/guids/{guid}/ids", get(schemas::guid_ids))
-        .route("/subjects", get(subjects::list))
+        .route("/", json(get(contexts::root).post(contexts::root)))
+        .route("/schemas/types", json(get(schemas::types)))
+        .route("/schemas", json(get(schemas::list)))
+        .route("/schemas/ids/{id}", json(get(schemas::by_id)))
+        .route("/schemas/ids/{id}/schema", json(get(schemas::by_id_raw)))
+        .route(
+            "/schemas/ids/{id}/subjects",
+            json(get(schemas::id_subjects)),
+        )
+        .route(
+            "/schemas/ids/{id}/versions",
+            json(get(schemas::id_versions)),
+        )
+        .route("/schemas/guids/{guid}", json(get(schemas::by_guid)))
+        .route("/schemas/guids/{guid}/ids", json(get(schemas::guid_ids)))
+        .route("/subjects", json(get(subjects::list)))
         .route(
             "/subjects/{subject}",
-            post(subjects::lookup).delete(subjects::delete_subject),
+            json(post(subjects::lookup).delete(subjects::delete_subject)),
         )
         .route(
             "/subjects/{subject}/versions",
-            get(subjects::versions).post(subjects::register),
+            json(get(subjects::versions).post(subjects::register)),
         )
         .route(
             "/subjects/{subject}/metadata",
-            get(subjects::latest_with_metadata),
+            json(get(subjects::latest_with_metadata)),
         )
         .route(
             "/subjects/{subject}/versions/{version}",
-            get(subjects::version).delete(subjects::delete_version),
+            json(get(subjects::version).delete(subjects::delete_version)),
         )
         .route(
             "/subjects/{subject}/versions/{version}/schema",
-            get(subjects::version_raw),
+            json(get(subjects::version_raw)),
         )
         .route(
             "/subjects/{subject}/versions/{version}/referencedby",
-            get(subjects::referenced_by),
+            json(get(subjects::referenced_by)),
         )
         .route(
             "/compatibility/subjects/{subject}/versions",
-            post(compatibility::check_all),
+            json(post(compatibility::check_all)),
         )
         .route(
             "/compatibility/subjects/{subject}/versions/{version}",
-            post(compatibility::check_version),
+            json(post(compatibility::check_version)),
         )
         .route(
             "/config",
-            get(config::get_top)
-                .put(config::put_top)
-                .delete(config::delete_top),
+            json(
+                get(config::get_top)
+                    .put(config::put_top)
+                    .delete(config::delete_top),
+            ),
         )
         .route(
             "/config/{subject}",
-            get(config::get).put(config::put).delete(config::delete),
+            json(get(config::get).put(config::put).delete(config::delete)),
         )
         .route(
             "/mode",
-            get(config::get_mode_top)
-                .put(config::put_mode_top)
-                .delete(config::delete_mode_top),
+            json(
+                get(config::get_mode_top)
+                    .put(config::put_mode_top)
+                    .delete(config::delete_mode_top),
+            ),
         )
         .route(
             "/mode/{subject}",
-            get(config::get_mode)
-                .put(config::put_mode)
-                .delete(config::delete_mode),
+            json(
+                get(config::get_mode)
+                    .put(config::put_mode)
+                    .delete(config::delete_mode),
+            ),
         )
-        .route("/contexts", get(contexts::list))
+        .route("/contexts", json(get(contexts::list)))
         .route(
             "/contexts/{context}",
-            axum::routing::delete(contexts::delete),
+            json(axum::routing::delete(contexts::delete)),
         )
-        .route("/v1/metadata/id", get(contexts::cluster_id))
-        .route("/v1/metadata/version", get(contexts::server_version))
+        .route("/v1/metadata/id", json(get(contexts::cluster_id)))
+        .route("/v1/metadata/version", json(get(contexts::server_version)))
         .route("/metrics", get(contexts::metrics))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -129,3 +129,77 @@ async fn malformed_offset_or_limit_is_jerseys_404() {
     let (status, _) = app.get("/subjects/a/versions/1?offset=x").await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn accept_negotiates_confluents_media_types_and_refuses_others_with_406() {
+    let app = TestApp::spawn().await;
+    app.register_ok("s", ORDER_V1).await;
+    let get = |path: &str, accept: Option<&str>| {
+        let mut req = app.client.get(format!("{}{path}", app.base));
+        if let Some(a) = accept {
+            req = req.header("Accept", a);
+        }
+        req.send()
+    };
+    let v1 = "application/vnd.schemaregistry.v1+json";
+    for (accept, want) in [
+        (None, v1),
+        (Some("*/*"), v1),
+        (
+            Some("application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json"),
+            v1,
+        ),
+        (Some("application/json"), "application/json"),
+        (
+            Some("application/vnd.schemaregistry+json"),
+            "application/vnd.schemaregistry+json",
+        ),
+        (Some("text/html, application/json;q=0.9"), "application/json"),
+    ] {
+        for path in ["/subjects", "/subjects/s/versions/1/schema", "/subjects/nope/versions"] {
+            let resp = get(path, accept).await.unwrap();
+            assert_eq!(resp.headers()["content-type"], want, "{path} {accept:?}");
+        }
+    }
+    // Nothing acceptable: 406 before the handler runs (no 40401 for a missing subject).
+    for path in [
+        "/subjects",
+        "/schemas/ids/1",
+        "/subjects/nope/versions",
+        "/schemas/ids/abc",
+    ] {
+        let resp = get(path, Some("text/plain")).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE, "{path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"error_code": 406, "message": "HTTP 406 Not Acceptable"})
+        );
+    }
+    // A write refused with 406 writes nothing.
+    let resp = app
+        .client
+        .post(format!("{}/subjects/t/versions", app.base))
+        .header("Accept", "application/xml")
+        .body(json!({"schemaType": "PROTOBUF", "schema": ORDER_V1}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
+    let (status, _) = app.get("/subjects/t/versions").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Unknown paths and methods answer as before whatever the Accept, and /metrics is
+    // not a Confluent resource.
+    let resp = get("/no/such/route", Some("text/plain")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let resp = app
+        .client
+        .put(format!("{}/subjects", app.base))
+        .header("Accept", "text/plain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let resp = get("/metrics", Some("text/plain")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
