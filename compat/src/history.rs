@@ -79,12 +79,17 @@ struct Variant {
 /// The distinct elements of a sequence of versions (oldest first), for
 /// [`crate::check_history`].
 ///
-/// Versions are positions `0..len()`, in the order pushed: the caller keeps the mapping to
-/// its own version numbers and rebuilds the history when a version leaves it (a delete).
+/// Versions are numbered `0..len()` in the order pushed, skipping retired ones: the caller
+/// keeps the mapping to its own version numbers, [`History::retire`]s a version that leaves
+/// the history (a delete) and rebuilds it when [`History::retired`] outgrows what is live.
 /// Memory grows with the distinct elements, not with versions × schema size.
 #[derive(Debug, Clone, Default)]
 pub struct History {
+    /// Positions ever pushed (live and retired).
     len: u32,
+    /// Per position: whether it left the history.
+    retired: Vec<bool>,
+    live: usize,
     leaves: HashMap<u128, Vec<Variant>>,
 }
 
@@ -122,12 +127,38 @@ impl History {
 
     /// How many versions the history holds.
     pub fn len(&self) -> usize {
-        self.len as usize
+        self.live
     }
 
     /// Whether the history holds no version.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.live == 0
+    }
+
+    /// How many versions were retired (their elements are still indexed).
+    pub fn retired(&self) -> usize {
+        self.len as usize - self.live
+    }
+
+    /// Takes the versions at `indices` (numbered as before the call) out of the history.
+    /// Their distinct elements stay indexed but never make a suspect again.
+    pub fn retire(&mut self, indices: &[usize]) {
+        let mut live = 0;
+        let mut next = indices
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>();
+        for retired in &mut self.retired {
+            if *retired {
+                continue;
+            }
+            if next.first() == Some(&live) {
+                next.pop_first();
+                *retired = true;
+                self.live -= 1;
+            }
+            live += 1;
+        }
     }
 
     /// How many distinct leaves (element variants) the history holds.
@@ -161,6 +192,8 @@ impl History {
             }
         }
         self.len += 1;
+        self.retired.push(false);
+        self.live += 1;
     }
 
     /// The versions whose pairwise check against `new` may find something, per direction;
@@ -222,9 +255,18 @@ impl History {
                 forward.add(&all);
             }
         }
+        let live = |marks: Marks| -> Vec<bool> {
+            marks
+                .finish()
+                .into_iter()
+                .zip(&self.retired)
+                .filter(|(_, retired)| !**retired)
+                .map(|(suspect, _)| suspect)
+                .collect()
+        };
         Suspects {
-            backward: backward.finish(),
-            forward: forward.finish(),
+            backward: live(backward),
+            forward: live(forward),
         }
     }
 }

@@ -144,6 +144,17 @@ impl Level {
         )
     }
 
+    /// The level that checks one chosen version as this one checks each: a transitive level
+    /// without its transitivity (Confluent's `/compatibility/.../versions/{v}`).
+    pub fn single(self) -> Level {
+        match self {
+            Level::BackwardTransitive => Level::Backward,
+            Level::ForwardTransitive => Level::Forward,
+            Level::FullTransitive => Level::Full,
+            other => other,
+        }
+    }
+
     /// Whether the level checks every prior version rather than only the latest.
     pub fn is_transitive(self) -> bool {
         matches!(
@@ -193,33 +204,37 @@ pub fn check_level(level: Level, new: &Image, history: &[&Image], rules: &RuleSe
     }
 }
 
-/// [`check_level`] over a [`History`]: the same report (with `Extent::Every`), but only the
-/// prior versions the history names as suspects are checked pair by pair, so a registration
-/// against thousands of versions costs what changed across them. `load(i)` returns the
-/// image of the history's version `i` (oldest first), the one the history was built from;
-/// it is called only for the versions actually compared.
+/// [`check_level`] over `len` prior versions (oldest first), with the report of
+/// [`check_level`] (for `Extent::Every`). With `index`, the [`History`] of exactly those
+/// versions, a transitive level compares pair by pair only the versions the index names as
+/// suspects, so a registration against thousands of versions costs what changed across
+/// them; without it (or for a non-transitive level) every pair the level names is compared.
+/// `load(i)` returns the image of version `i`, the one the index was built from; it is
+/// called only for the versions actually compared, newest first.
 pub fn check_history<E>(
     level: Level,
     new: &Image,
-    history: &History,
+    len: usize,
+    index: Option<&History>,
     rules: &RuleSet,
     extent: Extent,
     load: impl FnMut(usize) -> Result<Image, E>,
 ) -> Result<LevelReport, E> {
-    if !level.is_transitive() {
-        // One prior version: the pairwise check is already what changed.
-        return run(level, new, history.len(), rules, extent, |_, _| true, load);
+    match index {
+        Some(history) if level.is_transitive() && history.len() == len => {
+            let suspects = history.suspects(new);
+            run(
+                level,
+                new,
+                len,
+                rules,
+                extent,
+                |against, direction| suspects.contains(against, direction),
+                load,
+            )
+        }
+        _ => run(level, new, len, rules, extent, |_, _| true, load),
     }
-    let suspects = history.suspects(new);
-    run(
-        level,
-        new,
-        history.len(),
-        rules,
-        extent,
-        |against, direction| suspects.contains(against, direction),
-        load,
-    )
 }
 
 /// The one interpretation of a level: which prior versions, which directions, which rules,

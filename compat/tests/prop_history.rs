@@ -299,30 +299,44 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
 
     #[test]
-    fn indexed_check_equals_pairwise((versions, deleted, new) in scenario(), source_info in any::<bool>()) {
-        // Deleted versions leave the history; the history is rebuilt from what is left.
-        let kept: Vec<Image> = versions
+    fn indexed_check_equals_pairwise(
+        (versions, deleted, new) in scenario(),
+        source_info in any::<bool>(),
+        retire in any::<bool>(),
+    ) {
+        // Deleted versions leave the history: either it is rebuilt from what is left, or
+        // it keeps every version and retires the deleted ones.
+        let all: Vec<(Image, bool)> = versions
             .iter()
             .zip(&deleted)
-            .filter(|(_, d)| !**d)
-            .filter_map(|(m, _)| image(&m.render(), source_info))
+            .filter_map(|(m, d)| image(&m.render(), source_info).map(|i| (i, *d)))
             .collect();
+        let kept: Vec<Image> = all.iter().filter(|(_, d)| !d).map(|(i, _)| i.clone()).collect();
         let Some(new) = image(&new.render(), true) else { return Ok(()) };
         let mut history = History::new();
-        for img in &kept {
-            history.push(img);
+        if retire {
+            for (img, _) in &all {
+                history.push(img);
+            }
+            let gone: Vec<usize> = all.iter().enumerate().filter(|(_, (_, d))| *d).map(|(i, _)| i).collect();
+            history.retire(&gone);
+        } else {
+            for img in &kept {
+                history.push(img);
+            }
         }
+        prop_assert_eq!(history.len(), kept.len());
         let refs: Vec<&Image> = kept.iter().collect();
         for category in [Category::Csr, Category::Wire, Category::File] {
             let rules = RuleSet::category(category);
             for level in Level::ALL {
                 let pairwise = check_level(level, &new, &refs, &rules);
-                let indexed = check_history(level, &new, &history, &rules, Extent::Every, |i| {
+                let indexed = check_history(level, &new, kept.len(), Some(&history), &rules, Extent::Every, |i| {
                     Ok::<_, ()>(kept[i].clone())
                 })
                 .unwrap();
                 prop_assert_eq!(report_of(&indexed), report_of(&pairwise), "{} {:?}", level, category);
-                let first = check_history(level, &new, &history, &rules, Extent::FirstFailing, |i| {
+                let first = check_history(level, &new, kept.len(), Some(&history), &rules, Extent::FirstFailing, |i| {
                     Ok::<_, ()>(kept[i].clone())
                 })
                 .unwrap();
@@ -365,7 +379,8 @@ fn a_growing_history_has_no_suspects() {
     let report = check_history(
         Level::FullTransitive,
         &new,
-        &history,
+        history.len(),
+        Some(&history),
         &rules,
         Extent::Every,
         |_| {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::body::Bytes;
-use huntreg_compat::Image;
+use huntreg_compat::{History, Image};
 
 pub use queries::{paginate, Deleted, SubjectPrefix};
 pub use register::{CompatibilityResult, ReferenceRequest, RegisterOutcome, SchemaRequest};
@@ -32,6 +32,8 @@ type RenderedCache = RwLock<HashMap<u32, Vec<(Box<str>, Format, Bytes)>>>;
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
+/// Subjects whose compatibility history is kept in memory.
+const HISTORY_CACHE_ENTRIES: usize = 4096;
 /// Schema records and rendered bodies kept in memory.
 const RECORD_CACHE_ENTRIES: usize = 65_536;
 
@@ -84,7 +86,20 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     schemas: RwLock<HashMap<(Context, u32), Arc<SchemaRecord>>>,
     images: Mutex<Bounded<(Context, u32, String), Image>>,
+    histories: Mutex<Bounded<(Context, String), KeptHistory>>,
     rendered: RenderedCache,
+}
+
+/// A subject's kept history, shared by the checks of its registrations.
+type KeptHistory = Arc<Mutex<SyncedHistory>>;
+
+/// A subject's compatibility [`History`] and the live `(version, id)`s it was built from,
+/// oldest first. Extended as versions register; rebuilt when the live list is no longer an
+/// extension of it (a delete).
+#[derive(Debug, Default)]
+pub(crate) struct SyncedHistory {
+    pub(crate) live: Vec<(u32, u32)>,
+    pub(crate) history: History,
 }
 
 impl std::fmt::Debug for App {
@@ -115,6 +130,7 @@ impl App {
             metrics,
             schemas: RwLock::default(),
             images: Mutex::new(Bounded::new(IMAGE_CACHE_ENTRIES)),
+            histories: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
             rendered: RwLock::default(),
         }
     }
@@ -341,6 +357,17 @@ impl App {
         {
             return Ok(image.clone());
         }
+        let image = self.load_image(subject, id)?;
+        self.images
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, image.clone());
+        Ok(image)
+    }
+
+    /// The image of stored schema `id` as a version of `subject`, built from the store and
+    /// not cached.
+    fn load_image(&self, subject: &Subject, id: u32) -> Result<Image, ApiError> {
         let record = self
             .schema_record(&subject.context, id)?
             .ok_or(ApiError::SchemaNotFound(Some(id)))?;
@@ -351,12 +378,85 @@ impl App {
         let descriptor = decode_descriptor(&record)?;
         let pool =
             schema::pool_from_descriptor(&main, &descriptor, &deps).map_err(ApiError::Internal)?;
-        let image = Image::with_targets(pool, [main]);
-        self.images
+        Ok(Image::with_targets(pool, [main]))
+    }
+
+    /// The compatibility history of `subject` over exactly the live versions `live`
+    /// (oldest first), extended or rebuilt as needed. The history of a subject is built once
+    /// (each version loaded once, uncached) and then extended by one version per registration.
+    pub(crate) fn history(
+        &self,
+        subject: &Subject,
+        live: &[(u32, u32)],
+    ) -> Result<Arc<Mutex<SyncedHistory>>, ApiError> {
+        let key = (subject.context.clone(), subject.name.clone());
+        let entry = {
+            let mut histories = self.histories.lock().unwrap_or_else(|p| p.into_inner());
+            match histories.get(&key) {
+                Some(entry) => entry.clone(),
+                None => {
+                    let entry = Arc::new(Mutex::new(SyncedHistory::default()));
+                    histories.insert(key, entry.clone());
+                    entry
+                }
+            }
+        };
+        {
+            let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
+            // Versions that left the live list are retired; what follows the last kept one
+            // is appended. A history mostly retired is rebuilt.
+            let mut at = 0;
+            let mut gone = Vec::new();
+            for (i, kept) in synced.live.iter().enumerate() {
+                if live.get(at) == Some(kept) {
+                    at += 1;
+                } else {
+                    gone.push(i);
+                }
+            }
+            if !gone.is_empty() {
+                synced.history.retire(&gone);
+                let SyncedHistory { live: kept, .. } = &mut *synced;
+                let mut i = 0;
+                kept.retain(|_| {
+                    i += 1;
+                    gone.binary_search(&(i - 1)).is_err()
+                });
+            }
+            if synced.history.retired() > 64 && synced.history.retired() > synced.history.len() {
+                *synced = SyncedHistory::default();
+            }
+            let start = synced.live.len();
+            for &(version, id) in &live[start..] {
+                let image = self.load_image(subject, id)?;
+                synced.history.push(&image);
+                synced.live.push((version, id));
+            }
+        }
+        Ok(entry)
+    }
+
+    /// Extends the kept history of `subject`, if one is kept, with its newest live
+    /// versions: run after a registration is answered, so the next one finds it ready.
+    pub(crate) fn warm_history(&self, subject: &Subject) -> Result<(), ApiError> {
+        let key = (subject.context.clone(), subject.name.clone());
+        let kept = self
+            .histories
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(key, image.clone());
-        Ok(image)
+            .get(&key)
+            .is_some();
+        if kept {
+            let live: Vec<(u32, u32)> = self
+                .store
+                .versions(subject)?
+                .iter()
+                .filter(|(_, r)| !r.deleted)
+                .map(|(v, r)| (*v, r.id))
+                .collect();
+            self.history(subject, &live)?;
+        }
+        Ok(())
     }
 
     /// The effective mode of a subject: subject, then context (or top level for the

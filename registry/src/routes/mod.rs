@@ -35,7 +35,7 @@ pub fn router(state: AppState) -> Router {
 /// The routes alone: every request must already have passed [`path::layer`].
 pub(crate) fn api(state: AppState) -> Router {
     let limit = state.0.config.security.limits.max_body_bytes;
-    let api = Router::new()
+    Router::new()
         .route("/", get(contexts::root).post(contexts::root))
         .route("/schemas/types", get(schemas::types))
         .route("/schemas", get(schemas::list))
@@ -106,8 +106,7 @@ pub(crate) fn api(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), track))
-        .with_state(state);
-    api
+        .with_state(state)
 }
 
 /// The page size of a listing: the `limit` parameter clamped to the configured maximum.
