@@ -32,6 +32,8 @@ type RenderedCache = RwLock<HashMap<u32, Vec<(Box<str>, Format, Bytes)>>>;
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
+/// Bytes of schema text and descriptors the record cache holds at most.
+const RECORD_CACHE_BYTES: usize = 128 << 20;
 /// Subjects whose compatibility history is kept in memory.
 const HISTORY_CACHE_ENTRIES: usize = 4096;
 /// Schema records and rendered bodies kept in memory.
@@ -84,10 +86,17 @@ pub struct App {
     pub config: Config,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    schemas: RwLock<HashMap<(Context, u32), Arc<SchemaRecord>>>,
+    schemas: RwLock<RecordCache>,
     images: Mutex<Bounded<(Context, u32, String), Image>>,
     histories: Mutex<Bounded<(Context, String), KeptHistory>>,
     rendered: RenderedCache,
+}
+
+/// Cached schema records, and the bytes of text and descriptor they hold.
+#[derive(Debug, Default)]
+struct RecordCache {
+    map: HashMap<(Context, u32), Arc<SchemaRecord>>,
+    bytes: usize,
 }
 
 /// A subject's kept history, shared by the checks of its registrations.
@@ -141,25 +150,33 @@ impl App {
         ctx: &Context,
         id: u32,
     ) -> Result<Option<Arc<SchemaRecord>>, ApiError> {
-        let key = (ctx.clone(), id);
-        if let Some(r) = self
-            .schemas
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(Some(r.clone()));
+        if let Some(r) = self.cached_record(ctx, id) {
+            return Ok(Some(r));
         }
         let Some(record) = self.store.schema(ctx, id)? else {
             return Ok(None);
         };
         let record = Arc::new(record);
+        let size = record.schema.len() + record.descriptor.len();
         let mut cache = self.schemas.write().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= RECORD_CACHE_ENTRIES {
-            cache.clear();
+        // Bounded by count and by bytes: a long history of large schemas must not pin
+        // every version's text in memory.
+        if cache.map.len() >= RECORD_CACHE_ENTRIES || cache.bytes + size > RECORD_CACHE_BYTES {
+            cache.map.clear();
+            cache.bytes = 0;
         }
-        cache.insert(key, record.clone());
+        cache.bytes += size;
+        cache.map.insert((ctx.clone(), id), record.clone());
         Ok(Some(record))
+    }
+
+    fn cached_record(&self, ctx: &Context, id: u32) -> Option<Arc<SchemaRecord>> {
+        self.schemas
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .map
+            .get(&(ctx.clone(), id))
+            .cloned()
     }
 
     /// Forgets every cached rendering (after deletes and imports change what ids resolve to).
@@ -368,9 +385,16 @@ impl App {
     /// The image of stored schema `id` as a version of `subject`, built from the store and
     /// not cached.
     fn load_image(&self, subject: &Subject, id: u32) -> Result<Image, ApiError> {
-        let record = self
-            .schema_record(&subject.context, id)?
-            .ok_or(ApiError::SchemaNotFound(Some(id)))?;
+        // Read through the record cache without filling it: building a history reads
+        // every version once.
+        let record = match self.cached_record(&subject.context, id) {
+            Some(r) => r,
+            None => Arc::new(
+                self.store
+                    .schema(&subject.context, id)?
+                    .ok_or(ApiError::SchemaNotFound(Some(id)))?,
+            ),
+        };
         // A stored version's references were authorized when it was registered; its image
         // is shared by every caller (and cached), so it resolves them unrestricted.
         let deps = self.dep_files(subject, &record.references, &Caller::unrestricted())?;
