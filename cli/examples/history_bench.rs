@@ -156,7 +156,7 @@ fn main() -> anyhow::Result<()> {
                 last_id = id;
                 fresh_n += 1;
                 // Same length as "hunt.bench.v1": a distinct schema of the same size.
-                let package = format!("hunt.f{:07}", fresh_n);
+                let package = format!("hunt.f{fresh_n:07}");
                 let text = schema(&package[..13.min(package.len())], values);
                 let start = Instant::now();
                 register(
