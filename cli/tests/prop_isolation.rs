@@ -66,7 +66,9 @@ fn auth_config(dir: &std::path::Path, grants: &[Grants]) -> std::path::PathBuf {
         let mut rules = Vec::new();
         for (h, hunt) in HUNTS.iter().enumerate() {
             if let Some(action) = ACTIONS[usize::from(g.per_hunt[h])] {
-                rules.push(format!("{{ hunts = [\"{hunt}\"], actions = [\"{action}\"] }}"));
+                rules.push(format!(
+                    "{{ hunts = [\"{hunt}\"], actions = [\"{action}\"] }}"
+                ));
             }
         }
         if let Some(action) = ACTIONS[usize::from(g.everywhere)] {
@@ -112,7 +114,8 @@ fn schema_text(variant: u8, with_import: bool) -> String {
     )
 }
 
-const COMMON: &str = "syntax = \"proto3\";\npackage common.v1;\n\nmessage Coin {\n  uint32 value = 1;\n}\n";
+const COMMON: &str =
+    "syntax = \"proto3\";\npackage common.v1;\n\nmessage Coin {\n  uint32 value = 1;\n}\n";
 
 /// How a request names a subject of a hunt.
 #[derive(Debug, Clone, Copy)]
@@ -223,7 +226,10 @@ fn spelling() -> impl Strategy<Value = Spelling> {
 fn reference() -> impl Strategy<Value = Option<Reference>> {
     prop::option::weighted(
         0.4,
-        (0..4usize, prop_oneof![Just(-1i64), Just(1), Just(2), Just(7)])
+        (
+            0..4usize,
+            prop_oneof![Just(-1i64), Just(1), Just(2), Just(7)],
+        )
             .prop_map(|(hunt, version)| Reference { hunt, version }),
     )
 }
@@ -291,7 +297,12 @@ impl Harness {
         let status = resp.status().as_u16();
         let text = resp.text().unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        assert!(status < 500, "{} {} answered {status}: {body}", req.method, req.path);
+        assert!(
+            status < 500,
+            "{} {} answered {status}: {body}",
+            req.method,
+            req.path
+        );
         (status, body)
     }
 
@@ -312,7 +323,10 @@ impl Harness {
         let mut out = BTreeMap::new();
         let ctx = qualified(hunt, "");
         for what in ["config", "mode"] {
-            out.insert(format!("{what} {ctx}"), self.ops("GET", format!("/{what}/{ctx}")).1);
+            out.insert(
+                format!("{what} {ctx}"),
+                self.ops("GET", format!("/{what}/{ctx}")).1,
+            );
         }
         let (_, subjects) = self.ops(
             "GET",
@@ -322,13 +336,17 @@ impl Harness {
             let subject = subject.as_str().unwrap().to_owned();
             let enc = urlencode(&subject);
             for what in ["config", "mode"] {
-                out.insert(format!("{what} {subject}"), self.ops("GET", format!("/{what}/{enc}")).1);
+                out.insert(
+                    format!("{what} {subject}"),
+                    self.ops("GET", format!("/{what}/{enc}")).1,
+                );
             }
             let (_, live) = self.ops("GET", format!("/subjects/{enc}/versions"));
             out.insert(format!("live {subject}"), live);
             let (_, all) = self.ops("GET", format!("/subjects/{enc}/versions?deleted=true"));
             for v in all.as_array().into_iter().flatten() {
-                let (_, body) = self.ops("GET", format!("/subjects/{enc}/versions/{v}?deleted=true"));
+                let (_, body) =
+                    self.ops("GET", format!("/subjects/{enc}/versions/{v}?deleted=true"));
                 out.insert(format!("version {subject} {v}"), body["id"].clone());
             }
         }
@@ -364,7 +382,10 @@ impl Harness {
             }
             let (first_text, first_descriptor) = entry.clone();
             assert_eq!(text["schema"], first_text, "id {id} changed what it names");
-            assert_eq!(serialized["schema"], first_descriptor, "id {id} changed its descriptor");
+            assert_eq!(
+                serialized["schema"], first_descriptor,
+                "id {id} changed its descriptor"
+            );
             let (_, raw) = self.ops("GET", format!("/schemas/ids/{id}/schema"));
             assert_eq!(raw, first_text, "id {id}: /schema");
             for subject in holders.get(&id).into_iter().flatten() {
@@ -374,8 +395,15 @@ impl Harness {
                         format!("/schemas/ids/{id}?subject={}{format}", urlencode(subject)),
                     );
                     assert_eq!(status, 200, "id {id} with subject {subject}: {body}");
-                    let want = if format.is_empty() { &first_text } else { &first_descriptor };
-                    assert_eq!(&body["schema"], want, "id {id} with subject {subject}{format}");
+                    let want = if format.is_empty() {
+                        &first_text
+                    } else {
+                        &first_descriptor
+                    };
+                    assert_eq!(
+                        &body["schema"], want,
+                        "id {id} with subject {subject}{format}"
+                    );
                 }
             }
         }
@@ -386,7 +414,11 @@ impl Harness {
         let register_body = |variant: u8, reference: Option<Reference>, absent: bool| {
             let mut body = json!({"schemaType": "PROTOBUF", "schema": schema_text(variant, reference.is_some())});
             if let Some(r) = reference {
-                let name = if absent { "absent.proto" } else { "common.proto" };
+                let name = if absent {
+                    "absent.proto"
+                } else {
+                    "common.proto"
+                };
                 body["references"] = json!([{"name": "common.proto",
                     "subject": qualified(r.hunt, name), "version": r.version}]);
             }
@@ -412,9 +444,27 @@ impl Harness {
             (req, twin, vec![(hunt, 3)])
         };
         match *op {
-            Op::Register { hunt, subject, spelling, variant, reference }
-            | Op::Check { hunt, subject, spelling, variant, reference }
-            | Op::Lookup { hunt, subject, spelling, variant, reference } => {
+            Op::Register {
+                hunt,
+                subject,
+                spelling,
+                variant,
+                reference,
+            }
+            | Op::Check {
+                hunt,
+                subject,
+                spelling,
+                variant,
+                reference,
+            }
+            | Op::Lookup {
+                hunt,
+                subject,
+                spelling,
+                variant,
+                reference,
+            } => {
                 let path = |s: &str| {
                     let base = subject_path(hunt, s, spelling);
                     match op {
@@ -431,14 +481,30 @@ impl Harness {
                     _ => Vec::new(),
                 };
                 (
-                    Request { method: "POST", path: path(SUBJECTS[subject]), body: Some(register_body(variant, reference, false)) },
-                    Request { method: "POST", path: path(absent_subject), body: Some(register_body(variant, reference, true)) },
+                    Request {
+                        method: "POST",
+                        path: path(SUBJECTS[subject]),
+                        body: Some(register_body(variant, reference, false)),
+                    },
+                    Request {
+                        method: "POST",
+                        path: path(absent_subject),
+                        body: Some(register_body(variant, reference, true)),
+                    },
                     changes,
                 )
             }
-            Op::Import { hunt, subject, variant, id, version } => {
+            Op::Import {
+                hunt,
+                subject,
+                variant,
+                id,
+                version,
+            } => {
                 let id = match id {
-                    Ok(i) if !self.ids.is_empty() => *self.ids.keys().nth(i % self.ids.len()).unwrap(),
+                    Ok(i) if !self.ids.is_empty() => {
+                        *self.ids.keys().nth(i % self.ids.len()).unwrap()
+                    }
                     Ok(_) | Err(_) => {
                         self.fresh += 1;
                         u64::from(1000 + self.fresh + id.err().unwrap_or(0))
@@ -447,34 +513,86 @@ impl Harness {
                 let mut body = register_body(variant, None, false);
                 body["id"] = json!(id);
                 body["version"] = json!(version);
-                let path = |s: &str| format!("{}/versions", subject_path(hunt, s, Spelling::Qualified));
+                let path =
+                    |s: &str| format!("{}/versions", subject_path(hunt, s, Spelling::Qualified));
                 (
-                    Request { method: "POST", path: path(SUBJECTS[subject]), body: Some(body.clone()) },
-                    Request { method: "POST", path: path(absent_subject), body: Some(body) },
+                    Request {
+                        method: "POST",
+                        path: path(SUBJECTS[subject]),
+                        body: Some(body.clone()),
+                    },
+                    Request {
+                        method: "POST",
+                        path: path(absent_subject),
+                        body: Some(body),
+                    },
                     vec![(hunt, 2)],
                 )
             }
-            Op::DeleteVersion { hunt, subject, version, permanent } => {
-                let path = |s: &str, v: u8| format!("{}/versions/{v}?permanent={permanent}", subject_path(hunt, s, Spelling::Qualified));
+            Op::DeleteVersion {
+                hunt,
+                subject,
+                version,
+                permanent,
+            } => {
+                let path = |s: &str, v: u8| {
+                    format!(
+                        "{}/versions/{v}?permanent={permanent}",
+                        subject_path(hunt, s, Spelling::Qualified)
+                    )
+                };
                 (
-                    Request { method: "DELETE", path: path(SUBJECTS[subject], version), body: None },
-                    Request { method: "DELETE", path: path(absent_subject, version + 50), body: None },
+                    Request {
+                        method: "DELETE",
+                        path: path(SUBJECTS[subject], version),
+                        body: None,
+                    },
+                    Request {
+                        method: "DELETE",
+                        path: path(absent_subject, version + 50),
+                        body: None,
+                    },
                     vec![(hunt, 3)],
                 )
             }
-            Op::DeleteSubject { hunt, subject, permanent } => {
-                let path = |s: &str| format!("{}?permanent={permanent}", subject_path(hunt, s, Spelling::Qualified));
+            Op::DeleteSubject {
+                hunt,
+                subject,
+                permanent,
+            } => {
+                let path = |s: &str| {
+                    format!(
+                        "{}?permanent={permanent}",
+                        subject_path(hunt, s, Spelling::Qualified)
+                    )
+                };
                 (
-                    Request { method: "DELETE", path: path(SUBJECTS[subject]), body: None },
-                    Request { method: "DELETE", path: path(absent_subject), body: None },
+                    Request {
+                        method: "DELETE",
+                        path: path(SUBJECTS[subject]),
+                        body: None,
+                    },
+                    Request {
+                        method: "DELETE",
+                        path: path(absent_subject),
+                        body: None,
+                    },
                     vec![(hunt, 3)],
                 )
             }
-            Op::Mode { hunt, subject, import } => {
+            Op::Mode {
+                hunt,
+                subject,
+                import,
+            } => {
                 let body = json!({"mode": if import { "IMPORT" } else { "READWRITE" }});
                 settings("mode", hunt, subject, body)
             }
-            Op::Config { hunt, subject, level } => {
+            Op::Config {
+                hunt,
+                subject,
+                level,
+            } => {
                 let level = ["NONE", "BACKWARD", "FULL_TRANSITIVE"][level];
                 settings("config", hunt, subject, json!({"compatibility": level}))
             }
@@ -490,7 +608,10 @@ impl Harness {
         let grants = &self.grants[who];
         for (hunt, (b, a)) in before.iter().zip(&after).enumerate() {
             if b != a {
-                let needed = needs.iter().find(|(h, _)| *h == hunt).map(|(_, level)| *level);
+                let needed = needs
+                    .iter()
+                    .find(|(h, _)| *h == hunt)
+                    .map(|(_, level)| *level);
                 prop_assert!(
                     needed.is_some_and(|level| grants.level(hunt) >= level),
                     "{principal} ({grants:?}) changed {} with {op:?} ({status} {body})",
@@ -537,8 +658,14 @@ fn ids_name_one_schema_and_grants_are_walls() {
     // some hold one on every hunt.
     let grants: Vec<Grants> = {
         use proptest::strategy::ValueTree as _;
-        let one = (prop::array::uniform4(0..4u8), prop_oneof![3 => Just(0u8), 1 => 1..4u8])
-            .prop_map(|(per_hunt, everywhere)| Grants { per_hunt, everywhere });
+        let one = (
+            prop::array::uniform4(0..4u8),
+            prop_oneof![3 => Just(0u8), 1 => 1..4u8],
+        )
+            .prop_map(|(per_hunt, everywhere)| Grants {
+                per_hunt,
+                everywhere,
+            });
         let mut all = prop::collection::vec(one, PRINCIPALS)
             .new_tree(&mut runner)
             .unwrap()
@@ -549,7 +676,10 @@ fn ids_name_one_schema_and_grants_are_walls() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let config = auth_config(tmp.path(), &grants);
-    let server = Server::start(&tmp.path().join("data"), &["--auth-config", config.to_str().unwrap()]);
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &["--auth-config", config.to_str().unwrap()],
+    );
     let harness = Harness {
         server,
         http: reqwest::blocking::Client::new(),
@@ -559,10 +689,16 @@ fn ids_name_one_schema_and_grants_are_walls() {
     };
     // Every hunt has a `common.proto` to reference, at versions 1 and 2.
     for hunt in 0..HUNTS.len() {
-        for text in [COMMON.to_owned(), COMMON.replace("uint32 value = 1;", "uint32 value = 1;\n  string mint = 2;")] {
+        for text in [
+            COMMON.to_owned(),
+            COMMON.replace("uint32 value = 1;", "uint32 value = 1;\n  string mint = 2;"),
+        ] {
             let req = Request {
                 method: "POST",
-                path: format!("/subjects/{}/versions", urlencode(&qualified(hunt, "common.proto"))),
+                path: format!(
+                    "/subjects/{}/versions",
+                    urlencode(&qualified(hunt, "common.proto"))
+                ),
                 body: Some(json!({"schemaType": "PROTOBUF", "schema": text})),
             };
             assert_eq!(harness.send("ops", &req).0, 200);
@@ -570,12 +706,15 @@ fn ids_name_one_schema_and_grants_are_walls() {
     }
     let harness = std::cell::RefCell::new(harness);
     runner
-        .run(&prop::collection::vec((0..PRINCIPALS, op()), 1..14), |steps| {
-            let mut h = harness.borrow_mut();
-            for (who, op) in &steps {
-                h.step(*who, op)?;
-            }
-            Ok(())
-        })
+        .run(
+            &prop::collection::vec((0..PRINCIPALS, op()), 1..14),
+            |steps| {
+                let mut h = harness.borrow_mut();
+                for (who, op) in &steps {
+                    h.step(*who, op)?;
+                }
+                Ok(())
+            },
+        )
         .unwrap();
 }
