@@ -133,9 +133,9 @@ fn print_problems(problems: &Problems) {
              you can do:\n  \
              - import this source into another huntreg instance (a target whose IDs are free), and \
              point this source's clients at it;\n  \
-             - if no record carrying a clashing ID is still read (topics compacted or expired), \
-             register those schemas on the target without IDs (`huntreg push`, or the clients' \
-             auto-registration), which gives them new IDs, and import the rest;\n  \
+             - if no record carrying these IDs is still read (topics expired or re-produced), copy \
+             that registry's schemas without their IDs instead (`huntreg push` of its .proto files, \
+             or the clients' auto-registration): they get new IDs;\n  \
              - if the clash is with a schema that should not be on the target at all, it cannot be \
              freed: huntreg never reuses an ID, even after a permanent delete."
         );
