@@ -9,7 +9,9 @@
 //! - a migration interrupted for real, twice (the import process SIGKILLed, then the target
 //!   server SIGKILLed and restarted), resumes, verifies, and a rerun writes nothing; every
 //!   source version has its ID, text and deleted flag on the target, and the Python
-//!   deserializer decodes records produced against the source through the target.
+//!   deserializer decodes records produced against the source through the target;
+//! - credentials reach both sides, and a target principal without read on every hunt
+//!   stops the run before it writes (the ID check needs to see every hunt).
 
 mod server_support;
 
@@ -525,4 +527,94 @@ fn an_interrupted_migration_resumes_and_verifies() {
         &bulk(1).replace("bulk.v1", "fresh.v1"),
     );
     assert!(fresh > total as u64, "fresh ID {fresh}");
+}
+
+/// An argon2 hash of `secret` from `huntreg hash-secret`.
+fn hash(secret: &str) -> String {
+    use std::io::Write as _;
+    let mut child = huntreg()
+        .arg("hash-secret")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(secret.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Credentials reach both registries: the source with Basic, the target with a bearer
+/// token. A target principal that cannot read every hunt cannot check that IDs are free
+/// (they are global), so the run stops before writing and says which grant is missing.
+#[test]
+fn credentials_and_the_grant_the_id_check_needs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let token = "migration-token";
+    let config = format!(
+        "[[principals]]\nname = \"reader\"\npassword_hash = \"{}\"\ngrants = [{{ hunts = [\"*\"], actions = [\"read\"] }}]\n\n\
+         [[principals]]\nname = \"ops\"\ntoken_hash = \"{}\"\ngrants = [{{ hunts = [\"*\"], actions = [\"admin\"] }}]\n\n\
+         [[principals]]\nname = \"narrow\"\npassword_hash = \"{}\"\ngrants = [{{ hunts = [\"hunt\"], actions = [\"admin\"] }}]\n\n\
+         [anonymous]\ngrants = []\n",
+        hash("reader"),
+        hash(token),
+        hash("narrow")
+    );
+    let auth = tmp.path().join("auth.toml");
+    std::fs::write(&auth, config).unwrap();
+    let auth = ["--auth-config", auth.to_str().unwrap()];
+    let source = Server::start(&tmp.path().join("source"), &auth);
+    let target = Server::start(&tmp.path().join("target"), &auth);
+    let body = json!({"schemaType": "PROTOBUF", "schema": bulk(2)}).to_string();
+    let resp = client()
+        .post(source.at("/subjects/:.hunt:bulk-value/versions"))
+        .bearer_auth(token)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let (code, out) = import(&source, &target, &["--context", ".hunt"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("source GET") && out.contains("HTTP 401"),
+        "{out}"
+    );
+
+    let from = ["--context", ".hunt", "--from-user-info", "reader:reader"];
+    let (code, out) = import(
+        &source,
+        &target,
+        &[&from[..], &["--to-user-info", "narrow:narrow"]].concat(),
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("HTTP 403") && out.contains("hunts = [\"*\"]"),
+        "{out}"
+    );
+    let subjects = client()
+        .get(target.at("/subjects?deleted=true"))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(subjects, "[]", "nothing written");
+
+    let (code, out) = import(
+        &source,
+        &target,
+        &[&from[..], &["--to-token", token]].concat(),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("verified: 1 versions (0 soft-deleted) of 1 subjects and 1 IDs"),
+        "{out}"
+    );
 }
