@@ -675,6 +675,76 @@ fn python_lookup_listing_and_deletes() {
     );
 }
 
+#[test]
+fn python_guid_header_framing_round_trips_through_schemas_guids() {
+    // confluent-kafka's 8.x header framing: the serializer writes the GUID from the
+    // register answer into the __value_schema_id header; a fresh default (dual)
+    // deserializer reads it and fetches GET /schemas/guids/{guid}?format=serialized.
+    let (_dir, server) = start();
+    let hunt = format!("{}/contexts/.hunt-9", server.url);
+    let out = run(
+        &server,
+        Client::Python,
+        json!({"op": "produce", "url": hunt, "fds": tools().fds, "type": FOUND,
+               "topic": "guids", "strategy": "topic", "guid_header": true,
+               "value": found()}),
+    );
+    let headers = out["headers"].as_array().expect("headers").clone();
+    assert_eq!(headers.len(), 1, "{headers:?}");
+    assert_eq!(headers[0][0], "__value_schema_id");
+    let header = headers[0][1].as_str().unwrap();
+    assert!(
+        header.starts_with("01"),
+        "magic byte 1 then the GUID: {header}"
+    );
+    let g = &header[2..34];
+    let guid = format!(
+        "{}-{}-{}-{}-{}",
+        &g[..8],
+        &g[8..12],
+        &g[12..16],
+        &g[16..20],
+        &g[20..]
+    );
+    assert_eq!(&header[34..], "0202", "message index [1] after the GUID");
+    let hex = out["hex"].as_str().unwrap();
+    // Consumed through the hunt's base URL and through the root (a GUID is context-free).
+    for url in [&hunt, &server.url] {
+        let consumed = run(
+            &server,
+            Client::Python,
+            json!({"op": "consume", "url": url, "fds": tools().fds, "type": FOUND,
+                   "topic": "guids", "strategy": "topic", "hex": hex,
+                   "headers": headers}),
+        );
+        assert_eq!(consumed["value"], found(), "via {url}");
+    }
+
+    let calls = json!([
+        ["get_latest_version", "guids-value"],
+        ["get_schema_by_guid", guid, "serialized"],
+        ["get_schema_by_guid", "00000000-0000-0000-0000-000000000000"],
+        ["get_latest_with_metadata", "guids-value", {"owner": "team-9"}],
+        ["get_latest_with_metadata", "nobody-value", {"owner": "team-9"}],
+    ]);
+    let r = api(&server, Client::Python, &hunt, calls);
+    assert_eq!(
+        ok(&r, 0)["guid"],
+        guid.as_str(),
+        "the header holds the version's GUID"
+    );
+    let by_guid = ok(&r, 1);
+    assert_eq!(by_guid["schemaType"], "PROTOBUF");
+    assert_eq!(
+        by_guid["references"],
+        json!([{"name": "treasure/common.proto", "subject": "treasure/common.proto", "version": 1}])
+    );
+    assert_eq!(error_status(&r, 2), 404);
+    // No version carries metadata: Schema not found, or Subject not found.
+    assert_eq!(r[3]["error"]["code"], 40403, "{:?}", r[3]);
+    assert_eq!(r[4]["error"]["code"], 40401, "{:?}", r[4]);
+}
+
 // ---------------------------------------------------------------------------------------
 // @confluentinc/schemaregistry (JavaScript)
 // ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use huntreg_compat::{check_level, Image, Level, RuleSet};
+use huntreg_compat::{check_history, Extent, History, Image, Level, RuleSet};
 use prost_reflect::{FileDescriptor, MessageDescriptor};
 
 use crate::compile::{compile_dir, compile_memory, Compiled};
@@ -385,8 +385,22 @@ impl Plan {
             });
         }
         // Newest reads every version: BACKWARD_TRANSITIVE, with each version's own image.
-        let images: Vec<&Image> = history.iter().map(|(_, image)| image).collect();
-        let verdict = check_level(Level::BackwardTransitive, &current_image, &images, rules);
+        // The distinct elements of the history are compared once; only versions holding
+        // one the newest schemas lack or changed are compared pair by pair.
+        let mut index = History::new();
+        for (_, image) in &history {
+            index.push(image);
+        }
+        let verdict = check_history(
+            Level::BackwardTransitive,
+            &current_image,
+            history.len(),
+            Some(&index),
+            rules,
+            Extent::Every,
+            |i| Ok::<_, std::convert::Infallible>(history[i].1.clone()),
+        )
+        .unwrap_or_else(|never| match never {});
         for pair in verdict.pairs.iter().filter(|p| !p.report.is_empty()) {
             let Some((id, _)) = history.get(pair.against) else {
                 continue;

@@ -201,7 +201,7 @@ fn message_digest(scope: &str, m: &prost_types::DescriptorProto, out: &mut Messa
 }
 
 /// Feeds every part of a field descriptor to `d`.
-fn hash_field(d: &mut Digest, f: &FieldDescriptorProto) {
+pub(crate) fn hash_field(d: &mut Digest, f: &FieldDescriptorProto) {
     d.opt_str(f.name.as_deref());
     d.opt_int(f.number.map(i64::from));
     d.opt_int(f.label.map(i64::from));
@@ -217,32 +217,32 @@ fn hash_field(d: &mut Digest, f: &FieldDescriptorProto) {
 
 /// A 128-bit digest (two SipHash passes with different prefixes) of typed parts, each
 /// length- or tag-prefixed so that different sequences of parts never feed the same bytes.
-struct Digest(DefaultHasher, DefaultHasher);
+pub(crate) struct Digest(DefaultHasher, DefaultHasher);
 
 impl Digest {
-    fn new() -> Digest {
+    pub(crate) fn new() -> Digest {
         let mut b = DefaultHasher::new();
         b.write_u8(0xa5);
         Digest(DefaultHasher::new(), b)
     }
 
-    fn bytes(&mut self, bytes: &[u8]) {
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         for h in [&mut self.0, &mut self.1] {
             h.write_usize(bytes.len());
             h.write(bytes);
         }
     }
 
-    fn str(&mut self, s: &str) {
+    pub(crate) fn str(&mut self, s: &str) {
         self.bytes(s.as_bytes());
     }
 
-    fn int(&mut self, v: i64) {
+    pub(crate) fn int(&mut self, v: i64) {
         self.0.write_i64(v);
         self.1.write_i64(v);
     }
 
-    fn opt_str(&mut self, s: Option<&str>) {
+    pub(crate) fn opt_str(&mut self, s: Option<&str>) {
         match s {
             Some(s) => {
                 self.int(1);
@@ -252,7 +252,7 @@ impl Digest {
         }
     }
 
-    fn opt_int(&mut self, v: Option<i64>) {
+    pub(crate) fn opt_int(&mut self, v: Option<i64>) {
         match v {
             Some(v) => {
                 self.int(1);
@@ -263,7 +263,7 @@ impl Digest {
     }
 
     /// An optional sub-message, encoded (options, ranges: small and rare).
-    fn message<M: prost::Message>(&mut self, m: Option<&M>) {
+    pub(crate) fn message<M: prost::Message>(&mut self, m: Option<&M>) {
         match m {
             Some(m) => {
                 self.int(1);
@@ -273,7 +273,7 @@ impl Digest {
         }
     }
 
-    fn digests(&mut self, digests: &[u128]) {
+    pub(crate) fn digests(&mut self, digests: &[u128]) {
         self.int(digests.len() as i64);
         for d in digests {
             self.0.write_u128(*d);
@@ -281,7 +281,7 @@ impl Digest {
         }
     }
 
-    fn finish(self) -> u128 {
+    pub(crate) fn finish(self) -> u128 {
         (u128::from(self.0.finish()) << 64) | u128::from(self.1.finish())
     }
 }

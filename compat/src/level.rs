@@ -25,7 +25,7 @@
 
 use std::str::FromStr;
 
-use crate::{check, Image, Report, RuleSet};
+use crate::{check, History, Image, Report, RuleSet};
 
 /// A Confluent compatibility level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,6 +144,17 @@ impl Level {
         )
     }
 
+    /// The level that checks one chosen version as this one checks each: a transitive level
+    /// without its transitivity (Confluent's `/compatibility/.../versions/{v}`).
+    pub fn single(self) -> Level {
+        match self {
+            Level::BackwardTransitive => Level::Backward,
+            Level::ForwardTransitive => Level::Forward,
+            Level::FullTransitive => Level::Full,
+            other => other,
+        }
+    }
+
     /// Whether the level checks every prior version rather than only the latest.
     pub fn is_transitive(self) -> bool {
         matches!(
@@ -161,25 +172,98 @@ pub fn skipped_forward(rule_id: &str) -> bool {
         && rule_id != "PACKAGE_MESSAGE_NO_DELETE"
 }
 
+/// How much of a failing history a check reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extent {
+    /// Every failing prior version (the CI gate and the build check report them all).
+    Every,
+    /// Only the newest failing prior version, both directions of it: a Confluent registry
+    /// stops a transitive check there and reports only that version.
+    FirstFailing,
+}
+
 /// Checks `new` against `history` (oldest first) as `level` demands, with `rules`.
 ///
 /// Only failing pairs are returned, in the order checked: newest prior version first and,
-/// for `FULL*`, the forward check of a version before its backward check.
+/// for `FULL*`, the forward check of a version before its backward check. This is the
+/// pairwise reference: every checked pair is compared in full. [`check_history`] returns
+/// the same report at the cost of what changed across the history.
 pub fn check_level(level: Level, new: &Image, history: &[&Image], rules: &RuleSet) -> LevelReport {
+    let load = |i: usize| Ok::<_, std::convert::Infallible>(history[i].clone());
+    match run(
+        level,
+        new,
+        history.len(),
+        rules,
+        Extent::Every,
+        |_, _| true,
+        load,
+    ) {
+        Ok(report) => report,
+        Err(never) => match never {},
+    }
+}
+
+/// [`check_level`] over `len` prior versions (oldest first), with the report of
+/// [`check_level`] (for `Extent::Every`). With `index`, the [`History`] of exactly those
+/// versions, a transitive level compares pair by pair only the versions the index names as
+/// suspects, so a registration against thousands of versions costs what changed across
+/// them; without it (or for a non-transitive level) every pair the level names is compared.
+/// `load(i)` returns the image of version `i`, the one the index was built from; it is
+/// called only for the versions actually compared, newest first.
+pub fn check_history<E>(
+    level: Level,
+    new: &Image,
+    len: usize,
+    index: Option<&History>,
+    rules: &RuleSet,
+    extent: Extent,
+    load: impl FnMut(usize) -> Result<Image, E>,
+) -> Result<LevelReport, E> {
+    match index {
+        Some(history) if level.is_transitive() && history.len() == len => {
+            let suspects = history.suspects(new);
+            run(
+                level,
+                new,
+                len,
+                rules,
+                extent,
+                |against, direction| suspects.contains(against, direction),
+                load,
+            )
+        }
+        _ => run(level, new, len, rules, extent, |_, _| true, load),
+    }
+}
+
+/// The one interpretation of a level: which prior versions, which directions, which rules,
+/// in which order. `suspect(i, direction)` may rule a pair out (it is certain to be empty).
+fn run<E>(
+    level: Level,
+    new: &Image,
+    len: usize,
+    rules: &RuleSet,
+    extent: Extent,
+    mut suspect: impl FnMut(usize, Direction) -> bool,
+    mut load: impl FnMut(usize) -> Result<Image, E>,
+) -> Result<LevelReport, E> {
     let mut out = LevelReport::default();
-    if level == Level::None || history.is_empty() {
-        return out;
+    if level == Level::None || len == 0 {
+        return Ok(out);
     }
     let forward_rules = rules.without(|r| skipped_forward(r.id));
-    let oldest = if level.is_transitive() {
-        0
-    } else {
-        history.len() - 1
-    };
-    for against in (oldest..history.len()).rev() {
-        let prior = history[against];
-        if level.is_forward() {
-            let report = check(new, prior, &forward_rules);
+    let oldest = if level.is_transitive() { 0 } else { len - 1 };
+    for against in (oldest..len).rev() {
+        let forward = level.is_forward() && suspect(against, Direction::Forward);
+        let backward = level.is_backward() && suspect(against, Direction::Backward);
+        if !forward && !backward {
+            continue;
+        }
+        let prior = load(against)?;
+        let before = out.pairs.len();
+        if forward {
+            let report = check(new, &prior, &forward_rules);
             if !report.is_empty() {
                 out.pairs.push(PairReport {
                     against,
@@ -188,8 +272,8 @@ pub fn check_level(level: Level, new: &Image, history: &[&Image], rules: &RuleSe
                 });
             }
         }
-        if level.is_backward() {
-            let report = check(prior, new, rules);
+        if backward {
+            let report = check(&prior, new, rules);
             if !report.is_empty() {
                 out.pairs.push(PairReport {
                     against,
@@ -198,6 +282,9 @@ pub fn check_level(level: Level, new: &Image, history: &[&Image], rules: &RuleSe
                 });
             }
         }
+        if extent == Extent::FirstFailing && out.pairs.len() > before {
+            break;
+        }
     }
-    out
+    Ok(out)
 }

@@ -6,7 +6,9 @@
 //! * [`RULES`] is the rule table (every rule of `buf breaking`, v1beta1, v1 and v2);
 //!   [`RuleSet`] selects rules from IDs and categories as buf.yaml does, and [`BufYaml`] /
 //!   [`BreakingConfig`] read buf.yaml and apply its ignores.
-//! * [`check_level`] is the only place Confluent compatibility levels are interpreted.
+//! * [`check_level`] is the only place Confluent compatibility levels are interpreted;
+//!   [`check_history`] returns the same report over a [`History`] (the distinct elements of
+//!   a long history), checking pair by pair only the versions that could fail.
 //! * [`classify()`] and [`next_version`] turn a change into a semantic-version bump.
 //!
 //! Architecture invariants: no I/O (callers read files and pass text or pools); findings are
@@ -67,6 +69,7 @@ mod classify;
 mod config;
 mod error;
 mod finding;
+mod history;
 mod image;
 mod index;
 mod level;
@@ -79,9 +82,11 @@ pub use classify::{classify, next_version, ChangeKind};
 pub use config::{is_unstable_package, BreakingConfig, BufYaml, Module};
 pub use error::ConfigError;
 pub use finding::{Finding, Location, Report, Span};
+pub use history::{History, Suspects};
 pub use image::Image;
 pub use level::{
-    check_level, skipped_forward, Direction, InvalidLevel, Level, LevelReport, PairReport,
+    check_history, check_level, skipped_forward, Direction, Extent, InvalidLevel, Level,
+    LevelReport, PairReport,
 };
 pub use rules::{Rule, RULES};
 pub use ruleset::{ConfigVersion, RuleSet};

@@ -60,6 +60,9 @@ pub struct RegisterResponse {
     pub id: u32,
     /// Version under the subject.
     pub version: u32,
+    /// The schema's GUID (8.x; what a header-framing serializer writes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     /// Always `PROTOBUF`.
     pub schema_type: &'static str,
 }
@@ -74,6 +77,9 @@ pub struct SchemaResponse {
     pub version: u32,
     /// Id.
     pub id: u32,
+    /// The schema's GUID (8.x).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     /// Always `PROTOBUF`.
     pub schema_type: &'static str,
     /// References (omitted when empty).
@@ -83,10 +89,20 @@ pub struct SchemaResponse {
     pub schema: String,
 }
 
-/// SchemaString (`GET /schemas/ids/{id}`).
+/// SchemaString (`GET /schemas/ids/{id}`, `GET /schemas/guids/{guid}`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaStringResponse<'a> {
+    /// The subject-version the id resolved to (8.x, only when the request names a
+    /// `subject`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Its version (with `subject`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// The schema's GUID (8.x).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
     /// Always `PROTOBUF`.
     pub schema_type: &'static str,
     /// Canonical text, or base64 descriptor with `format=serialized`.
@@ -94,6 +110,15 @@ pub struct SchemaStringResponse<'a> {
     /// References (omitted when empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
+}
+
+/// `{"context": …, "id": …}`: an id in a context (`/schemas/guids/{guid}/ids`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextId {
+    /// The context as `GET /contexts` lists it (`.` is the default context).
+    pub context: String,
+    /// The id.
+    pub id: u32,
 }
 
 /// `{"subject": …, "version": …}`.

@@ -21,6 +21,9 @@ pub enum ApiError {
     /// 405: the route exists, the method does not.
     #[error("HTTP 405 Method Not Allowed")]
     MethodNotAllowed,
+    /// 406: the `Accept` header admits none of the JSON media types the API produces.
+    #[error("HTTP 406 Not Acceptable")]
+    NotAcceptable,
     /// 400: malformed JSON, a type mismatch in the body, or a bad context name.
     #[error("{0}")]
     BadRequest(String),
@@ -43,6 +46,9 @@ pub enum ApiError {
     /// 40403, with the id when there is one.
     #[error("{}", match .0 { Some(id) => format!("Schema {id} not found"), None => "Schema not found".to_owned() })]
     SchemaNotFound(Option<u32>),
+    /// 40403 for a GUID (`Schema {guid} not found`, the GUID as the request wrote it).
+    #[error("Schema {0} not found")]
+    GuidNotFound(String),
     /// 40404.
     #[error("Subject '{0}' was soft deleted.Set permanent=true to delete permanently")]
     SubjectSoftDeleted(String),
@@ -102,13 +108,14 @@ impl ApiError {
         match self {
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed => 405,
+            ApiError::NotAcceptable => 406,
             ApiError::BadRequest(_) => 400,
             ApiError::PayloadTooLarge => 413,
             ApiError::Unprocessable(_) => 422,
             ApiError::Forbidden(_) => 40301,
             ApiError::SubjectNotFound(_) => 40401,
             ApiError::VersionNotFound(_) => 40402,
-            ApiError::SchemaNotFound(_) => 40403,
+            ApiError::SchemaNotFound(_) | ApiError::GuidNotFound(_) => 40403,
             ApiError::SubjectSoftDeleted(_) => 40404,
             ApiError::SubjectNotSoftDeleted(_) => 40405,
             ApiError::VersionSoftDeleted(..) => 40406,

@@ -1,7 +1,8 @@
 //! Extractors that own their rejections, so every failure is Confluent JSON: `Json<T>`
 //! (any content type, 413 for oversized bodies), `Path<T>` (a path parameter that does not
 //! parse is a 404), `Params` (JAX-RS query semantics: case-insensitive booleans, unknown
-//! parameters ignored) and `ApiJson<T>`, the JSON response with Confluent's media type.
+//! parameters ignored, an `int` that does not parse is a 404) and `ApiJson<T>`, the JSON
+//! response with Confluent's media type.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -119,15 +120,34 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a repeated parameter (`key=a&key=b`), in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// `Boolean.valueOf`: case-insensitive `true` is true, anything else false.
     pub fn flag(&self, name: &str) -> bool {
         self.get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
-    /// An integer parameter; unparsable values are ignored.
-    pub fn int(&self, name: &str) -> Option<i64> {
-        self.get(name).and_then(|v| v.trim().parse().ok())
+    /// An `int` parameter as Jersey reads one (`@QueryParam int offset`): absent, empty or
+    /// blank is `None` (the default applies); otherwise `Integer.valueOf` must accept it (an
+    /// optional sign and decimal digits, no spaces, within `i32`), or the request is Jersey's
+    /// 404 (`{"error_code":404,"message":"HTTP 404 Not Found"}`).
+    pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) if v.trim().is_empty() => Ok(None),
+            Some(v) => v
+                .parse::<i32>()
+                .map(|n| Some(i64::from(n)))
+                .map_err(|_| ApiError::NotFound),
+        }
     }
 }
 
@@ -177,5 +197,21 @@ mod tests {
         assert!(!p.flag("verbose"));
         assert!(!p.flag("missing"));
         assert_eq!(p.get("subject"), Some(":.h:a"));
+    }
+
+    #[test]
+    fn ints_parse_like_integer_value_of() {
+        let p = Params::parse(Some(
+            "a=5&b=-1&c=%2B7&d=&e=%20&f=x&g=1.5&h=2147483648&i=%205&j=1e3",
+        ));
+        assert_eq!(p.int("a").unwrap(), Some(5));
+        assert_eq!(p.int("b").unwrap(), Some(-1));
+        assert_eq!(p.int("c").unwrap(), Some(7));
+        assert_eq!(p.int("d").unwrap(), None);
+        assert_eq!(p.int("e").unwrap(), None);
+        assert_eq!(p.int("missing").unwrap(), None);
+        for bad in ["f", "g", "h", "i", "j"] {
+            assert_eq!(p.int(bad).unwrap_err().error_code(), 404, "{bad}");
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! Newtypes parsed at the HTTP boundary: qualified subjects and contexts, versions,
-//! schema ids, modes and compatibility levels. Handlers take these, never raw strings.
+//! schema ids and GUIDs, modes and compatibility levels. Handlers take these, never raw strings.
 
 use std::fmt;
 
@@ -211,6 +211,58 @@ impl SchemaId {
     }
 }
 
+/// A schema's GUID, Confluent 8.x's content-derived identifier (the `guid` fields,
+/// `/schemas/guids/{guid}`, header-framed records).
+///
+/// Confluent renders the MD5 of a schema's content as a UUID. huntreg renders the first
+/// 16 bytes of the SHA-256 content hash every schema record already stores (canonical text
+/// plus references, the hash registrations dedupe on), so a GUID needs no new state: it is
+/// the same after a restart and after export/import, the same for every id and context
+/// carrying the same content, and different for different content. Confluent documents no
+/// way to compute a GUID client-side; clients only hand back GUIDs the registry gave them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Guid(pub [u8; 16]);
+
+impl Guid {
+    /// The GUID of a stored schema from its hex content hash (`None` if the hash is not
+    /// at least 16 bytes of hex).
+    pub fn of_hash(hex: &str) -> Option<Guid> {
+        let bytes = crate::store::hex_decode(hex.get(..32)?)?;
+        Some(Guid(bytes.try_into().ok()?))
+    }
+
+    /// Parses the canonical UUID form (`8-4-4-4-12` hex digits, either case); anything
+    /// else names no schema.
+    pub fn parse(raw: &str) -> Option<Guid> {
+        let b = raw.as_bytes();
+        if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+            return None;
+        }
+        let hex: String = raw.chars().filter(|c| *c != '-').collect();
+        if hex.len() != 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some(Guid(crate::store::hex_decode(&hex)?.try_into().ok()?))
+    }
+
+    /// The bytes a store key holds: the content hash's first 16 bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A version in a URL: a number in `[1, 2^31-1]`, or `latest` / `-1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -292,6 +344,28 @@ pub fn parse_level(raw: &str) -> Result<Level, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guids_are_the_hash_prefix_as_a_uuid() {
+        let hash = "00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef";
+        let guid = Guid::of_hash(hash).unwrap();
+        assert_eq!(guid.to_string(), "00112233-4455-6677-8899-aabbccddeeff");
+        assert_eq!(
+            Guid::parse("00112233-4455-6677-8899-AABBCCDDEEFF"),
+            Some(guid)
+        );
+        for bad in [
+            "00112233445566778899aabbccddeeff",
+            "00112233-4455-6677-8899-aabbccddeefg",
+            "0011223-34455-6677-8899-aabbccddeeff",
+            "00112233-4455-6677-8899-aabbccddeeff0",
+            "+0112233-4455-6677-8899-aabbccddeeff",
+            "",
+        ] {
+            assert_eq!(Guid::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Guid::of_hash("0011"), None);
+    }
 
     #[test]
     fn qualified_subjects_parse_like_confluent() {

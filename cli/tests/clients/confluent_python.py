@@ -12,8 +12,11 @@ added to the default descriptor pool, json_name already stripped.
 
 Every op takes an optional "auth": "user:password", passed as `basic.auth.user.info`.
 Ops (produce and consume take an optional "conf": more serializer/deserializer settings):
-  produce   {url, fds, type, topic, strategy, value}      -> {hex, id}
+  produce   {url, fds, type, topic, strategy, value}      -> {hex, id, headers}
   consume   {url, fds, type, topic, strategy, hex}        -> {value}
+produce with "guid_header": true frames with the 8.x header_schema_id_serializer (the
+schema's GUID in the __value_schema_id header, the payload bare); its "headers" ([[key,
+hex value]]) go back to consume as "headers", read by the default dual deserializer.
   shared    {url, fds, type, topic, strategy, value}      -> {hex, value}  one client for both serdes
   api       {url, calls: [[method, arg...], ...]}         -> {results: [{ok} | {error}]}
 strategy: "associated" (the client default), "topic", or a hunt context such as ".hunt-42"
@@ -28,7 +31,12 @@ import attrs
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, timestamp_pb2  # noqa: F401
 from google.protobuf.message_factory import GetMessageClass
 
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
+from confluent_kafka.schema_registry import (
+    Schema,
+    SchemaRegistryClient,
+    SchemaRegistryError,
+    header_schema_id_serializer,
+)
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
@@ -75,6 +83,8 @@ def serde_conf(strategy):
 def serializer(req, registry):
     cls = message_class(req["fds"], req["type"])
     conf = {**serde_conf(req["strategy"]), **req.get("conf", {})}
+    if req.get("guid_header"):
+        conf["schema.id.serializer"] = header_schema_id_serializer
     return cls, ProtobufSerializer(cls, registry, conf)
 
 
@@ -86,7 +96,8 @@ def deserializer(req, registry):
 
 
 def ctx(req):
-    return SerializationContext(req["topic"], MessageField.VALUE)
+    headers = [(k, bytes.fromhex(v)) for k, v in req.get("headers", [])]
+    return SerializationContext(req["topic"], MessageField.VALUE, headers)
 
 
 def to_json(msg):
@@ -95,8 +106,12 @@ def to_json(msg):
 
 def produce(req):
     cls, ser = serializer(req, client(req["url"]))
-    data = ser(json_format.ParseDict(req["value"], cls()), ctx(req))
-    return {"hex": data.hex(), "id": int.from_bytes(data[1:5], "big")}
+    context = ctx(req)
+    data = ser(json_format.ParseDict(req["value"], cls()), context)
+    headers = [[k, v.hex()] for k, v in context.headers]
+    if req.get("guid_header"):
+        return {"hex": data.hex(), "id": None, "headers": headers}
+    return {"hex": data.hex(), "id": int.from_bytes(data[1:5], "big"), "headers": headers}
 
 
 def consume(req):

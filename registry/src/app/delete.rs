@@ -34,9 +34,8 @@ impl App {
             delete_version_job(&app, tx, &subject, version, permanent, read_only)
         })
         .await??;
-        if permanent {
-            self.invalidate_rendered();
-        }
+        // Soft deletes too: a by-id answer that names a subject prefers live versions.
+        self.invalidate_rendered();
         tracing::info!(subject = %label, version = result, permanent, "version deleted");
         Ok(result)
     }
@@ -54,9 +53,8 @@ impl App {
             delete_subject_job(&app, tx, &subject, permanent, read_only)
         })
         .await??;
-        if permanent {
-            self.invalidate_rendered();
-        }
+        // Soft deletes too: a by-id answer that names a subject prefers live versions.
+        self.invalidate_rendered();
         tracing::info!(subject = %label, versions = ?result, permanent, "subject deleted");
         Ok(result)
     }

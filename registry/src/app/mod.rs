@@ -3,6 +3,7 @@
 //! mode. Registration, deletion and settings live in the submodules.
 
 mod delete;
+mod guids;
 mod queries;
 mod register;
 mod render;
@@ -12,11 +13,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::body::Bytes;
-use huntreg_compat::Image;
+use huntreg_compat::{History, Image};
 
 pub use queries::{paginate, Deleted, SubjectPrefix};
 pub use register::{CompatibilityResult, ReferenceRequest, RegisterOutcome, SchemaRequest};
-pub use render::{schema_text, Format, SchemaView};
+pub use render::{guid, qualified_references, schema_text, Format, IdRendering, SchemaView};
 pub use settings::{scope_key, ConfigView};
 
 use crate::auth::Caller;
@@ -27,11 +28,16 @@ use crate::schema::{self, DepFiles};
 use crate::store::{self, ReferenceRecord, SchemaRecord, Store, VersionRecord};
 use crate::types::{Context, Mode, Subject, Version};
 
-/// The cache of pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param, format, body).
-type RenderedCache = RwLock<HashMap<u32, Vec<(Box<str>, Format, Bytes)>>>;
+/// The cache of pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param,
+/// rendering, body).
+type RenderedCache = RwLock<HashMap<u32, Vec<(Option<Box<str>>, IdRendering, Bytes)>>>;
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
+/// Bytes of schema text and descriptors the record cache holds at most.
+const RECORD_CACHE_BYTES: usize = 128 << 20;
+/// Subjects whose compatibility history is kept in memory.
+const HISTORY_CACHE_ENTRIES: usize = 4096;
 /// Schema records and rendered bodies kept in memory.
 const RECORD_CACHE_ENTRIES: usize = 65_536;
 
@@ -82,9 +88,29 @@ pub struct App {
     pub config: Config,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    schemas: RwLock<HashMap<(Context, u32), Arc<SchemaRecord>>>,
+    schemas: RwLock<RecordCache>,
     images: Mutex<Bounded<(Context, u32, String), Image>>,
+    histories: Mutex<Bounded<(Context, String), KeptHistory>>,
     rendered: RenderedCache,
+}
+
+/// Cached schema records, and the bytes of text and descriptor they hold.
+#[derive(Debug, Default)]
+struct RecordCache {
+    map: HashMap<(Context, u32), Arc<SchemaRecord>>,
+    bytes: usize,
+}
+
+/// A subject's kept history, shared by the checks of its registrations.
+type KeptHistory = Arc<Mutex<SyncedHistory>>;
+
+/// A subject's compatibility [`History`] and the live `(version, id)`s it was built from,
+/// oldest first. Extended as versions register; rebuilt when the live list is no longer an
+/// extension of it (a delete).
+#[derive(Debug, Default)]
+pub(crate) struct SyncedHistory {
+    pub(crate) live: Vec<(u32, u32)>,
+    pub(crate) history: History,
 }
 
 impl std::fmt::Debug for App {
@@ -115,6 +141,7 @@ impl App {
             metrics,
             schemas: RwLock::default(),
             images: Mutex::new(Bounded::new(IMAGE_CACHE_ENTRIES)),
+            histories: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
             rendered: RwLock::default(),
         }
     }
@@ -125,25 +152,33 @@ impl App {
         ctx: &Context,
         id: u32,
     ) -> Result<Option<Arc<SchemaRecord>>, ApiError> {
-        let key = (ctx.clone(), id);
-        if let Some(r) = self
-            .schemas
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(Some(r.clone()));
+        if let Some(r) = self.cached_record(ctx, id) {
+            return Ok(Some(r));
         }
         let Some(record) = self.store.schema(ctx, id)? else {
             return Ok(None);
         };
         let record = Arc::new(record);
+        let size = record.schema.len() + record.descriptor.len();
         let mut cache = self.schemas.write().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= RECORD_CACHE_ENTRIES {
-            cache.clear();
+        // Bounded by count and by bytes: a long history of large schemas must not pin
+        // every version's text in memory.
+        if cache.map.len() >= RECORD_CACHE_ENTRIES || cache.bytes + size > RECORD_CACHE_BYTES {
+            cache.map.clear();
+            cache.bytes = 0;
         }
-        cache.insert(key, record.clone());
+        cache.bytes += size;
+        cache.map.insert((ctx.clone(), id), record.clone());
         Ok(Some(record))
+    }
+
+    fn cached_record(&self, ctx: &Context, id: u32) -> Option<Arc<SchemaRecord>> {
+        self.schemas
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .map
+            .get(&(ctx.clone(), id))
+            .cloned()
     }
 
     /// Forgets every cached rendering (after deletes and imports change what ids resolve to).
@@ -197,9 +232,8 @@ impl App {
         &self,
         id: u32,
         subject: Option<&str>,
-        format: Format,
+        rendering: IdRendering,
     ) -> Result<Bytes, ApiError> {
-        let subject_key = subject.unwrap_or("");
         if let Some(entries) = self
             .rendered
             .read()
@@ -208,20 +242,20 @@ impl App {
         {
             if let Some((_, _, body)) = entries
                 .iter()
-                .find(|(s, f, _)| &**s == subject_key && *f == format)
+                .find(|(s, r, _)| s.as_deref() == subject && *r == rendering)
             {
                 return Ok(body.clone());
             }
         }
         let (ctx, record) = self.resolve_id(id, subject)?;
-        let body = Bytes::from(render::schema_string(&ctx, &record, format));
+        let body = Bytes::from(self.schema_string_body(&ctx, id, &record, subject, rendering)?);
         let mut cache = self.rendered.write().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= RECORD_CACHE_ENTRIES {
             cache.clear();
         }
         let entries = cache.entry(id).or_default();
         if entries.len() < 16 {
-            entries.push((subject_key.into(), format, body.clone()));
+            entries.push((subject.map(Into::into), rendering, body.clone()));
         }
         Ok(body)
     }
@@ -341,9 +375,27 @@ impl App {
         {
             return Ok(image.clone());
         }
-        let record = self
-            .schema_record(&subject.context, id)?
-            .ok_or(ApiError::SchemaNotFound(Some(id)))?;
+        let image = self.load_image(subject, id)?;
+        self.images
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, image.clone());
+        Ok(image)
+    }
+
+    /// The image of stored schema `id` as a version of `subject`, built from the store and
+    /// not cached.
+    fn load_image(&self, subject: &Subject, id: u32) -> Result<Image, ApiError> {
+        // Read through the record cache without filling it: building a history reads
+        // every version once.
+        let record = match self.cached_record(&subject.context, id) {
+            Some(r) => r,
+            None => Arc::new(
+                self.store
+                    .schema(&subject.context, id)?
+                    .ok_or(ApiError::SchemaNotFound(Some(id)))?,
+            ),
+        };
         // A stored version's references were authorized when it was registered; its image
         // is shared by every caller (and cached), so it resolves them unrestricted.
         let deps = self.dep_files(subject, &record.references, &Caller::unrestricted())?;
@@ -351,12 +403,85 @@ impl App {
         let descriptor = decode_descriptor(&record)?;
         let pool =
             schema::pool_from_descriptor(&main, &descriptor, &deps).map_err(ApiError::Internal)?;
-        let image = Image::with_targets(pool, [main]);
-        self.images
+        Ok(Image::with_targets(pool, [main]))
+    }
+
+    /// The compatibility history of `subject` over exactly the live versions `live`
+    /// (oldest first), extended or rebuilt as needed. The history of a subject is built once
+    /// (each version loaded once, uncached) and then extended by one version per registration.
+    pub(crate) fn history(
+        &self,
+        subject: &Subject,
+        live: &[(u32, u32)],
+    ) -> Result<Arc<Mutex<SyncedHistory>>, ApiError> {
+        let key = (subject.context.clone(), subject.name.clone());
+        let entry = {
+            let mut histories = self.histories.lock().unwrap_or_else(|p| p.into_inner());
+            match histories.get(&key) {
+                Some(entry) => entry.clone(),
+                None => {
+                    let entry = Arc::new(Mutex::new(SyncedHistory::default()));
+                    histories.insert(key, entry.clone());
+                    entry
+                }
+            }
+        };
+        {
+            let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
+            // Versions that left the live list are retired; what follows the last kept one
+            // is appended. A history mostly retired is rebuilt.
+            let mut at = 0;
+            let mut gone = Vec::new();
+            for (i, kept) in synced.live.iter().enumerate() {
+                if live.get(at) == Some(kept) {
+                    at += 1;
+                } else {
+                    gone.push(i);
+                }
+            }
+            if !gone.is_empty() {
+                synced.history.retire(&gone);
+                let SyncedHistory { live: kept, .. } = &mut *synced;
+                let mut i = 0;
+                kept.retain(|_| {
+                    i += 1;
+                    gone.binary_search(&(i - 1)).is_err()
+                });
+            }
+            if synced.history.retired() > 64 && synced.history.retired() > synced.history.len() {
+                *synced = SyncedHistory::default();
+            }
+            let start = synced.live.len();
+            for &(version, id) in &live[start..] {
+                let image = self.load_image(subject, id)?;
+                synced.history.push(&image);
+                synced.live.push((version, id));
+            }
+        }
+        Ok(entry)
+    }
+
+    /// Extends the kept history of `subject`, if one is kept, with its newest live
+    /// versions: run after a registration is answered, so the next one finds it ready.
+    pub(crate) fn warm_history(&self, subject: &Subject) -> Result<(), ApiError> {
+        let key = (subject.context.clone(), subject.name.clone());
+        let kept = self
+            .histories
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(key, image.clone());
-        Ok(image)
+            .get(&key)
+            .is_some();
+        if kept {
+            let live: Vec<(u32, u32)> = self
+                .store
+                .versions(subject)?
+                .iter()
+                .filter(|(_, r)| !r.deleted)
+                .map(|(v, r)| (*v, r.id))
+                .collect();
+            self.history(subject, &live)?;
+        }
+        Ok(())
     }
 
     /// The effective mode of a subject: subject, then context (or top level for the

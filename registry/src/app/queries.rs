@@ -107,6 +107,56 @@ impl App {
         Ok(out)
     }
 
+    /// `GET /subjects/{s}/versions?deletedAsNegative=true` (8.x): every version, the
+    /// soft-deleted ones as negative numbers, ascending by magnitude. It takes precedence
+    /// over `deletedOnly`; the subject must exist as `deleted`/`deletedOnly` say (live
+    /// versions unless one is set), else 40401, as Confluent.
+    pub fn list_versions_deleted_as_negative(
+        &self,
+        subject: &Subject,
+        deleted: Deleted,
+    ) -> Result<Vec<i64>, ApiError> {
+        let versions = self.store.versions(subject)?;
+        if !versions
+            .iter()
+            .any(|(_, r)| deleted != Deleted::Exclude || !r.deleted)
+        {
+            return Err(ApiError::SubjectNotFound(subject.to_string()));
+        }
+        Ok(versions
+            .iter()
+            .map(|(v, r)| {
+                if r.deleted {
+                    -i64::from(*v)
+                } else {
+                    i64::from(*v)
+                }
+            })
+            .collect())
+    }
+
+    /// `GET /subjects/{s}/metadata`: the newest version whose metadata properties hold
+    /// every `key`/`value` pair (spec §2.11).
+    ///
+    /// huntreg does not store data-contract metadata (a registration's `metadata` is
+    /// ignored), and Confluent's `getLatestWithMetadata` matches only versions that have
+    /// metadata properties, even for an empty query: so a subject with versions (live, or
+    /// any with `deleted`) answers 40403 `Schema not found`, and one without 40401, as
+    /// Confluent does for schemas registered without metadata. No fallback to other
+    /// contexts (Confluent has none here).
+    pub fn latest_with_metadata(
+        &self,
+        subject: &Subject,
+        _properties: &[(&str, &str)],
+        deleted: bool,
+    ) -> Result<SchemaView, ApiError> {
+        let versions = self.store.versions(subject)?;
+        if !versions.iter().any(|(_, r)| deleted || !r.deleted) {
+            return Err(ApiError::SubjectNotFound(subject.to_string()));
+        }
+        Err(ApiError::SchemaNotFound(None))
+    }
+
     /// The Schema object of one version.
     pub fn view(&self, version: ResolvedVersion) -> Result<SchemaView, ApiError> {
         let record = self

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use huntreg_compat::{check_level, Category, Direction, Image, Level, LevelReport, RuleSet};
+use huntreg_compat::{
+    check_history, Category, Direction, Extent, Image, Level, LevelReport, RuleSet,
+};
 
 use super::{App, ResolvedVersion, SchemaView};
 use crate::auth::Caller;
@@ -43,10 +45,11 @@ pub struct SchemaRequest {
 }
 
 impl SchemaRequest {
-    /// Checks the schema type (only PROTOBUF is served) and reference fields.
+    /// Checks the schema type (only PROTOBUF is served; case-sensitive, as Confluent's
+    /// provider lookup: `protobuf` is 42201) and reference fields.
     pub fn from_dto(req: RegisterRequest) -> Result<SchemaRequest, ApiError> {
         let ty = req.schema_type.as_deref().unwrap_or("AVRO");
-        if !ty.eq_ignore_ascii_case(PROTOBUF) {
+        if ty != PROTOBUF {
             return Err(ApiError::InvalidSchema(format!(
                 "Invalid schema type {ty}: this registry serves only PROTOBUF schemas"
             )));
@@ -191,12 +194,33 @@ impl App {
             return Ok(Vec::new());
         }
         let started = Instant::now();
-        let images = history
-            .iter()
-            .map(|(_, id)| self.image(subject, *id))
-            .collect::<Result<Vec<_>, _>>()?;
-        let refs: Vec<&Image> = images.iter().collect();
-        let report = check_parallel(level, new, &refs, &RuleSet::category(Category::Csr));
+        let rules = RuleSet::category(Category::Csr);
+        let load = |i: usize| self.image(subject, history[i].1);
+        // A transitive level reads the subject's kept history, so only the versions that
+        // could fail are compared pair by pair; the others need the latest version only.
+        let report = if level.is_transitive() {
+            let synced = self.history(subject, history)?;
+            let synced = synced.lock().unwrap_or_else(|p| p.into_inner());
+            check_history(
+                level,
+                new,
+                history.len(),
+                Some(&synced.history),
+                &rules,
+                Extent::FirstFailing,
+                load,
+            )?
+        } else {
+            check_history(
+                level,
+                new,
+                history.len(),
+                None,
+                &rules,
+                Extent::FirstFailing,
+                load,
+            )?
+        };
         self.metrics.compat_check.observe(started.elapsed());
         let old_schema = |id: u32| {
             self.schema_record(&subject.context, id)
@@ -218,11 +242,24 @@ impl App {
     ) -> Result<RegisterOutcome, ApiError> {
         subject.validate_for_register()?;
         let app = self.clone();
+        let subject_for_history = subject.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             app.register_blocking(subject, req, normalize, force, caller)
         })
         .await
         .map_err(|e| ApiError::Internal(format!("registration task failed: {e}")))?;
+        if let Ok(o) = &outcome {
+            if o.created {
+                // Extend the kept history now, off the answered request, so the next
+                // registration of the subject finds it ready.
+                let app = self.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = app.warm_history(&subject_for_history) {
+                        tracing::debug!(error = %e, "history not extended");
+                    }
+                });
+            }
+        }
         match &outcome {
             Ok(_) => self
                 .metrics
@@ -521,9 +558,9 @@ impl App {
         let (level, config_normalize) = self.effective_config(&subject)?;
         let (level, history) = match version {
             None => (level, live),
-            Some(Version::Latest) => (single(level), live.last().copied().into_iter().collect()),
+            Some(Version::Latest) => (level.single(), live.last().copied().into_iter().collect()),
             Some(Version::Number(n)) => match live.iter().find(|(v, _)| *v == n) {
-                Some(found) => (single(level), vec![*found]),
+                Some(found) => (level.single(), vec![*found]),
                 None => return Err(ApiError::VersionNotFound(n.to_string())),
             },
         };
@@ -542,58 +579,6 @@ impl App {
             is_compatible: found.is_empty(),
             messages: found,
         })
-    }
-}
-
-/// Transitive levels check every pair independently, so a long history is split across
-/// the machine's cores; the result equals one `check_level` call over the whole history.
-fn check_parallel(level: Level, new: &Image, history: &[&Image], rules: &RuleSet) -> LevelReport {
-    let transitive = matches!(
-        level,
-        Level::BackwardTransitive | Level::ForwardTransitive | Level::FullTransitive
-    );
-    let cores = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if !transitive || cores < 2 || history.len() < 32 {
-        return check_level(level, new, history, rules);
-    }
-    let chunk = history.len().div_ceil(cores);
-    let parts: Vec<Option<LevelReport>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = history
-            .chunks(chunk)
-            .enumerate()
-            .map(|(i, part)| {
-                scope.spawn(move || {
-                    let mut report = check_level(level, new, part, rules);
-                    for pair in &mut report.pairs {
-                        pair.against += i * chunk;
-                    }
-                    report
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().ok()).collect()
-    });
-    // `check_level` reports newest first: merge the chunks from the newest one.
-    let mut merged = LevelReport::default();
-    for part in parts.into_iter().rev() {
-        match part {
-            Some(report) => merged.pairs.extend(report.pairs),
-            // A panicking check thread: fall back to checking everything here.
-            None => return check_level(level, new, history, rules),
-        }
-    }
-    merged
-}
-
-/// The non-transitive level used when checking against one chosen version.
-fn single(level: Level) -> Level {
-    match level {
-        Level::BackwardTransitive => Level::Backward,
-        Level::ForwardTransitive => Level::Forward,
-        Level::FullTransitive => Level::Full,
-        other => other,
     }
 }
 

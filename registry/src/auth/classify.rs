@@ -329,7 +329,7 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
         ["subjects", subject] if m == Method::DELETE => {
             Access::new(Action::Admin, subject_scopes(subject, prefix))
         }
-        ["subjects", subject, "versions"] if read => {
+        ["subjects", subject, "versions" | "metadata"] if read => {
             Access::new(Action::Read, subject_scopes(subject, prefix))
         }
         ["subjects", subject, "versions"] if m == Method::POST => {
@@ -364,6 +364,13 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
                 query_scopes(query_param(uri, "subject").as_deref(), prefix),
             )
         }
+
+        // GUIDs are content hashes, context-free: the lookup may land in any hunt unless a
+        // qualified `subject` (or the `/contexts/` prefix, which adds one) confines it.
+        ["schemas", "guids", _guid] | ["schemas", "guids", _guid, "ids"] if read => Access::new(
+            Action::Read,
+            query_scopes(query_param(uri, "subject").as_deref(), prefix),
+        ),
 
         ["config" | "mode"] => {
             let action = if read { Action::Read } else { Action::Admin };
@@ -421,6 +428,24 @@ mod tests {
     #[test]
     fn subjects_in_the_default_context() {
         check("GET", "/subjects/orders-value/versions", Read, &[hunt(".")]);
+        check(
+            "GET",
+            "/subjects/orders-value/metadata?key=a&value=b",
+            Read,
+            &[hunt(".")],
+        );
+        check(
+            "GET",
+            "/contexts/.h/subjects/x/metadata",
+            Read,
+            &[hunt("h")],
+        );
+        check(
+            "DELETE",
+            "/subjects/orders-value/metadata",
+            Admin,
+            &[AllHunts],
+        );
         check(
             "POST",
             "/subjects/orders-value/versions",
@@ -612,6 +637,7 @@ mod tests {
         check("GET", "/schemas?subjectPrefix=:.h:", Read, &[hunt("h")]);
         check("GET", "/contexts", Read, &[AllHunts]);
         check("GET", "/schemas/guids/abc", Read, &[AllHunts]);
+        check("GET", "/schemas/guids/abc/ids", Read, &[AllHunts]);
     }
 
     #[test]
@@ -641,6 +667,30 @@ mod tests {
             Read,
             &[hunt("h")],
         );
+    }
+
+    #[test]
+    fn guids_resolve_in_the_named_hunt_only() {
+        let g = "/schemas/guids/00112233-4455-6677-8899-aabbccddeeff";
+        check("GET", g, Read, &[AllHunts]);
+        check(
+            "GET",
+            &format!("{g}?subject=orders-value"),
+            Read,
+            &[AllHunts],
+        );
+        check("GET", &format!("{g}?subject=%3A.h%3A"), Read, &[hunt("h")]);
+        check("GET", &format!("{g}/ids?subject=:.h:x"), Read, &[hunt("h")]);
+        check("GET", &format!("/contexts/.h{g}"), Read, &[hunt("h")]);
+        check("GET", &format!("/contexts/.h{g}/ids"), Read, &[hunt("h")]);
+        check(
+            "GET",
+            &format!("/contexts/.a{g}?subject=:.b:"),
+            Read,
+            &[hunt("a"), hunt("b")],
+        );
+        check("DELETE", g, Admin, &[AllHunts]);
+        check("GET", &format!("{g}/other"), Read, &[AllHunts]);
     }
 
     #[test]

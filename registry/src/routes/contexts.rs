@@ -5,7 +5,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::app::paginate;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Params, Path};
 use crate::types::Context;
@@ -20,12 +19,9 @@ pub(super) async fn list(
     State(s): State<AppState>,
     p: Params,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let contexts = s.0.list_contexts(p.get("contextPrefix"))?;
-    Ok(ApiJson(paginate(
-        contexts,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(contexts)))
 }
 
 /// `DELETE /contexts/{ctx}`: 204 when empty, 42211 otherwise.

@@ -3,6 +3,7 @@
 //! path (dot and empty segments refused, the `/contexts/{ctx}/…` prefix rewritten), which
 //! the auth layer sees too.
 
+mod accept;
 mod compatibility;
 mod config;
 mod contexts;
@@ -16,7 +17,7 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 
 use crate::app::App;
@@ -32,92 +33,133 @@ pub fn router(state: AppState) -> Router {
     path::layer(api(state))
 }
 
+/// A Confluent resource's methods: they produce Confluent's JSON media types, negotiated
+/// with `Accept` before the handler runs ([`accept`]).
+fn json(methods: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    methods.route_layer(middleware::from_fn(accept::negotiate))
+}
+
 /// The routes alone: every request must already have passed [`path::layer`].
 pub(crate) fn api(state: AppState) -> Router {
     let limit = state.0.config.security.limits.max_body_bytes;
-    let api = Router::new()
-        .route("/", get(contexts::root).post(contexts::root))
-        .route("/schemas/types", get(schemas::types))
-        .route("/schemas", get(schemas::list))
-        .route("/schemas/ids/{id}", get(schemas::by_id))
-        .route("/schemas/ids/{id}/schema", get(schemas::by_id_raw))
-        .route("/schemas/ids/{id}/subjects", get(schemas::id_subjects))
-        .route("/schemas/ids/{id}/versions", get(schemas::id_versions))
-        .route("/subjects", get(subjects::list))
+    Router::new()
+        .route("/", json(get(contexts::root).post(contexts::root)))
+        .route("/schemas/types", json(get(schemas::types)))
+        .route("/schemas", json(get(schemas::list)))
+        .route("/schemas/ids/{id}", json(get(schemas::by_id)))
+        .route("/schemas/ids/{id}/schema", json(get(schemas::by_id_raw)))
+        .route(
+            "/schemas/ids/{id}/subjects",
+            json(get(schemas::id_subjects)),
+        )
+        .route(
+            "/schemas/ids/{id}/versions",
+            json(get(schemas::id_versions)),
+        )
+        .route("/schemas/guids/{guid}", json(get(schemas::by_guid)))
+        .route("/schemas/guids/{guid}/ids", json(get(schemas::guid_ids)))
+        .route("/subjects", json(get(subjects::list)))
         .route(
             "/subjects/{subject}",
-            post(subjects::lookup).delete(subjects::delete_subject),
+            json(post(subjects::lookup).delete(subjects::delete_subject)),
         )
         .route(
             "/subjects/{subject}/versions",
-            get(subjects::versions).post(subjects::register),
+            json(get(subjects::versions).post(subjects::register)),
+        )
+        .route(
+            "/subjects/{subject}/metadata",
+            json(get(subjects::latest_with_metadata)),
         )
         .route(
             "/subjects/{subject}/versions/{version}",
-            get(subjects::version).delete(subjects::delete_version),
+            json(get(subjects::version).delete(subjects::delete_version)),
         )
         .route(
             "/subjects/{subject}/versions/{version}/schema",
-            get(subjects::version_raw),
+            json(get(subjects::version_raw)),
         )
         .route(
             "/subjects/{subject}/versions/{version}/referencedby",
-            get(subjects::referenced_by),
+            json(get(subjects::referenced_by)),
         )
         .route(
             "/compatibility/subjects/{subject}/versions",
-            post(compatibility::check_all),
+            json(post(compatibility::check_all)),
         )
         .route(
             "/compatibility/subjects/{subject}/versions/{version}",
-            post(compatibility::check_version),
+            json(post(compatibility::check_version)),
         )
         .route(
             "/config",
-            get(config::get_top)
-                .put(config::put_top)
-                .delete(config::delete_top),
+            json(
+                get(config::get_top)
+                    .put(config::put_top)
+                    .delete(config::delete_top),
+            ),
         )
         .route(
             "/config/{subject}",
-            get(config::get).put(config::put).delete(config::delete),
+            json(get(config::get).put(config::put).delete(config::delete)),
         )
         .route(
             "/mode",
-            get(config::get_mode_top)
-                .put(config::put_mode_top)
-                .delete(config::delete_mode_top),
+            json(
+                get(config::get_mode_top)
+                    .put(config::put_mode_top)
+                    .delete(config::delete_mode_top),
+            ),
         )
         .route(
             "/mode/{subject}",
-            get(config::get_mode)
-                .put(config::put_mode)
-                .delete(config::delete_mode),
+            json(
+                get(config::get_mode)
+                    .put(config::put_mode)
+                    .delete(config::delete_mode),
+            ),
         )
-        .route("/contexts", get(contexts::list))
+        .route("/contexts", json(get(contexts::list)))
         .route(
             "/contexts/{context}",
-            axum::routing::delete(contexts::delete),
+            json(axum::routing::delete(contexts::delete)),
         )
-        .route("/v1/metadata/id", get(contexts::cluster_id))
-        .route("/v1/metadata/version", get(contexts::server_version))
+        .route("/v1/metadata/id", json(get(contexts::cluster_id)))
+        .route("/v1/metadata/version", json(get(contexts::server_version)))
         .route("/metrics", get(contexts::metrics))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), track))
-        .with_state(state);
-    api
+        .with_state(state)
 }
 
-/// The page size of a listing: the `limit` parameter clamped to the configured maximum.
-fn page_size(state: &AppState, params: &crate::extract::Params) -> usize {
-    state
+/// The page of a listing: `offset`, and the `limit` parameter clamped to the configured
+/// maximum. Read before anything else, as Jersey converts parameters before the resource
+/// method runs: a malformed `offset` or `limit` is a 404 whatever the request names.
+fn page(state: &AppState, params: &crate::extract::Params) -> Result<Page, ApiError> {
+    let offset = params.int("offset")?;
+    let size = state
         .0
         .config
         .security
         .limits
-        .page_size(params.int("limit"))
+        .page_size(params.int("limit")?);
+    Ok(Page { offset, size })
+}
+
+/// A listing's `offset` and page size.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    offset: Option<i64>,
+    size: usize,
+}
+
+impl Page {
+    /// The page of `items`.
+    fn of<T>(self, items: Vec<T>) -> Vec<T> {
+        crate::app::paginate(items, self.offset, self.size)
+    }
 }
 
 /// Records per-route metrics and logs the cause of every 5xx.
@@ -189,12 +231,12 @@ mod tests {
         let schema = r#"{"schemaType":"PROTOBUF","schema":"syntax = \"proto3\"; message M { int32 a = 1; }"}"#;
         let (status, body) =
             call(&router, "POST", "/contexts/.h/subjects/m/versions", schema).await;
+        assert_eq!(status, 200);
+        assert!(body["guid"].is_string(), "{body}");
+        assert_eq!(body["schemaType"], "PROTOBUF");
         assert_eq!(
-            (status, body),
-            (
-                200,
-                serde_json::json!({"id": 1, "version": 1, "schemaType": "PROTOBUF"})
-            )
+            (body["id"].clone(), body["version"].clone()),
+            (serde_json::json!(1), serde_json::json!(1))
         );
         let (status, body) = call(&router, "GET", "/subjects/%3A.h%3Am/versions/latest", "").await;
         assert_eq!(status, 200);

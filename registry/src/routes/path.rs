@@ -8,7 +8,9 @@
 //!   into a qualified subject before anything else reads the path.
 //! * One trailing slash is dropped (`/subjects/` is `/subjects`).
 //! * `/contexts/{ctx}/…` is rewritten onto the root routes with the subject qualified, as
-//!   Confluent's `ContextFilter` does.
+//!   Confluent's `ContextFilter` does. `…/schemas/guids/…` gets the context's `subject`
+//!   as `…/schemas/ids/…` does (Confluent leaves it alone and searches every context):
+//!   under a hunt's base URL a GUID resolves in that hunt.
 
 use axum::extract::Request;
 use axum::http::Uri;
@@ -137,7 +139,7 @@ fn rewrite_uri(uri: &Uri) -> Result<Option<Uri>, ApiError> {
                     query = Some(with_param(query.as_deref(), "subjectPrefix", &ctx));
                     None
                 }
-                "schemas" if segments.get(1).is_some_and(|s| s == "ids") => {
+                "schemas" if segments.get(1).is_some_and(|s| s == "ids" || s == "guids") => {
                     query = Some(with_param(query.as_deref(), "subject", &ctx));
                     None
                 }
@@ -188,6 +190,10 @@ mod tests {
         assert_eq!(
             rw("/contexts/.h/schemas/ids/3?format=serialized"),
             "/schemas/ids/3?format=serialized&subject=%3A%2Eh%3A"
+        );
+        assert_eq!(
+            rw("/contexts/.h/schemas/guids/0-1/ids"),
+            "/schemas/guids/0-1/ids?subject=%3A%2Eh%3A"
         );
         assert_eq!(rw("/contexts/.h/config"), "/config/%3A%2Eh%3A");
         assert_eq!(rw("/contexts/:.:/subjects/x"), "/subjects/%3A%2E%3Ax");

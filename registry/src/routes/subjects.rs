@@ -1,11 +1,11 @@
-//! `/subjects/…`: listing, register, lookup, versions, deletes, referencedby
-//! (Confluent spec §2.2–§2.10).
+//! `/subjects/…`: listing, register, lookup, versions, deletes, referencedby, metadata
+//! (Confluent spec §2.2–§2.11).
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::app::{paginate, Deleted, Format, SchemaRequest, SubjectPrefix};
+use crate::app::{qualified_references, Deleted, Format, SchemaRequest, SubjectPrefix};
 use crate::auth::Caller;
 use crate::dto::{RegisterRequest, RegisterResponse, PROTOBUF};
 use crate::error::ApiError;
@@ -17,14 +17,11 @@ pub(super) async fn list(
     State(s): State<AppState>,
     p: Params,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let prefix = SubjectPrefix::parse(p.get("subjectPrefix"))?;
     let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
     let subjects = s.0.list_subjects(&prefix, deleted)?;
-    Ok(ApiJson(paginate(
-        subjects,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(subjects)))
 }
 
 /// `POST /subjects/{s}/versions` (spec §2.6, §4.4).
@@ -36,13 +33,19 @@ pub(super) async fn register(
     Json(body): Json<RegisterRequest>,
 ) -> Result<ApiJson<RegisterResponse>, ApiError> {
     let subject = Subject::parse(&subject)?;
+    let ctx = subject.context.clone();
     let req = SchemaRequest::from_dto(body)?;
     let outcome =
         s.0.register(subject, req, p.flag("normalize"), p.flag("force"), caller)
             .await?;
+    if outcome.created {
+        s.0.forget_rendered(outcome.id);
+    }
+    let record = s.0.schema_record(&ctx, outcome.id)?;
     Ok(ApiJson(RegisterResponse {
         id: outcome.id,
         version: outcome.version,
+        guid: record.as_deref().and_then(crate::app::guid),
         schema_type: PROTOBUF,
     }))
 }
@@ -75,23 +78,41 @@ pub(super) async fn delete_subject(
     ))
 }
 
-/// `GET /subjects/{s}/versions` (spec §2.5).
+/// `GET /subjects/{s}/versions` (spec §2.5; 8.x `deletedAsNegative`).
 pub(super) async fn versions(
     State(s): State<AppState>,
     Path(subject): Path<String>,
     p: Params,
-) -> Result<ApiJson<Vec<u32>>, ApiError> {
+) -> Result<Response, ApiError> {
+    let page = super::page(&s, &p)?;
     let subject = Subject::parse(&subject)?;
     let deleted = Deleted::from_flags(p.flag("deleted"), p.flag("deletedOnly"));
+    if p.flag("deletedAsNegative") {
+        let versions = s.0.list_versions_deleted_as_negative(&subject, deleted)?;
+        return Ok(ApiJson(page.of(versions)).into_response());
+    }
     let versions = s.0.list_versions(&subject, deleted)?;
-    Ok(ApiJson(paginate(
-        versions,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(versions)).into_response())
 }
 
-/// `GET /subjects/{s}/versions/{v}` (spec §2.7).
+/// `GET /subjects/{s}/metadata?key=…&value=…` (spec §2.11): the newest version with the
+/// given metadata properties; see [`crate::app::App::latest_with_metadata`].
+pub(super) async fn latest_with_metadata(
+    State(s): State<AppState>,
+    Path(subject): Path<String>,
+    p: Params,
+) -> Result<Response, ApiError> {
+    let subject = Subject::parse(&subject)?;
+    let keys = p.all("key");
+    let values = p.all("value");
+    let properties: Vec<(&str, &str)> = keys.into_iter().zip(values).collect();
+    let view =
+        s.0.latest_with_metadata(&subject, &properties, p.flag("deleted"))?;
+    Ok(ApiJson(view.to_response(Format::parse(p.get("format")))).into_response())
+}
+
+/// `GET /subjects/{s}/versions/{v}` (spec §2.7; `referenceFormat=qualified` qualifies a
+/// hunt's references).
 pub(super) async fn version(
     State(s): State<AppState>,
     Path((subject, version)): Path<(String, String)>,
@@ -101,7 +122,8 @@ pub(super) async fn version(
     let subject = Subject::parse(&subject)?;
     let resolved = s.0.resolve_version(&subject, version, p.flag("deleted"))?;
     let view = s.0.view(resolved)?;
-    Ok(ApiJson(view.to_response(Format::parse(p.get("format")))).into_response())
+    let qualified = qualified_references(p.get("referenceFormat"));
+    Ok(ApiJson(view.to_response_with(Format::parse(p.get("format")), qualified)).into_response())
 }
 
 /// `GET /subjects/{s}/versions/{v}/schema`: the schema itself, not JSON-quoted (spec §2.8).
@@ -138,13 +160,10 @@ pub(super) async fn referenced_by(
     Path((subject, version)): Path<(String, String)>,
     p: Params,
 ) -> Result<ApiJson<Vec<u32>>, ApiError> {
+    let page = super::page(&s, &p)?;
     let version = Version::parse(&version)?;
     let subject = Subject::parse(&subject)?;
     let resolved = s.0.resolve_version(&subject, version, p.flag("deleted"))?;
     let ids = s.0.referenced_by(&resolved, p.flag("deleted"))?;
-    Ok(ApiJson(paginate(
-        ids,
-        p.int("offset"),
-        super::page_size(&s, &p),
-    )))
+    Ok(ApiJson(page.of(ids)))
 }

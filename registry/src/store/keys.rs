@@ -10,7 +10,7 @@
 //! | `n` | `n` | next global schema id (u32 BE) |
 //! | `S` | `S ctx 0 id` | [`SchemaRecord`](super::records::SchemaRecord) |
 //! | `I` | `I id ctx` | empty: contexts that hold schema `id` |
-//! | `H` | `H ctx 0 hash` | id (u32 BE): content hash to id, per context, kept forever |
+//! | `H` | `H ctx 0 hash` | id (u32 BE): content hash to id, per context, kept forever; a prefix scan on the hash's first 16 bytes finds a GUID |
 //! | `V` | `V ctx 0 subject 0 version` | [`VersionRecord`](super::records::VersionRecord) |
 //! | `U` | `U ctx 0 id subject 0 version` | empty: subject-versions carrying `id` |
 //! | `R` | `R ctx 0 subject 0 version ctx 0 subject 0 version` | referrer id (u32 BE): target first, then referrer |

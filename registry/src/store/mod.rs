@@ -45,6 +45,9 @@ pub trait Reads {
     fn contexts_with_id(&self, id: u32) -> Result<Vec<Context>, StoreError>;
     /// The id of the content with this hash in a context.
     fn id_by_hash(&self, ctx: &Context, hash: &[u8]) -> Result<Option<u32>, StoreError>;
+    /// Ids of the content whose hash starts with `prefix` in a context (a GUID is the
+    /// first 16 bytes of a content hash), in hash order.
+    fn ids_by_hash_prefix(&self, ctx: &Context, prefix: &[u8]) -> Result<Vec<u32>, StoreError>;
     /// All versions of a subject (live and soft-deleted), ascending.
     fn versions(&self, subject: &Subject) -> Result<Vec<(u32, VersionRecord)>, StoreError>;
     /// One version of a subject.

@@ -263,6 +263,19 @@ macro_rules! impl_reads {
                     .and_then(|v| keys::be_u32(&v)))
             }
 
+            fn ids_by_hash_prefix(
+                &self,
+                ctx: &Context,
+                prefix: &[u8],
+            ) -> Result<Vec<u32>, StoreError> {
+                let mut out = Vec::new();
+                for item in self.$tree.scan_prefix(keys::hash(ctx, prefix)) {
+                    let (_, v) = item.map_err(backend)?;
+                    out.extend(keys::be_u32(&v));
+                }
+                Ok(out)
+            }
+
             fn versions(&self, subject: &Subject) -> Result<Vec<(u32, VersionRecord)>, StoreError> {
                 let prefix = keys::versions_prefix(subject);
                 let mut out = Vec::new();

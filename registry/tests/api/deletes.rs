@@ -99,3 +99,34 @@ async fn subject_delete_order_of_checks() {
     assert_eq!(body["version"], 1);
     assert_eq!(body["id"].as_u64(), Some(id));
 }
+
+#[tokio::test]
+async fn deleted_as_negative_lists_soft_deleted_versions_as_negative_numbers() {
+    let app = TestApp::spawn().await;
+    app.register_ok("s", ORDER_V1).await;
+    app.register_ok("s", ORDER_V2).await;
+    app.register_ok(
+        "s",
+        "syntax = \"proto3\";\npackage shop;\n\nmessage Order {\n  string id = 1;\n  int64 qty = 2;\n  string note = 3;\n  string more = 4;\n}\n",
+    )
+    .await;
+    app.delete("/subjects/s/versions/2").await;
+    for (query, want) in [
+        ("deletedAsNegative=true", json!([1, -2, 3])),
+        // It wins over deletedOnly, and pages after the ordering by magnitude.
+        ("deletedAsNegative=TRUE&deletedOnly=true", json!([1, -2, 3])),
+        ("deletedAsNegative=true&offset=1&limit=1", json!([-2])),
+        ("deletedAsNegative=false", json!([1, 3])),
+    ] {
+        let (status, body) = app.get(&format!("/subjects/s/versions?{query}")).await;
+        assert_eq!((status, body), (StatusCode::OK, want), "{query}");
+    }
+    // A subject whose every version is soft-deleted exists only with deleted=true.
+    app.delete("/subjects/s").await;
+    let (status, body) = app.get("/subjects/s/versions?deletedAsNegative=true").await;
+    assert_error(status, &body, 404, 40401);
+    let (_, body) = app
+        .get("/subjects/s/versions?deletedAsNegative=true&deleted=true")
+        .await;
+    assert_eq!(body, json!([-1, -2, -3]));
+}

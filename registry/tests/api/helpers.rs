@@ -134,6 +134,18 @@ pub(crate) fn assert_error(status: StatusCode, body: &Value, http: u16, code: u6
     assert!(body["message"].is_string(), "{body}");
 }
 
+/// `body` without its `guid`, which must be there (8.x answers carry one).
+#[track_caller]
+pub(crate) fn without_guid(body: &Value) -> Value {
+    let mut body = body.clone();
+    let guid = body.as_object_mut().and_then(|o| o.remove("guid"));
+    assert!(
+        guid.as_ref().is_some_and(Value::is_string),
+        "no guid in {body}"
+    );
+    body
+}
+
 /// The base64 `FileDescriptorProto` a serializer would send for `.proto` text.
 pub(crate) fn descriptor_b64(name: &str, source: &str) -> String {
     struct One(String, String);

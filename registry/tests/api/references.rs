@@ -139,3 +139,82 @@ fn descriptor_with_dep() -> String {
         .unwrap();
     base64::engine::general_purpose::STANDARD.encode(prost::Message::encode_to_vec(&fd))
 }
+
+#[tokio::test]
+async fn reference_format_qualified_qualifies_a_hunts_references() {
+    let app = TestApp::spawn().await;
+    let hunt = "/contexts/.hunt-1";
+    for (prefix, name) in [(hunt, "found-value"), ("", "found-value")] {
+        let (status, body) = app
+            .post(
+                &format!("{prefix}/subjects/treasure%2Fcommon.proto/versions"),
+                json!({"schemaType": "PROTOBUF", "schema": COMMON}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let reference = json!([{"name": "treasure/common.proto", "subject": "treasure/common.proto", "version": 1}]);
+        let (status, body) = app
+            .post(
+                &format!("{prefix}/subjects/{name}/versions"),
+                json!({"schemaType": "PROTOBUF", "schema": FOUND, "references": reference}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, found) = app
+        .get(&format!("{hunt}/subjects/found-value/versions/1"))
+        .await;
+    let hunt_id = found["id"].as_u64().unwrap();
+    let (_, found) = app.get("/subjects/found-value/versions/1").await;
+    let default_id = found["id"].as_u64().unwrap();
+    let stored = json!([{"name": "treasure/common.proto", "subject": "treasure/common.proto", "version": 1}]);
+    let qualified = json!([{"name": "treasure/common.proto", "subject": ":.hunt-1:treasure/common.proto", "version": 1}]);
+    for (path, want) in [
+        // As registered unless asked.
+        (format!("{hunt}/subjects/found-value/versions/1"), &stored),
+        (format!("{hunt}/schemas/ids/{hunt_id}"), &stored),
+        // Qualified with the hunt of the schema's subject.
+        (
+            format!("{hunt}/subjects/found-value/versions/1?referenceFormat=qualified"),
+            &qualified,
+        ),
+        (
+            format!("{hunt}/schemas/ids/{hunt_id}?referenceFormat=qualified"),
+            &qualified,
+        ),
+        (
+            format!(
+                "/schemas/ids/{hunt_id}?subject=%3A.hunt-1%3Afound-value&referenceFormat=qualified"
+            ),
+            &qualified,
+        ),
+        // Confluent qualifies only from the subject it resolved: none without `subject`.
+        (
+            format!("/schemas/ids/{hunt_id}?referenceFormat=qualified"),
+            &stored,
+        ),
+        // Only the exact value, and only the camel-case name (Python's reference_format is
+        // ignored, as in Confluent).
+        (
+            format!("{hunt}/subjects/found-value/versions/1?referenceFormat=QUALIFIED"),
+            &stored,
+        ),
+        (
+            format!("{hunt}/subjects/found-value/versions/1?reference_format=qualified"),
+            &stored,
+        ),
+        // The default context's references are never qualified.
+        (
+            "/subjects/found-value/versions/1?referenceFormat=qualified".to_owned(),
+            &stored,
+        ),
+        (
+            format!("/schemas/ids/{default_id}?subject=found-value&referenceFormat=qualified"),
+            &stored,
+        ),
+    ] {
+        let (status, body) = app.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_eq!(&body["references"], want, "{path}");
+    }
+}

@@ -99,3 +99,80 @@ async fn schemas_listing_and_pagination() {
     let (_, page) = app.get("/subjects?offset=1&limit=1").await;
     assert_eq!(page, json!(["b"]));
 }
+
+#[tokio::test]
+async fn by_id_names_the_subject_and_version_when_asked() {
+    let app = TestApp::spawn().await;
+    let id = app.register_ok("b", ORDER_V1).await;
+    app.register_ok("a", ORDER_V1).await;
+    app.register_ok("a", ORDER_V2).await;
+    app.put("/config/:.h:", json!({"compatibility": "NONE"}))
+        .await;
+    app.register_ok(":.h:x", ORDER_V2).await;
+    let x_id = app.register_ok(":.h:y", ORDER_BAD).await;
+    app.register_ok(":.h:y", "syntax = \"proto3\"; message N { int32 n = 1; }")
+        .await;
+    app.register_ok(":.h:x", ORDER_BAD).await;
+
+    // Without `subject`, no subject or version (Confluent 8.x; 7.x never sends them).
+    let (_, plain) = app.get(&format!("/schemas/ids/{id}")).await;
+    assert!(plain.get("subject").is_none() && plain.get("version").is_none());
+    for (query, subject, version) in [
+        (format!("/schemas/ids/{id}?subject=b"), "b", 1),
+        (
+            format!("/schemas/ids/{id}?subject=a&format=serialized"),
+            "a",
+            1,
+        ),
+        // A subject that does not carry the id: another carrier of its context.
+        (format!("/schemas/ids/{id}?subject=zzz"), "a", 1),
+        (format!("/schemas/ids/{id}?subject="), "a", 1),
+        // Qualified subjects and the hunt's base URL (which adds `subject=:.h:`).
+        (format!("/schemas/ids/{x_id}?subject=%3A.h%3Ax"), ":.h:x", 2),
+        (format!("/schemas/ids/{x_id}?subject=%3A.h%3Ay"), ":.h:y", 1),
+        (format!("/contexts/.h/schemas/ids/{x_id}"), ":.h:x", 2),
+        (
+            format!("/contexts/.h/schemas/ids/{x_id}?subject=y"),
+            ":.h:y",
+            1,
+        ),
+        // An unqualified subject finds its namesake in the id's hunt, as Confluent.
+        (format!("/schemas/ids/{x_id}?subject=y"), ":.h:y", 1),
+    ] {
+        for _ in 0..2 {
+            // Twice: the second answer is the pre-rendered one.
+            let (status, body) = app.get(&query).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            assert_eq!(
+                (body["subject"].as_str(), body["version"].as_u64()),
+                (Some(subject), Some(version)),
+                "{query}"
+            );
+            assert_eq!(body["schemaType"], "PROTOBUF");
+        }
+    }
+    // A soft-deleted carrier yields to a live one; a cached answer does not outlive the
+    // delete.
+    app.delete("/subjects/:.h:x/versions/2").await;
+    let (_, body) = app.get(&format!("/contexts/.h/schemas/ids/{x_id}")).await;
+    assert_eq!(
+        (body["subject"].as_str(), body["version"].as_u64()),
+        (Some(":.h:y"), Some(1))
+    );
+    let (_, body) = app
+        .get(&format!("/schemas/ids/{x_id}?subject=%3A.h%3Ax"))
+        .await;
+    assert_eq!(
+        (body["subject"].as_str(), body["version"].as_u64()),
+        (Some(":.h:y"), Some(1))
+    );
+    // Registered again, the content is a new live version of x with the same id.
+    assert_eq!(app.register_ok(":.h:x", ORDER_BAD).await, x_id);
+    let (_, body) = app
+        .get(&format!("/schemas/ids/{x_id}?subject=%3A.h%3Ax"))
+        .await;
+    assert_eq!(
+        (body["subject"].as_str(), body["version"].as_u64()),
+        (Some(":.h:x"), Some(3))
+    );
+}

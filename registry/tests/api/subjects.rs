@@ -11,7 +11,7 @@ async fn register_then_read_back_by_version_latest_and_minus_one() {
     let (status, body) = app.register("orders-value", ORDER_V1).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        body,
+        without_guid(&body),
         json!({"id": 1, "version": 1, "schemaType": "PROTOBUF"})
     );
     let id = app.register_ok("orders-value", ORDER_V2).await;
@@ -63,7 +63,7 @@ async fn equal_schemas_get_the_same_id_and_no_new_version() {
     // Another subject reuses the id (same context), with its own version 1.
     let (_, other) = app.register("b-value", ORDER_V1).await;
     assert_eq!(
-        other,
+        without_guid(&other),
         json!({"id": id, "version": 1, "schemaType": "PROTOBUF"})
     );
 }
@@ -157,6 +157,33 @@ async fn only_protobuf_is_served() {
         )
         .await;
     assert_error(status, &body, 422, 42201);
+    // The type is case-sensitive, as Confluent's provider lookup: a lower-case `protobuf`
+    // is refused on every endpoint that takes a schema, and nothing is registered.
+    let text = json!({"schemaType": "protobuf", "schema": ORDER_V1});
+    for path in [
+        "/subjects/x/versions",
+        "/subjects/x",
+        "/compatibility/subjects/x/versions/latest",
+    ] {
+        let (status, body) = app.post(path, text.clone()).await;
+        assert_error(status, &body, 422, 42201);
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Invalid schema type protobuf"),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = app.get("/subjects/x/versions").await;
+    assert_error(status, &body, 404, 40401);
+    let (status, _) = app
+        .post(
+            "/subjects/x/versions",
+            json!({"schemaType": "PROTOBUF", "schema": ORDER_V1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -242,4 +269,33 @@ async fn hostile_inputs_are_client_errors() {
         let (status, body) = app.register("h", schema).await;
         assert_error(status, &body, 422, 42201);
     }
+}
+
+#[tokio::test]
+async fn latest_with_metadata_matches_no_version_without_stored_metadata() {
+    let app = TestApp::spawn().await;
+    // Confluent matches only versions that carry metadata properties; huntreg stores none.
+    app.register_ok("s", ORDER_V1).await;
+    for query in [
+        "",
+        "?key=owner&value=team-a",
+        "?key=a&key=b&value=1&value=2&deleted=true",
+    ] {
+        let (status, body) = app.get(&format!("/subjects/s/metadata{query}")).await;
+        assert_error(status, &body, 404, 40403);
+        assert_eq!(body["message"], "Schema not found", "{query}");
+    }
+    let (status, body) = app.get("/subjects/missing/metadata?key=a&value=b").await;
+    assert_error(status, &body, 404, 40401);
+    app.delete("/subjects/s").await;
+    let (status, body) = app.get("/subjects/s/metadata").await;
+    assert_error(status, &body, 404, 40401);
+    let (status, body) = app.get("/subjects/s/metadata?deleted=true").await;
+    assert_error(status, &body, 404, 40403);
+    // No fallback from the default context into a hunt.
+    app.register_ok(":.h:t", ORDER_V1).await;
+    let (status, body) = app.get("/subjects/t/metadata").await;
+    assert_error(status, &body, 404, 40401);
+    let (status, body) = app.get("/contexts/.h/subjects/t/metadata").await;
+    assert_error(status, &body, 404, 40403);
 }

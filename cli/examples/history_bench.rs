@@ -1,0 +1,189 @@
+//! The registration half of `scripts/bench-history`: what a registration costs against a
+//! long history, relative to registering a same-size schema into a fresh subject.
+//!
+//! For each history size N (`--sizes 10,1000,10000`), registers N seed-like versions of one
+//! subject at NONE: each adds one `TreasureType` enum value and nothing else, as in the field
+//! report. Then, for each level (`--levels BACKWARD,BACKWARD_TRANSITIVE,FULL_TRANSITIVE`),
+//! sets the subject to that level, makes one untimed registration (it builds the kept
+//! history, timed separately as "warm-up") and times `--samples` pairs, interleaved:
+//!
+//! * *history*: the next version of the subject (one more enum value), checked at the level;
+//! * *fresh*: a schema of the same size (same text, another package name of the same
+//!   length) into a new subject of a context at NONE.
+//!
+//! Prints p50 and p99 of both and their ratios (target <= 1.5 at every size). Every request
+//! must answer 200; a history registration must get a new id.
+//!
+//! Usage: `history_bench --url http://127.0.0.1:PORT [--sizes 10,1000] [--levels ...]
+//! [--samples 40]`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use serde_json::{json, Value};
+
+const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+/// The seed-like event with `values` treasure types, in package `package`.
+fn schema(package: &str, values: usize) -> String {
+    let mut s = format!(
+        "syntax = \"proto3\";\npackage {package};\n\n\
+         message TreasureTypeUpdated {{\n  TreasureType treasure_type = 1;\n  string hunt = 2;\n  \
+         int64 points = 3;\n  repeated string tags = 4;\n}}\n\nenum TreasureType {{\n  TREASURE_TYPE_UNSPECIFIED = 0;\n"
+    );
+    for i in 1..=values {
+        s.push_str(&format!("  TREASURE_TYPE_{i:05} = {i};\n"));
+    }
+    s.push_str("}\n");
+    s
+}
+
+fn send(agent: &ureq::Agent, method: &str, url: &str, body: &Value) -> anyhow::Result<Value> {
+    match agent
+        .request(method, url)
+        .set("Content-Type", CONTENT_TYPE)
+        .send_string(&body.to_string())
+    {
+        Ok(resp) => Ok(resp.into_json()?),
+        Err(ureq::Error::Status(code, resp)) => {
+            bail!("{method} {url} -> {code} {}", resp.into_string()?)
+        }
+        Err(e) => Err(e).with_context(|| format!("{method} {url}")),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn encode(subject: &str) -> String {
+    subject
+        .replace('%', "%25")
+        .replace(':', "%3A")
+        .replace('/', "%2F")
+}
+
+fn register(agent: &ureq::Agent, url: &str, subject: &str, text: &str) -> anyhow::Result<i64> {
+    let resp = send(
+        agent,
+        "POST",
+        &format!("{url}/subjects/{}/versions", encode(subject)),
+        &json!({"schemaType": "PROTOBUF", "schema": text}),
+    )?;
+    resp["id"]
+        .as_i64()
+        .context("register response without an id")
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut url = None;
+    let mut sizes = vec![10usize, 1000];
+    let mut levels: Vec<String> = ["BACKWARD", "BACKWARD_TRANSITIVE", "FULL_TRANSITIVE"]
+        .map(String::from)
+        .to_vec();
+    let mut samples = 40usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{arg} needs a value"))?;
+        match arg.as_str() {
+            "--url" => url = Some(value.trim_end_matches('/').to_owned()),
+            "--sizes" => {
+                sizes = value
+                    .split(',')
+                    .map(|s| s.trim().parse())
+                    .collect::<Result<_, _>>()?
+            }
+            "--levels" => levels = value.split(',').map(|s| s.trim().to_owned()).collect(),
+            "--samples" => samples = value.parse()?,
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    let url = url.context("--url is required")?;
+    if samples == 0 {
+        bail!("--samples must be at least 1");
+    }
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(600))
+        .build();
+    // Fresh subjects live in a context at NONE.
+    send(
+        &agent,
+        "PUT",
+        &format!("{url}/config/{}", encode(":.bench-fresh:")),
+        &json!({"compatibility": "NONE"}),
+    )?;
+    let mut fresh_n = 0usize;
+    println!("registration against a seed-like history vs a same-size schema into a fresh subject (interleaved):");
+    let mut worst: f64 = 0.0;
+    for &size in &sizes {
+        let subject = format!(":.bench-history-{size}:treasure-value");
+        let config = format!("{url}/config/{}", encode(&subject));
+        send(&agent, "PUT", &config, &json!({"compatibility": "NONE"}))?;
+        let setup = Instant::now();
+        let mut values = 0;
+        for _ in 0..size {
+            values += 1;
+            register(&agent, &url, &subject, &schema("hunt.bench.v1", values))?;
+        }
+        println!(
+            "  {size} versions registered in {:.1} s",
+            setup.elapsed().as_secs_f64()
+        );
+        for level in &levels {
+            send(&agent, "PUT", &config, &json!({"compatibility": level}))?;
+            values += 1;
+            let warm = Instant::now();
+            register(&agent, &url, &subject, &schema("hunt.bench.v1", values))?;
+            let warm = warm.elapsed();
+            let (mut history, mut fresh) = (Vec::new(), Vec::new());
+            let mut last_id = 0;
+            for _ in 0..samples {
+                values += 1;
+                let text = schema("hunt.bench.v1", values);
+                let start = Instant::now();
+                let id = register(&agent, &url, &subject, &text)?;
+                history.push(start.elapsed());
+                if id == last_id {
+                    bail!("registration into {subject} returned the previous id {id}");
+                }
+                last_id = id;
+                fresh_n += 1;
+                // Same length as "hunt.bench.v1": a distinct schema of the same size.
+                let package = format!("hunt.f{fresh_n:07}");
+                let text = schema(&package[..13.min(package.len())], values);
+                let start = Instant::now();
+                register(
+                    &agent,
+                    &url,
+                    &format!(":.bench-fresh:fresh-{fresh_n}-value"),
+                    &text,
+                )?;
+                fresh.push(start.elapsed());
+            }
+            history.sort();
+            fresh.sort();
+            let (h50, h99) = (percentile(&history, 50.0), percentile(&history, 99.0));
+            let (f50, f99) = (percentile(&fresh, 50.0), percentile(&fresh, 99.0));
+            let (r50, r99) = (ms(h50) / ms(f50), ms(h99) / ms(f99));
+            worst = worst.max(r50).max(r99);
+            println!(
+                "  {size:>6} versions {level:<20} history p50 {:>8.2} ms p99 {:>8.2} ms | fresh p50 {:>8.2} ms p99 {:>8.2} ms | ratio p50 {r50:.2} p99 {r99:.2} {} (warm-up {:.0} ms)",
+                ms(h50),
+                ms(h99),
+                ms(f50),
+                ms(f99),
+                if r50 <= 1.5 && r99 <= 1.5 { "OK" } else { "ABOVE TARGET" },
+                ms(warm),
+            );
+        }
+    }
+    println!("  worst ratio {worst:.2} (target <= 1.5)");
+    Ok(())
+}
