@@ -200,7 +200,8 @@ fn an_explicit_id_cannot_take_over_another_hunts_id() {
 
 /// A writer of hunt A cannot reach into hunt B (or the default context) through
 /// `references`, whether registering, looking up or checking compatibility, and the 403 is
-/// the same whether or not the referenced subject exists. With read on B it can.
+/// the same whether or not the referenced subject, or the caller's own subject, exists.
+/// With read on B it can.
 #[test]
 fn references_need_read_on_the_referenced_hunt() {
     let tmp = tempfile::tempdir().unwrap();
@@ -246,6 +247,17 @@ fn references_need_read_on_the_referenced_hunt() {
             "/compatibility/subjects/:.hunt-a:loot-value/versions/latest?verbose=true",
         ),
         ("POST", "/contexts/.hunt-a/subjects/loot-value/versions"),
+        // The caller's own subjects and versions that do not exist: the reference is
+        // refused before anything is looked up, so the answer is the same 403.
+        ("POST", "/subjects/:.hunt-a:never-registered"),
+        (
+            "POST",
+            "/compatibility/subjects/:.hunt-a:loot-value/versions/7?verbose=true",
+        ),
+        (
+            "POST",
+            "/compatibility/subjects/:.hunt-a:never-registered/versions/latest",
+        ),
     ];
     for (method, path) in endpoints {
         for (hunt, scope) in [

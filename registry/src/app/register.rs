@@ -122,6 +122,20 @@ fn incompatible(subject: &Subject, found: &[String]) -> ApiError {
 }
 
 impl App {
+    /// Checks that `caller` may read every hunt the request's references name. Every
+    /// handler that takes references calls this before it looks anything up, so whether a
+    /// refusal happens, and what it says, never depends on what exists.
+    fn authorize_references(
+        subject: &Subject,
+        refs: &[ReferenceRequest],
+        caller: &Caller,
+    ) -> Result<(), ApiError> {
+        for r in refs {
+            caller.require_read(&subject.qualify_reference(&r.subject)?.context)?;
+        }
+        Ok(())
+    }
+
     /// Resolves request references in `subject`'s context (`-1` becomes the latest live
     /// version) into stored form.
     fn resolve_references(
@@ -282,6 +296,7 @@ impl App {
         force: bool,
         caller: Caller,
     ) -> Result<RegisterOutcome, ApiError> {
+        Self::authorize_references(&subject, &req.references, &caller)?;
         if req.schema.trim().is_empty() {
             // Confluent re-registers the latest live version (a metadata-only update).
             let latest = self
@@ -438,6 +453,7 @@ impl App {
         deleted: bool,
         caller: Caller,
     ) -> Result<SchemaView, ApiError> {
+        Self::authorize_references(&subject, &req.references, &caller)?;
         let (subject, versions) = self.subject_versions(&subject)?;
         let visible: Vec<(u32, VersionRecord)> = versions
             .into_iter()
@@ -549,6 +565,7 @@ impl App {
         verbose: bool,
         caller: Caller,
     ) -> Result<CompatibilityResult, ApiError> {
+        Self::authorize_references(&subject, &req.references, &caller)?;
         let versions = self.store.versions(&subject)?;
         let live: Vec<(u32, u32)> = versions
             .iter()
