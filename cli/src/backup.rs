@@ -1,5 +1,5 @@
-//! `huntreg export` and `huntreg import`: a complete, versioned backup of the store, and
-//! its restore into an empty store.
+//! `huntreg export` and `huntreg import FILE`: a complete, versioned backup of the store,
+//! and its restore into an empty store.
 //!
 //! The backup is JSON Lines: a header line (`{"format":"huntreg-backup","version":1,...}`),
 //! one line per persisted record (the id sequence, contexts, config and mode entries,
@@ -39,14 +39,13 @@ pub(crate) struct ExportArgs {
     output: Option<PathBuf>,
 }
 
-/// Arguments of `huntreg import`.
-#[derive(Debug, clap::Args)]
+/// What `huntreg import FILE` restores, and where.
+#[derive(Debug)]
 pub(crate) struct ImportArgs {
     /// Directory of the store to restore into; it must be empty or not exist yet.
-    #[arg(long, env = "HUNTREG_DATA_DIR", default_value = "./huntreg-data")]
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     /// The backup written by `huntreg export` (`-` for standard input).
-    file: PathBuf,
+    pub(crate) file: PathBuf,
 }
 
 /// The first line of a backup.
@@ -252,7 +251,7 @@ fn read_backup(reader: impl BufRead) -> anyhow::Result<Vec<ExportRecord>> {
     }
 }
 
-/// Runs `huntreg import`.
+/// Runs `huntreg import FILE`.
 pub(crate) fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let records = if args.file == Path::new("-") {
         read_backup(std::io::stdin().lock())

@@ -1,5 +1,6 @@
 //! The `huntreg` command: serve the registry, gate pull requests with `breaking`, push
-//! and pull a hunt's schemas, back the store up and restore it.
+//! and pull a hunt's schemas, back the store up and restore it, migrate from another
+//! registry.
 //!
 //! Each subcommand lives in its own module with its own `Args` and `run`; this file only
 //! dispatches.
@@ -11,6 +12,8 @@ use clap::{Parser, Subcommand};
 mod backup;
 mod breaking;
 mod hash;
+mod import;
+mod migrate;
 mod pull;
 mod push;
 mod serve;
@@ -35,8 +38,8 @@ enum Command {
     Push(push::Args),
     /// Write a complete, versioned backup of a registry's store.
     Export(backup::ExportArgs),
-    /// Restore a backup written by `huntreg export` into an empty store.
-    Import(backup::ImportArgs),
+    /// Restore a backup into an empty store, or migrate from a running registry (--from).
+    Import(import::Args),
     /// Hash a password or token (read from stdin) for `serve --auth-config`.
     HashSecret(hash::Args),
 }
@@ -49,7 +52,7 @@ fn main() -> ExitCode {
         Command::Pull(args) => pull::run(args),
         Command::Push(args) => push::run(args),
         Command::Export(args) => backup::export(args),
-        Command::Import(args) => backup::import(args),
+        Command::Import(args) => import::run(args),
         Command::HashSecret(args) => hash::run(args),
     };
     match result {
