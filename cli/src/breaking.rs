@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use huntreg_compat::{BreakingConfig, Finding, Image};
+use huntreg_compat::{BreakingConfig, ChangeKind, Finding, Image};
 use prost_reflect::DescriptorPool;
 
 use output::{Annotation, Format};
@@ -53,14 +53,42 @@ pub(crate) struct Args {
     /// Check only against-side files that also exist in the input.
     #[arg(long)]
     limit_to_input_files: bool,
+    /// Also print the semantic-version bump the change calls for (major: something
+    /// breaks under buf's default FILE rules; minor: something was added; patch: neither)
+    /// and the findings that decided it. Given the current version (`--semver=1.4.2`), it
+    /// prints the next one too. Exit codes are unchanged.
+    #[arg(long, value_name = "CURRENT", num_args = 0..=1, default_missing_value = "", require_equals = true)]
+    semver: Option<String>,
 }
 
 /// Runs `huntreg breaking`: prints the findings and returns buf's exit code.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let current = match args.semver.as_deref() {
+        None | Some("") => None,
+        Some(v) => match semver::Version::parse(v.trim_start_matches('v')) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("Failure: --semver={v}: not a semantic version: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        },
+    };
     match execute(&args) {
-        Ok(annotations) => {
+        Ok((annotations, classification)) => {
             // A closed pipe (`| head`) is not an error worth a panic; the exit code still tells.
-            let rendered = output::render(&annotations, args.error_format);
+            let mut rendered = output::render(&annotations, args.error_format);
+            if args.semver.is_some() {
+                let verdict = output::render_semver(
+                    classification.as_ref(),
+                    current.as_ref(),
+                    args.error_format,
+                );
+                if args.error_format == Format::Junit {
+                    eprint!("{verdict}");
+                } else {
+                    rendered.push_str(&verdict);
+                }
+            }
             let mut stdout = std::io::stdout().lock();
             let _ = stdout
                 .write_all(rendered.as_bytes())
@@ -235,8 +263,18 @@ fn pair(input: Vec<Unit>, against: Vec<Unit>) -> Result<Vec<(Unit, Unit)>, Strin
     }
 }
 
-/// Loads both sides, checks every module pair, and returns sorted annotations (or a failure).
-fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
+/// The semver verdict of a whole input: the largest bump of its module pairs, with the
+/// reasons of the pairs that reached it.
+pub(crate) struct Semver {
+    /// The bump.
+    pub(crate) kind: ChangeKind,
+    /// The findings that decided it, printed as annotations.
+    pub(crate) reasons: Vec<Annotation>,
+}
+
+/// Loads both sides, checks every module pair, and returns sorted annotations (or a
+/// failure), with the semver verdict when `--semver` asks for one and everything compiled.
+fn execute(args: &Args) -> Result<(Vec<Annotation>, Option<Semver>), String> {
     let input_spec = input::parse(&args.input)?;
     let against_spec = input::parse(&args.against)?;
     let (input, against) = std::thread::scope(|s| {
@@ -290,7 +328,8 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
     if filtered && (empty(|p| &p.input) || empty(|p| &p.against)) {
         return Err("no .proto files were targeted. This can occur if no .proto files are found in your input, --path points to files that do not exist, or --exclude-path excludes all files.".to_owned());
     }
-    let compiled = compile_all(&pairs);
+    // `--semver` locates additions in the against side, which then needs its spans too.
+    let compiled = compile_all(&pairs, args.semver.is_some());
     let mut annotations = Vec::new();
     let mut images = Vec::with_capacity(pairs.len());
     for (pair, (input, against)) in pairs.iter().zip(compiled) {
@@ -317,8 +356,12 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
     }
     if !annotations.is_empty() {
         output::sort_dedup(&mut annotations);
-        return Ok(annotations);
+        return Ok((annotations, None));
     }
+    let mut verdict = Semver {
+        kind: ChangeKind::Patch,
+        reasons: Vec::new(),
+    };
     // Freeing large descriptor pools costs more than checking them, and the process ends
     // right after printing: the pools are handed back to the OS with it.
     let mut finished = Vec::with_capacity(pairs.len());
@@ -340,6 +383,24 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
         let against_image = Image::with_targets(against, against_targets);
         // The input's configuration chooses the rules and drops ignored findings.
         let report = pair.breaking.check(&against_image, &input_image);
+        if args.semver.is_some() {
+            let why = huntreg_compat::explain(&against_image, &input_image);
+            // Minor reasons come from the swapped check and sit in the against image.
+            let side = if why.kind == ChangeKind::Minor {
+                &pair.against
+            } else {
+                &pair.input
+            };
+            let reasons = why.reasons.into_iter().map(|f| annotation(f, side));
+            match why.kind.cmp(&verdict.kind) {
+                std::cmp::Ordering::Greater => {
+                    verdict.kind = why.kind;
+                    verdict.reasons = reasons.collect();
+                }
+                std::cmp::Ordering::Equal => verdict.reasons.extend(reasons),
+                std::cmp::Ordering::Less => {}
+            }
+        }
         annotations.extend(
             report
                 .findings
@@ -350,16 +411,18 @@ fn execute(args: &Args) -> Result<Vec<Annotation>, String> {
     }
     std::mem::forget(finished);
     output::sort_dedup(&mut annotations);
-    Ok(annotations)
+    output::sort_dedup(&mut verdict.reasons);
+    Ok((annotations, args.semver.is_some().then_some(verdict)))
 }
 
 type Compiled = Result<DescriptorPool, compile::CompileError>;
 
-/// Compiles both sides of every pair on all cores (input sides with source info).
-fn compile_all(pairs: &[Pair]) -> Vec<(Compiled, Compiled)> {
+/// Compiles both sides of every pair on all cores (input sides with source info, against
+/// sides too when `against_spans`).
+fn compile_all(pairs: &[Pair], against_spans: bool) -> Vec<(Compiled, Compiled)> {
     let jobs: Vec<(&Side, bool)> = pairs
         .iter()
-        .flat_map(|p| [(&p.input, true), (&p.against, false)])
+        .flat_map(|p| [(&p.input, true), (&p.against, against_spans)])
         .collect();
     let results: Vec<Mutex<Option<Compiled>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);

@@ -597,3 +597,79 @@ fn hostile_sources_never_panic() {
         }
     }
 }
+
+/// `--semver` prints the bump after the findings, in every format, with the next version
+/// when given the current one; exit codes stay buf's.
+#[test]
+fn semver_prints_the_bump_and_why() {
+    let dir = pair();
+    // current/ deletes a field: major, and the findings still decide the exit code.
+    let run = huntreg(
+        dir.path(),
+        &args("current", "previous", &["--semver=1.4.2"]),
+    );
+    assert_eq!(run.code, 100, "{}", run.stderr);
+    let tail: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("semver:"))
+        .collect();
+    assert_eq!(
+        tail[0], "semver: major, next version 2.0.0",
+        "{}",
+        run.stdout
+    );
+    assert!(
+        tail[1..].iter().any(|l| l.ends_with("(FIELD_NO_DELETE)")),
+        "{}",
+        run.stdout
+    );
+    // previous/ against current/ adds the field back: minor, clean exit.
+    let run = huntreg(
+        dir.path(),
+        &args("previous", "current", &["--semver=0.3.1"]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "semver: minor, next version 0.3.2\n  current/hunt/v1/find.proto:4:1:Field \"3\" with name \"points\" on message \"Find\" was added. (FIELD_NO_DELETE)\n"
+    );
+    // Against itself: a patch, in JSON.
+    let run = huntreg(
+        dir.path(),
+        &args(
+            "current",
+            "current",
+            &["--semver", "--error-format", "json"],
+        ),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let verdict: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(
+        verdict,
+        serde_json::json!({"semver": "patch", "reasons": []})
+    );
+    // GitHub Actions annotations are notices, never errors.
+    let run = huntreg(
+        dir.path(),
+        &args(
+            "previous",
+            "current",
+            &["--semver", "--error-format", "github-actions"],
+        ),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("::notice title=semver::minor\n::notice file=current/hunt/v1/find.proto,line=4,col=1::Field"),
+        "{}",
+        run.stdout
+    );
+    // A current version that is not one is a usage error.
+    let run = huntreg(dir.path(), &args("current", "previous", &["--semver=one"]));
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("--semver=one: not a semantic version"),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,7 +1,7 @@
 //! Semantic-version classification of a schema change: major when buf's default `FILE`
 //! rules find anything, minor when something was added, patch otherwise.
 
-use crate::{check, Image, RuleSet};
+use crate::{check, Finding, Image, RuleSet};
 
 /// How big a change between two versions of a schema is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -46,6 +46,65 @@ pub fn classify(previous: &Image, current: &Image) -> ChangeKind {
     }
 }
 
+/// A classification with its reasons: what [`explain`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    /// How big the change is.
+    pub kind: ChangeKind,
+    /// Why: for `Major`, the breaking findings of the default rule set (as the images
+    /// locate them); for `Minor`, one entry per addition, its message reworded to say what
+    /// was added (`Field "2" with name "b" on message "M" was added.`) and located in the
+    /// previous image's parent element, where buf reports deletions; empty for `Patch`.
+    pub reasons: Vec<Finding>,
+}
+
+/// [`classify()`] with the findings that decided it.
+pub fn explain(previous: &Image, current: &Image) -> Classification {
+    let breaking = check(previous, current, &RuleSet::default());
+    if !breaking.is_empty() {
+        return Classification {
+            kind: ChangeKind::Major,
+            reasons: breaking.findings,
+        };
+    }
+    let additions = match RuleSet::from_ids(ADDITIONS) {
+        Ok(additions) => check(current, previous, &additions).findings,
+        Err(_) => Vec::new(),
+    };
+    if additions.is_empty() {
+        return Classification {
+            kind: ChangeKind::Patch,
+            reasons: Vec::new(),
+        };
+    }
+    Classification {
+        kind: ChangeKind::Minor,
+        reasons: additions
+            .into_iter()
+            .map(|mut f| {
+                f.message = addition_message(&f.message);
+                f
+            })
+            .collect(),
+    }
+}
+
+/// Rewords a deletion message of the swapped check as the addition it stands for:
+/// `Previously present field "2" … was deleted.` becomes `Field "2" … was added.`
+fn addition_message(deleted: &str) -> String {
+    let Some(rest) = deleted.strip_prefix("Previously present ") else {
+        return deleted.to_owned();
+    };
+    let rest = rest
+        .replacen(" was deleted from ", " was added to ", 1)
+        .replacen(" was deleted", " was added", 1);
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => rest,
+    }
+}
+
 /// The version after `version` for a change of `kind`. Pre-release and build metadata are
 /// dropped.
 ///
@@ -68,6 +127,20 @@ pub fn next_version(kind: ChangeKind, version: &semver::Version) -> semver::Vers
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn additions_are_reworded() {
+        assert_eq!(
+            addition_message(
+                "Previously present field \"2\" with name \"b\" on message \"M\" was deleted."
+            ),
+            "Field \"2\" with name \"b\" on message \"M\" was added."
+        );
+        assert_eq!(
+            addition_message("Previously present message \"N\" was deleted from file."),
+            "Message \"N\" was added to file."
+        );
+    }
 
     #[test]
     fn bumps() {

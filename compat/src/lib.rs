@@ -78,7 +78,7 @@ mod pairs;
 mod rules;
 mod ruleset;
 
-pub use classify::{classify, next_version, ChangeKind};
+pub use classify::{classify, explain, next_version, ChangeKind, Classification};
 pub use config::{is_unstable_package, BreakingConfig, BufYaml, Module};
 pub use error::ConfigError;
 pub use finding::{Finding, Location, Report, Span};

@@ -2,7 +2,7 @@
 
 mod support;
 
-use huntreg_compat::{classify, next_version, ChangeKind, Image};
+use huntreg_compat::{classify, explain, next_version, ChangeKind, Image};
 
 fn schema(body: &str) -> Image {
     let text = format!("syntax = \"proto3\";\npackage hunt.v1;\n{body}");
@@ -61,4 +61,42 @@ fn next_versions_follow_the_kind() {
         next_version(ChangeKind::Patch, &v),
         semver::Version::new(1, 4, 3)
     );
+}
+
+#[test]
+fn explanations_name_what_decided_the_kind() {
+    let added = "message Found {\n  string hunter = 1;\n  int32 points = 2;\n}\nmessage Lost {}\n";
+    let why = explain(&schema(V1), &schema(added));
+    assert_eq!(why.kind, ChangeKind::Minor);
+    let mut said: Vec<(&str, &str)> = why
+        .reasons
+        .iter()
+        .map(|f| (f.rule, f.message.as_str()))
+        .collect();
+    said.sort();
+    assert_eq!(
+        said,
+        [
+            (
+                "FIELD_NO_DELETE",
+                "Field \"2\" with name \"points\" on message \"Found\" was added."
+            ),
+            ("MESSAGE_NO_DELETE", "Message \"Lost\" was added to file."),
+        ]
+    );
+    let broken = explain(&schema(V1), &schema("message Found {}\n"));
+    assert_eq!(broken.kind, ChangeKind::Major);
+    assert!(
+        broken.reasons.iter().any(|f| f.rule == "FIELD_NO_DELETE"),
+        "{:?}",
+        broken.reasons
+    );
+    let patch = explain(&schema(V1), &schema(V1));
+    assert_eq!((patch.kind, patch.reasons.len()), (ChangeKind::Patch, 0));
+    for (previous, current) in [(V1, added), (V1, "message Found {}\n"), (V1, V1)] {
+        assert_eq!(
+            explain(&schema(previous), &schema(current)).kind,
+            classify(&schema(previous), &schema(current))
+        );
+    }
 }

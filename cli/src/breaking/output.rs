@@ -208,6 +208,91 @@ pub(crate) fn render(annotations: &[Annotation], format: Format) -> String {
     out
 }
 
+/// The `--semver` verdict in `format`, printed after the findings: the bump, the next
+/// version when the current one was given, and one line per finding that decided it.
+/// `None` means the check did not get that far (an input did not compile). JUnit has no
+/// place for it in its XML, so the text form is returned for standard error instead.
+pub(crate) fn render_semver(
+    verdict: Option<&super::Semver>,
+    current: Option<&semver::Version>,
+    format: Format,
+) -> String {
+    let Some(verdict) = verdict else {
+        return match format {
+            Format::Json => "{\"semver\":null}\n".to_owned(),
+            Format::GithubActions => {
+                "::notice title=semver::unknown: the input does not compile\n".to_owned()
+            }
+            Format::Text | Format::Junit => {
+                "semver: unknown: the input does not compile\n".to_owned()
+            }
+        };
+    };
+    let kind = match verdict.kind {
+        huntreg_compat::ChangeKind::Major => "major",
+        huntreg_compat::ChangeKind::Minor => "minor",
+        huntreg_compat::ChangeKind::Patch => "patch",
+    };
+    let next = current.map(|v| huntreg_compat::next_version(verdict.kind, v));
+    let mut out = String::new();
+    match format {
+        Format::Json => {
+            out.push_str("{\"semver\":");
+            json_string(&mut out, kind);
+            if let Some(next) = &next {
+                out.push_str(",\"next\":");
+                json_string(&mut out, &next.to_string());
+            }
+            out.push_str(",\"reasons\":[");
+            for (i, a) in verdict.reasons.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&json_line(a));
+            }
+            out.push_str("]}\n");
+        }
+        Format::GithubActions => {
+            let _ = write!(out, "::notice title=semver::{kind}");
+            if let Some(next) = &next {
+                let _ = write!(out, ", next version {next}");
+            }
+            out.push('\n');
+            for a in &verdict.reasons {
+                let message = format!("{} ({})", a.message, a.rule);
+                let _ = match &a.path {
+                    Some(p) => writeln!(
+                        out,
+                        "::notice file={p},line={},col={}::{}",
+                        at_least_1(a.span[0]),
+                        at_least_1(a.span[1]),
+                        escape_data(&message)
+                    ),
+                    None => writeln!(out, "::notice::{}", escape_data(&message)),
+                };
+            }
+        }
+        Format::Text | Format::Junit => {
+            let _ = write!(out, "semver: {kind}");
+            if let Some(next) = &next {
+                let _ = write!(out, ", next version {next}");
+            }
+            out.push('\n');
+            for a in &verdict.reasons {
+                let _ = writeln!(out, "  {} ({})", text_line(a), a.rule);
+            }
+        }
+    }
+    out
+}
+
+/// Escapes a GitHub Actions workflow command's data part.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
