@@ -4,10 +4,10 @@
 //! prints the findings exactly as `buf breaking` does. Exit codes as buf: 0 clean, 100
 //! findings (compile errors included, as `COMPILE` findings), 1 unusable input or config.
 
-mod compile;
+pub(crate) mod compile;
 mod config;
 mod input;
-mod output;
+pub(crate) mod output;
 mod source;
 
 use std::collections::HashSet;

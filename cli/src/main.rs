@@ -1,6 +1,6 @@
 //! The `huntreg` command: serve the registry, gate pull requests with `breaking`, push
 //! and pull a hunt's schemas, back the store up and restore it, migrate from another
-//! registry.
+//! registry, and ask a registry whether it would accept a change (`check`).
 //!
 //! Each subcommand lives in its own module with its own `Args` and `run`; this file only
 //! dispatches.
@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod backup;
 mod breaking;
+mod check;
 mod hash;
 mod import;
 mod migrate;
@@ -32,6 +33,9 @@ enum Command {
     Serve(serve::Args),
     /// Check a proto tree for breaking changes against another (a CI gate; exit 100 on a break).
     Breaking(breaking::Args),
+    /// Ask the registry, as a dry run, whether it would accept a hunt directory's files
+    /// (the pull-request gate against the registry itself; exit 100 on a refusal).
+    Check(check::Args),
     /// Write a hunt's lockfile: every registered version of every subject in the hunt.
     Pull(pull::Args),
     /// Register a hunt's `.proto` files with a registry.
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Breaking(args) => breaking::run(args),
+        Command::Check(args) => check::run(args),
         Command::Pull(args) => pull::run(args),
         Command::Push(args) => push::run(args),
         Command::Export(args) => backup::export(args),

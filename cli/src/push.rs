@@ -26,13 +26,15 @@ pub(crate) struct Args {
     hunt: Option<String>,
 }
 
-fn is_well_known(import: &str) -> bool {
+/// Imports every registry bundles, never registered or referenced.
+pub(crate) fn is_well_known(import: &str) -> bool {
     ["google/protobuf/", "google/type/", "confluent/"]
         .iter()
         .any(|p| import.starts_with(p))
 }
 
-fn protos(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every `.proto` file under `dir`, recursively.
+pub(crate) fn protos(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {

@@ -75,7 +75,7 @@ pub(crate) fn compile(
 }
 
 /// Turns a protox error into a located `COMPILE` finding.
-fn locate(err: &protox::Error) -> CompileError {
+pub(crate) fn locate(err: &protox::Error) -> CompileError {
     let mut span = [0; 4];
     let mut file = err.file().map(str::to_owned);
     if let (Some(src), Some(label)) = (err.source_code(), err.labels().and_then(|mut l| l.next())) {

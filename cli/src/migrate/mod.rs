@@ -10,7 +10,7 @@
 //! by verifying the target against the source.
 
 mod apply;
-mod http;
+pub(crate) mod http;
 mod plan;
 mod source;
 
