@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::breaking::output::{self, Annotation, Format};
 use crate::migrate::http::{segment, Api, Credentials};
-use crate::push::{is_well_known, protos};
+use crate::push::{hunt_name, is_well_known, protos};
 
 /// Arguments of `huntreg check`.
 #[derive(Debug, clap::Args)]
@@ -83,22 +83,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The hunt's context as written in a qualified subject: `.hunt`, or `.` for the default.
-fn context_of(args: &Args) -> anyhow::Result<String> {
-    let hunt = match &args.hunt {
-        Some(hunt) => hunt.trim_start_matches('.').to_owned(),
-        None => args
-            .dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .context("cannot name the hunt after the directory: pass --hunt")?,
-    };
-    Ok(format!(".{hunt}"))
-}
-
 fn execute(args: &Args) -> anyhow::Result<Vec<Annotation>> {
-    let context = context_of(args)?;
+    // As a qualified subject writes it: `.hunt`, or `.` for the default context.
+    let context = format!(".{}", hunt_name(&args.dir, args.hunt.as_deref())?);
     let credentials = Credentials::from_flags(args.user_info.clone(), args.token.clone())?;
     let api = Api::new("registry", &args.registry, &credentials);
     let mut paths = Vec::new();

@@ -26,6 +26,19 @@ pub(crate) struct Args {
     hunt: Option<String>,
 }
 
+/// The hunt a directory's files belong to: `--hunt` without its leading dot, else the
+/// directory's name.
+pub(crate) fn hunt_name(dir: &Path, hunt: Option<&str>) -> anyhow::Result<String> {
+    match hunt {
+        Some(hunt) => Ok(hunt.trim_start_matches('.').to_owned()),
+        None => dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .context("cannot name the hunt after the directory: pass --hunt"),
+    }
+}
+
 /// Imports every registry bundles, never registered or referenced.
 pub(crate) fn is_well_known(import: &str) -> bool {
     ["google/protobuf/", "google/type/", "confluent/"]
@@ -48,15 +61,7 @@ pub(crate) fn protos(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> 
 
 /// Runs `huntreg push`.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let hunt = match &args.hunt {
-        Some(hunt) => hunt.trim_start_matches('.').to_owned(),
-        None => args
-            .dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .context("cannot name the hunt after the directory: pass --hunt")?,
-    };
+    let hunt = hunt_name(&args.dir, args.hunt.as_deref())?;
     let mut paths = Vec::new();
     protos(&args.dir, &mut paths).with_context(|| format!("reading {}", args.dir.display()))?;
     paths.sort();
