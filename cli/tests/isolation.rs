@@ -1,7 +1,8 @@
 //! The two promises under attack, against the real `huntreg serve` with `--auth-config`:
 //! a schema ID names one schema everywhere and forever (explicit-ID imports cannot take an
 //! ID over), and a hunt's grants are its walls (references into another hunt need read on
-//! it; paths with dot or empty segments are refused before anyone places them in a hunt).
+//! it; paths with dot or empty segments are refused before anyone places them in a hunt;
+//! every route, in every spelling that names a hunt, acts in the hunt it was authorized for).
 
 mod server_support;
 
@@ -395,4 +396,265 @@ fn dot_segments_are_refused_before_anyone_places_the_request() {
         403
     );
     assert_eq!(raw_get(&server, "/subjects/:.hunt-a:y/nope", "ops").0, 404);
+}
+
+/// Every route of the registry, by method, as `registry/src/routes/mod.rs` registers it. A
+/// test below fails when the router gains a route this table does not name, so a new
+/// endpoint cannot skip the check that it acts in the hunt it was authorized for.
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("POST", "/"),
+    ("GET", "/schemas/types"),
+    ("GET", "/schemas"),
+    ("GET", "/schemas/ids/{id}"),
+    ("GET", "/schemas/ids/{id}/schema"),
+    ("GET", "/schemas/ids/{id}/subjects"),
+    ("GET", "/schemas/ids/{id}/versions"),
+    ("GET", "/schemas/guids/{guid}"),
+    ("GET", "/schemas/guids/{guid}/ids"),
+    ("GET", "/subjects"),
+    ("POST", "/subjects/{subject}"),
+    ("GET", "/subjects/{subject}/versions"),
+    ("POST", "/subjects/{subject}/versions"),
+    ("GET", "/subjects/{subject}/metadata"),
+    ("GET", "/subjects/{subject}/versions/{version}"),
+    ("GET", "/subjects/{subject}/versions/{version}/schema"),
+    ("GET", "/subjects/{subject}/versions/{version}/referencedby"),
+    ("POST", "/compatibility/subjects/{subject}/versions"),
+    (
+        "POST",
+        "/compatibility/subjects/{subject}/versions/{version}",
+    ),
+    ("GET", "/config"),
+    ("PUT", "/config"),
+    ("GET", "/config/{subject}"),
+    ("PUT", "/config/{subject}"),
+    ("GET", "/mode"),
+    ("PUT", "/mode"),
+    ("GET", "/mode/{subject}"),
+    ("PUT", "/mode/{subject}"),
+    ("GET", "/contexts"),
+    ("GET", "/v1/metadata/id"),
+    ("GET", "/v1/metadata/version"),
+    ("GET", "/metrics"),
+    // Destructive last: they run after every read and write above.
+    ("DELETE", "/subjects/{subject}/versions/{version}"),
+    ("DELETE", "/config/{subject}"),
+    ("DELETE", "/mode/{subject}"),
+    ("DELETE", "/subjects/{subject}"),
+    ("DELETE", "/config"),
+    ("DELETE", "/mode"),
+    ("DELETE", "/contexts/{context}"),
+];
+
+/// Routes that answer without touching any hunt's data.
+const DATA_FREE: &[&str] = &[
+    "/",
+    "/schemas/types",
+    "/v1/metadata/id",
+    "/v1/metadata/version",
+];
+
+/// The (method, path) pairs `registry/src/routes/mod.rs` registers, read from its source.
+fn registered_routes() -> std::collections::BTreeSet<(String, String)> {
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../registry/src/routes/mod.rs"),
+    )
+    .unwrap();
+    let body = source
+        .split_once("Router::new()")
+        .unwrap()
+        .1
+        .split_once(".fallback(")
+        .unwrap()
+        .0;
+    let mut routes = std::collections::BTreeSet::new();
+    for chunk in body.split(".route(").skip(1) {
+        let path = chunk.split('"').nth(1).unwrap().to_owned();
+        let handlers = chunk.split_once(',').unwrap().1;
+        for (call, method) in [
+            ("get(", "GET"),
+            ("post(", "POST"),
+            ("put(", "PUT"),
+            ("delete(", "DELETE"),
+        ] {
+            if handlers.contains(call) {
+                routes.insert((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn the_route_table_of_the_isolation_test_is_the_routers() {
+    let listed: std::collections::BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(listed.len(), ROUTES.len(), "a route is listed twice");
+    assert_eq!(listed, registered_routes());
+}
+
+/// Every spelling of `route` that names `hunt` (a hunt name, `.`-less), with the path
+/// parameters filled from `fill`: the `/contexts/.{hunt}` prefix, and, where the route has
+/// a subject, the qualified subject (or the `subject`/`subjectPrefix` query parameter).
+fn spellings(route: &str, hunt: &str, fill: &dyn Fn(&str) -> String) -> Vec<String> {
+    let bare = fill(route);
+    let mut out = vec![format!("/contexts/.{hunt}{bare}")];
+    if route.contains("{subject}") {
+        out.push(fill(
+            &route.replace("{subject}", &format!("%3A.{hunt}%3As")),
+        ));
+    } else if route.starts_with("/schemas/ids") || route.starts_with("/schemas/guids") {
+        out.push(format!("{bare}?subject=%3A.{hunt}%3As"));
+    } else if route == "/subjects" || route == "/schemas" {
+        out.push(format!("{bare}?subjectPrefix=%3A.{hunt}%3A"));
+    } else if route == "/config" || route == "/mode" {
+        out.push(format!("{bare}/%3A.{hunt}%3A"));
+    } else if route == "/contexts/{context}" {
+        out = vec![format!("/contexts/.{hunt}")];
+    } else {
+        out.clear();
+    }
+    out
+}
+
+/// Everything a principal could change or learn of `prefix`'s hunt, read as `ops`.
+fn hunt_state(server: &Server, prefix: &str) -> Vec<Value> {
+    let get = |path: String| call(server, "ops", "GET", &path, None);
+    let mut state = Vec::new();
+    let (_, subjects) = get(format!("{prefix}/subjects?deleted=true"));
+    state.push(subjects.clone());
+    for subject in subjects.as_array().into_iter().flatten() {
+        let s = subject
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_owned();
+        let (_, versions) = get(format!("{prefix}/subjects/{s}/versions?deleted=true"));
+        for v in versions.as_array().into_iter().flatten() {
+            state.push(get(format!("{prefix}/subjects/{s}/versions/{v}?deleted=true")).1);
+        }
+        state.push(versions);
+        for what in ["config", "mode"] {
+            state.push(get(format!("{prefix}/{what}/{s}")).1);
+        }
+    }
+    for what in ["config", "mode"] {
+        state.push(get(format!("{prefix}/{what}")).1);
+    }
+    state
+}
+
+/// For every route and every spelling that names hunt A, the hunt the authorizer placed the
+/// request in (A: its admin, who holds nothing else, is let through) is the hunt the handler
+/// acted on: hunt B and the default context are unchanged and nothing of theirs is in the
+/// answer, whether the caller is A's admin or an admin of every hunt, and whether the path
+/// names A's IDs or B's. The same spellings naming B are refused to A's admin and change
+/// nothing.
+#[test]
+fn every_route_acts_in_the_hunt_it_was_authorized_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start(tmp.path());
+    let a_text = A_TEXT;
+    let b_text = B_TEXT.replace("TreasureFound", "VictimOnlyB");
+    let default_text = B_TEXT.replace("TreasureFound", "VictimOnlyDefault");
+    let register = |prefix: &str, text: &str| {
+        let (status, body) = call(
+            &server,
+            "ops",
+            "POST",
+            &format!("{prefix}/subjects/s/versions"),
+            Some(schema(text)),
+        );
+        assert_eq!(status, 200, "{body}");
+        let id = body["id"].as_u64().unwrap();
+        let (_, by_id) = call(&server, "ops", "GET", &format!("/schemas/ids/{id}"), None);
+        (id, by_id["guid"].as_str().unwrap_or("0").to_owned())
+    };
+    let a = register("/contexts/.hunt-a", a_text);
+    let b = register("/contexts/.hunt-b", &b_text);
+    register("", &default_text);
+    let leaks = |body: &Value| {
+        let text = body.to_string();
+        text.contains("VictimOnly") || text.contains("hunt-b")
+    };
+    let victims = || {
+        (
+            hunt_state(&server, "/contexts/.hunt-b"),
+            hunt_state(&server, ""),
+        )
+    };
+    let before = victims();
+    let body_for = |method: &str, route: &str| match (method, route) {
+        ("POST", r) if r.starts_with("/subjects/") || r.starts_with("/compatibility/") => Some(
+            schema(&a_text.replace("string note = 2;", "string note = 2;\n  bool shiny = 3;")),
+        ),
+        ("PUT", r) if r.starts_with("/config") => Some(json!({"compatibility": "NONE"})),
+        ("PUT", r) if r.starts_with("/mode") => Some(json!({"mode": "READWRITE"})),
+        _ => None,
+    };
+    let mut acted = 0;
+    for (method, route) in ROUTES {
+        if DATA_FREE.contains(route) {
+            let (status, body) = call(&server, "a-admin", method, route, body_for(method, route));
+            assert!(
+                status < 500 && status != 403,
+                "{method} {route}: {status} {body}"
+            );
+            continue;
+        }
+        for own in [&a, &b] {
+            let fill = |r: &str| {
+                r.replace("{id}", &own.0.to_string())
+                    .replace("{guid}", &own.1)
+                    .replace("{subject}", "s")
+                    .replace("{version}", "1")
+            };
+            for path in spellings(route, "hunt-a", &fill) {
+                for who in ["a-admin", "ops"] {
+                    let (status, body) = call(&server, who, method, &path, body_for(method, route));
+                    assert!(
+                        status != 401 && status != 403 && status < 500,
+                        "{who} {method} {path}: placed outside hunt-a ({status} {body})"
+                    );
+                    assert!(!leaks(&body), "{who} {method} {path} answered {body}");
+                    assert_eq!(
+                        victims(),
+                        before,
+                        "{who} {method} {path} changed another hunt"
+                    );
+                    if status < 300 {
+                        acted += 1;
+                    }
+                }
+            }
+            for path in spellings(route, "hunt-b", &fill) {
+                let (status, body) =
+                    call(&server, "a-admin", method, &path, body_for(method, route));
+                assert_eq!(status, 403, "a-admin {method} {path}: {body}");
+                assert_eq!(victims(), before, "a-admin {method} {path} changed hunt-b");
+            }
+        }
+        let global = call(&server, "a-admin", method, route, body_for(method, route));
+        assert_eq!(
+            victims(),
+            before,
+            "a-admin {method} {route} changed another hunt"
+        );
+        if global.0 != 403 {
+            assert!(
+                !leaks(&global.1),
+                "a-admin {method} {route} answered {}",
+                global.1
+            );
+        }
+    }
+    assert!(
+        acted > 60,
+        "only {acted} requests succeeded: the test lost its teeth"
+    );
 }
