@@ -59,6 +59,28 @@ const REQUIRED: u8 = 1;
 /// The leaf is a message shell: its addition breaks the forward direction.
 const MESSAGE: u8 = 2;
 
+/// The flags of a field or extension leaf of this cardinality.
+fn required_flag(cardinality: Cardinality) -> u8 {
+    if cardinality == Cardinality::Required {
+        REQUIRED
+    } else {
+        0
+    }
+}
+
+/// Hashes what a field's enum type adds to its meaning: its implicit default (the first
+/// value) and its openness, which live in the enum and its file.
+fn hash_enum_kind(d: &mut Digest, kind: &Kind) {
+    if let Kind::Enum(e) = kind {
+        d.str(e.full_name());
+        d.bytes(&file_context(&e.parent_file()));
+        if let Some(first) = e.values().next() {
+            d.str(first.name());
+            d.int(i64::from(first.number()));
+        }
+    }
+}
+
 /// One leaf of one version.
 #[derive(Debug, Clone, Copy)]
 struct Leaf {
@@ -386,26 +408,13 @@ fn file_leaves(file: &FileDescriptor, out: &mut Vec<Leaf>) {
             d.str(f.containing_oneof().as_ref().map_or("", |o| o.name()));
             d.int(i64::from(f.is_map()));
             d.int(i64::from(f.is_group()));
-            if let Kind::Enum(e) = f.kind() {
-                // A field's implicit default and openness live in its enum.
-                d.str(e.full_name());
-                d.bytes(&file_context(&e.parent_file()));
-                if let Some(first) = e.values().next() {
-                    d.str(first.name());
-                    d.int(i64::from(first.number()));
-                }
-            }
-            let flags = if f.cardinality() == Cardinality::Required {
-                REQUIRED
-            } else {
-                0
-            };
+            hash_enum_kind(&mut d, &f.kind());
             out.push(leaf(
                 LeafKind::Field,
                 name,
                 i64::from(f.number()),
                 d.finish(),
-                flags,
+                required_flag(f.cardinality()),
             ));
         }
         for (i, o) in raw.oneof_decl.iter().enumerate() {
@@ -503,25 +512,13 @@ fn file_leaves(file: &FileDescriptor, out: &mut Vec<Leaf>) {
         hash_field(&mut d, x.field_descriptor_proto());
         d.bytes(&context);
         d.str(x.full_name());
-        if let Kind::Enum(e) = x.kind() {
-            d.str(e.full_name());
-            d.bytes(&file_context(&e.parent_file()));
-            if let Some(first) = e.values().next() {
-                d.str(first.name());
-                d.int(i64::from(first.number()));
-            }
-        }
-        let flags = if x.cardinality() == Cardinality::Required {
-            REQUIRED
-        } else {
-            0
-        };
+        hash_enum_kind(&mut d, &x.kind());
         out.push(leaf(
             LeafKind::Extension,
             x.containing_message().full_name(),
             i64::from(x.number()),
             d.finish(),
-            flags,
+            required_flag(x.cardinality()),
         ));
     }
 
