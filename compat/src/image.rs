@@ -73,6 +73,13 @@ impl Image {
         self.sources.get(name).map(|s| &**s)
     }
 
+    /// Builds what checks compare now, for this image and every clone of it, so that a
+    /// later check against it pays only for the other side (a registry warms the newest
+    /// version of a subject this way after answering its registration).
+    pub fn prepare(&self) {
+        self.index();
+    }
+
     pub(crate) fn index(&self) -> &Index {
         self.index.get_or_init(|| Index::build(self))
     }

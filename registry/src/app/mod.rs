@@ -462,7 +462,8 @@ impl App {
     }
 
     /// Extends the kept history of `subject`, if one is kept, with its newest live
-    /// versions: run after a registration is answered, so the next one finds it ready.
+    /// versions, or else prepares the image of its newest live version: run after a
+    /// registration is answered, so the next one finds what it compares against ready.
     pub(crate) fn warm_history(&self, subject: &Subject) -> Result<(), ApiError> {
         let key = (subject.context.clone(), subject.name.clone());
         let kept = self
@@ -480,6 +481,15 @@ impl App {
                 .map(|(v, r)| (*v, r.id))
                 .collect();
             self.history(subject, &live)?;
+        } else if let Some((_, id)) = self
+            .store
+            .versions(subject)?
+            .iter()
+            .rev()
+            .find_map(|(v, r)| (!r.deleted).then_some((*v, r.id)))
+        {
+            // A level that reads the newest version only: have its image ready.
+            self.image(subject, id)?.prepare();
         }
         Ok(())
     }
