@@ -21,6 +21,9 @@ pub(crate) struct Args {
     /// Compatibility level when no subject, hunt or global config sets one.
     #[arg(long, env = "HUNTREG_DEFAULT_COMPATIBILITY", default_value = "BACKWARD", value_parser = parse_level)]
     default_compatibility: Level,
+    /// Do not serve the web console at `/ui/` (the API is unchanged).
+    #[arg(long, env = "HUNTREG_NO_UI")]
+    no_ui: bool,
     /// Authentication, limits and TLS.
     #[command(flatten)]
     security: huntreg_registry::security::SecurityArgs,
@@ -50,6 +53,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             data_dir: args.data_dir,
             default_compatibility: args.default_compatibility,
             security,
+            ui: !args.no_ui,
         };
         let app = Application::build(config).await?;
         let addr = app.local_addr()?;
@@ -57,6 +61,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut stdout = std::io::stdout().lock();
         let scheme = if tls { "https" } else { "http" };
         writeln!(stdout, "huntreg listening on {scheme}://{addr}")?;
+        if !args.no_ui {
+            writeln!(stdout, "console: {scheme}://{addr}/ui/")?;
+        }
         stdout.flush()?;
         drop(stdout);
         app.run_until_stopped().await?;

@@ -16,6 +16,8 @@ pub struct Config {
     pub default_compatibility: Level,
     /// Authentication, limits and TLS (see [`crate::security`]).
     pub security: crate::security::Security,
+    /// Serve the web console at `/ui/` (behind the same auth as the API).
+    pub ui: bool,
 }
 
 impl Default for Config {
@@ -25,6 +27,7 @@ impl Default for Config {
             data_dir: PathBuf::from("huntreg-data"),
             default_compatibility: Level::Backward,
             security: crate::security::Security::default(),
+            ui: true,
         }
     }
 }

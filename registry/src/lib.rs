@@ -8,6 +8,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+mod console;
 pub mod dto;
 pub mod error;
 pub mod extract;

@@ -42,6 +42,11 @@ fn json(methods: MethodRouter<AppState>) -> MethodRouter<AppState> {
 /// The routes alone: every request must already have passed [`path::layer`].
 pub(crate) fn api(state: AppState) -> Router {
     let limit = state.0.config.security.limits.max_body_bytes;
+    let console = if state.0.config.ui {
+        crate::console::routes()
+    } else {
+        Router::new()
+    };
     Router::new()
         .route("/", json(get(contexts::root).post(contexts::root)))
         .route("/schemas/types", json(get(schemas::types)))
@@ -127,6 +132,7 @@ pub(crate) fn api(state: AppState) -> Router {
         .route("/v1/metadata/id", json(get(contexts::cluster_id)))
         .route("/v1/metadata/version", json(get(contexts::server_version)))
         .route("/metrics", get(contexts::metrics))
+        .merge(console)
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))
