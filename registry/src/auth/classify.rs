@@ -270,6 +270,28 @@ fn method_action(method: &Method) -> Action {
     }
 }
 
+/// The console's pages (`/ui/…`): a hunt's pages are reads of that hunt (the dry-run
+/// form posts a compatibility check, a read too); the hunt list, the ID lookup, the rule
+/// table and the static files need no grant of their own, and show only what the caller's
+/// grants let it read. `None` for a path the console does not serve.
+fn console(method: &Method, rest: &[&str]) -> Option<Access> {
+    let read = method == Method::GET || method == Method::HEAD;
+    match rest {
+        [] | ["ids"] | ["rules"] | ["static", _] if read => Some(Access::none(Action::Read)),
+        ["hunts", ctx, page @ ..] => {
+            let allowed = match page {
+                ["check"] => read || method == Method::POST,
+                [] | ["subjects", _] | ["subjects", _, "diff"] | ["subjects", _, "versions", _] => {
+                    read
+                }
+                _ => false,
+            };
+            allowed.then(|| Access::new(Action::Read, vec![parse_context(ctx).scope()]))
+        }
+        _ => None,
+    }
+}
+
 /// Classifies a request. Never fails: what it cannot read it classifies as an action on
 /// [`Scope::AllHunts`] (reads for `GET`/`HEAD`, admin otherwise).
 pub fn classify(method: &Method, uri: &Uri) -> Access {
@@ -294,6 +316,9 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
         }
     }
     let segs: Vec<&str> = segs.iter().map(|s| &**s).collect();
+    if let ["ui", rest @ ..] = segs.as_slice() {
+        return console(method, rest).unwrap_or_else(unknown);
+    }
 
     let (prefix, rest) = match segs.as_slice() {
         ["contexts"] => {
@@ -691,6 +716,33 @@ mod tests {
         );
         check("DELETE", g, Admin, &[AllHunts]);
         check("GET", &format!("{g}/other"), Read, &[AllHunts]);
+    }
+
+    #[test]
+    fn console_pages_are_reads_of_their_hunt() {
+        check("GET", "/ui", Read, &[]);
+        check("GET", "/ui/ids?q=0x9d", Read, &[]);
+        check("GET", "/ui/static/console.css", Read, &[]);
+        check("GET", "/ui/hunts/.h", Read, &[hunt("h")]);
+        check("GET", "/ui/hunts/%3A.%3A", Read, &[hunt(".")]);
+        check(
+            "GET",
+            "/ui/hunts/.h/subjects/a%2Fb.proto/versions/3",
+            Read,
+            &[hunt("h")],
+        );
+        check(
+            "GET",
+            "/ui/hunts/.h/subjects/x/diff?from=1&to=2",
+            Read,
+            &[hunt("h")],
+        );
+        check("POST", "/ui/hunts/.h/check", Read, &[hunt("h")]);
+        check("GET", "/ui/hunts/.__GLOBAL", Read, &[AllHunts]);
+        check("POST", "/ui", Admin, &[AllHunts]);
+        check("DELETE", "/ui/hunts/.h", Admin, &[AllHunts]);
+        check("GET", "/ui/hunts/.h/other", Read, &[AllHunts]);
+        check("GET", "/ui/secret", Read, &[AllHunts]);
     }
 
     #[test]
