@@ -106,7 +106,7 @@ pub(crate) fn list_contexts(api: &Api) -> anyhow::Result<Vec<Context>> {
 
 /// The path of a source subject: bare in the default context (registries without
 /// contexts understand it), qualified otherwise.
-fn source_segment(subject: &Subject) -> String {
+pub(crate) fn source_segment(subject: &Subject) -> String {
     if subject.context.is_default() {
         segment(&subject.name)
     } else {
