@@ -11,6 +11,8 @@
 //!   subject did not have when it was read makes that subject be read again;
 //! - a next ID above every ID the registry answered for when the reading ended, so a
 //!   restored registry does not hand out again an ID a producer may already have used.
+//!
+//! Permanently deleted versions are not listed by any registry and are not in it.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -30,8 +32,11 @@ use super::source::{self, ConfigSetting, Settings, Snapshot};
 /// during the export; whatever is still missing after that is reported by the plan.
 const REREAD_ROUNDS: usize = 8;
 
-/// How many IDs past the highest one read are probed for IDs handed out meanwhile.
+/// How many IDs past the highest one read are probed, at most, for IDs handed out meanwhile.
 const MAX_ID_PROBES: u32 = 10_000;
+
+/// How many IDs in a row must not answer for the probe to stop.
+const ID_GAP: u32 = 64;
 
 /// A live registry read into backup records.
 #[derive(Debug)]
@@ -225,15 +230,25 @@ fn complete_references(api: &Api, snapshot: &mut Snapshot) -> anyhow::Result<usi
     Ok(reread)
 }
 
-/// The first ID from `from` up that the registry does not answer for: IDs are handed out
-/// in sequence, so this is past every ID registered before the probe ends.
+/// The ID after the highest one the registry answers for, searching up from `from` until
+/// [`ID_GAP`] IDs in a row do not answer (IDs whose every version was permanently deleted
+/// no longer answer). IDs are handed out in sequence, so this is past every ID registered
+/// before the search ends.
 fn next_id(api: &Api, from: u32) -> anyhow::Result<u32> {
     let mut next = from;
+    let mut probe = from;
     for _ in 0..MAX_ID_PROBES {
-        if api.get(&format!("/schemas/ids/{next}"))?.found()?.is_none() {
+        if probe.saturating_sub(next) >= ID_GAP {
             break;
         }
-        next = next.saturating_add(1);
+        if api
+            .get(&format!("/schemas/ids/{probe}"))?
+            .found()?
+            .is_some()
+        {
+            next = probe.saturating_add(1);
+        }
+        probe = probe.saturating_add(1);
     }
     Ok(next)
 }
