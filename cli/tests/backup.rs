@@ -423,9 +423,9 @@ struct Ack {
     at: Instant,
 }
 
-/// Registers until `stop`, in the hunt `.hunt-live`: a new version of `stream-value` each
-/// round and, every third round, a new version of `common.proto` and then of `ref-value`
-/// referencing it (so a version read late can reference one its subject lacked when read).
+/// Registers until `stop`, in the hunt `.hunt-live`, each round: a new version of
+/// `common.proto`, then one of `ref-value` referencing it (so a version read late can
+/// reference one its subject lacked when read), then one of `stream-value`.
 fn writer(url: String, stop: Arc<AtomicBool>) -> Vec<Ack> {
     let mut acks = Vec::new();
     let mut ack = |subject: &'static str, version: usize, id: u64| {
@@ -439,39 +439,30 @@ fn writer(url: String, stop: Arc<AtomicBool>) -> Vec<Ack> {
     let mut round = 0;
     while !stop.load(Ordering::SeqCst) {
         round += 1;
-        let text = grown("live.stream", "Tick", "t", round, 1, "");
-        ack(
-            "stream-value",
+        let common = grown("live.common", "Money", "c", round, 1, "");
+        let id = register(&url, ":.hunt-live:common.proto", &common, json!([]));
+        ack("common.proto", round, id);
+        let order = grown(
+            "live.shop",
+            "Order",
+            "o",
             round,
-            register(&url, ":.hunt-live:stream-value", &text, json!([])),
+            2,
+            "import \"common.proto\";\n",
+        )
+        .replace(
+            "message Order {\n",
+            "message Order {\n  live.common.Money total = 1;\n",
         );
-        if round % 3 == 0 {
-            let m = round / 3;
-            let common = grown("live.common", "Money", "c", m, 1, "");
-            ack(
-                "common.proto",
-                m,
-                register(&url, ":.hunt-live:common.proto", &common, json!([])),
-            );
-            let order = grown(
-                "live.shop",
-                "Order",
-                "o",
-                m,
-                2,
-                "import \"common.proto\";\n",
-            )
-            .replace(
-                "message Order {\n",
-                "message Order {\n  live.common.Money total = 1;\n",
-            );
-            let refs = json!([{"name": "common.proto", "subject": "common.proto", "version": m}]);
-            ack(
-                "ref-value",
-                m,
-                register(&url, ":.hunt-live:ref-value", &order, refs),
-            );
-        }
+        let refs = json!([{"name": "common.proto", "subject": "common.proto", "version": round}]);
+        ack(
+            "ref-value",
+            round,
+            register(&url, ":.hunt-live:ref-value", &order, refs),
+        );
+        let text = grown("live.stream", "Tick", "t", round, 1, "");
+        let id = register(&url, ":.hunt-live:stream-value", &text, json!([]));
+        ack("stream-value", round, id);
     }
     acks
 }
@@ -538,7 +529,7 @@ fn export_from_a_running_registry_while_a_writer_registers() {
     // In the writer's hunt, a long subject read between `common.proto` and `ref-value`
     // (subjects are read in order): `ref-value` versions registered meanwhile reference
     // `common.proto` versions registered after it was read.
-    for n in 1..=80 {
+    for n in 1..=200 {
         let text = grown("middle.v1", "Middle", "m", n, 1, "");
         register(&live.url, ":.hunt-live:middle-value", &text, json!([]));
     }
@@ -684,7 +675,7 @@ fn export_from_a_running_registry_while_a_writer_registers() {
             }
         }
         if subject == "middle-value" {
-            assert_eq!(versions.len(), 80, "written before the export");
+            assert_eq!(versions.len(), 200, "written before the export");
         }
         restored_versions += versions.len();
     }
