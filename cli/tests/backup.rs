@@ -31,6 +31,9 @@ const PRODUCER: &str = "producer:producer-secret";
 /// The Basic credentials of the `backup` principal (read on every hunt).
 const BACKUP: &str = "backup:backup-secret";
 
+/// The page size of the live test's registries (`--max-page-size`).
+const PAGE: &str = "7";
+
 /// A request to the registry at `url`, as `token` when given.
 fn request(
     url: &str,
@@ -353,6 +356,27 @@ fn grown(package: &str, name: &str, prefix: &str, n: usize, first: usize, head: 
     format!("syntax = \"proto3\";\npackage {package};\n{head}\nmessage {name} {{\n{fields}}}\n")
 }
 
+/// A whole listing, page by page (`offset`), as `ops`; the registries of the live test
+/// answer at most [`PAGE`] items at a time.
+fn list(url: &str, path: &str) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut all = Vec::new();
+    loop {
+        let (status, page) = get(url, &format!("{path}{sep}offset={}", all.len()));
+        if status == 404 {
+            return all;
+        }
+        let page = page
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("GET {path}: {page}"));
+        if page.is_empty() {
+            return all;
+        }
+        all.extend(page);
+    }
+}
+
 /// Everything the registry at `url` answers about what it holds, keyed by request, leaving
 /// out the context `skip`: the contexts, every subject (soft-deleted too) with its versions,
 /// each version and what references it, config and mode at every scope (global, top level,
@@ -365,34 +389,37 @@ fn holdings(url: &str, skip: &str, max_id: u64) -> BTreeMap<String, (u16, Value)
         answer
     };
     let skipped = format!(":{skip}:");
-    let (_, contexts) = get(url, "/contexts");
-    let contexts: Vec<String> = contexts
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
+    let contexts: Vec<Value> = list(url, "/contexts")
+        .into_iter()
         .filter(|c| c != skip)
         .collect();
-    let (_, subjects) = get(url, "/subjects?deleted=true");
-    let subjects: Vec<String> = subjects
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_owned())
-        .filter(|s| !s.starts_with(&skipped))
+    let subjects: Vec<Value> = list(url, "/subjects?deleted=true")
+        .into_iter()
+        .filter(|s| !s.as_str().unwrap().starts_with(&skipped))
         .collect();
+    let mut lists = vec![
+        ("/contexts".to_owned(), contexts.clone()),
+        ("/subjects?deleted=true".to_owned(), subjects.clone()),
+    ];
     for subject in &subjects {
-        let seg = subject.replace('/', "%2F");
-        keep(format!("/subjects/{seg}/versions"));
-        let (_, all) = keep(format!("/subjects/{seg}/versions?deleted=true"));
-        for v in all.as_array().unwrap() {
+        let seg = subject.as_str().unwrap().replace('/', "%2F");
+        let live = format!("/subjects/{seg}/versions");
+        let all = format!("/subjects/{seg}/versions?deleted=true");
+        lists.push((live.clone(), list(url, &live)));
+        let versions = list(url, &all);
+        for v in &versions {
             keep(format!("/subjects/{seg}/versions/{v}?deleted=true"));
             keep(format!("/subjects/{seg}/versions/{v}/referencedby"));
         }
+        lists.push((all, versions));
         keep(format!("/config/{seg}"));
         keep(format!("/mode/{seg}"));
     }
-    for scope in contexts.iter().filter(|c| *c != ".") {
+    for scope in contexts
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|c| *c != ".")
+    {
         keep(format!("/config/:{scope}:"));
         keep(format!("/mode/:{scope}:"));
     }
@@ -409,8 +436,9 @@ fn holdings(url: &str, skip: &str, max_id: u64) -> BTreeMap<String, (u16, Value)
         keep(format!("/schemas/ids/{id}?format=serialized"));
         keep(format!("/schemas/ids/{id}/versions"));
     }
-    out.insert("/contexts".into(), (200, json!(contexts)));
-    out.insert("/subjects?deleted=true".into(), (200, json!(subjects)));
+    for (path, items) in lists {
+        out.insert(path, (200, Value::Array(items)));
+    }
     out
 }
 
@@ -480,7 +508,13 @@ fn export_from_a_running_registry_while_a_writer_registers() {
     let tmp = tempfile::tempdir().unwrap();
     let fds = fixtures(tmp.path());
     let auth = auth_config(tmp.path());
-    let auth = ["--auth-config", auth.to_str().unwrap()];
+    // Pages of 7: every listing the export reads takes several pages.
+    let auth = [
+        "--auth-config",
+        auth.to_str().unwrap(),
+        "--max-page-size",
+        PAGE,
+    ];
     let live_dir = tmp.path().join("live");
     let live = Server::start(&live_dir, &auth);
 
@@ -619,10 +653,10 @@ fn export_from_a_running_registry_while_a_writer_registers() {
 
     // Everything written before the export, exactly as the live registry answers it.
     let after = holdings(&restored.url, ".hunt-live", max_id);
-    assert_eq!(before.len(), after.len());
     for (path, answer) in &before {
         assert_eq!(Some(answer), after.get(path), "GET {path}");
     }
+    assert_eq!(before.len(), after.len());
     assert_eq!(
         before,
         holdings(&live.url, ".hunt-live", max_id),
@@ -651,11 +685,10 @@ fn export_from_a_running_registry_while_a_writer_registers() {
     let mut restored_versions = 0;
     for subject in ["stream-value", "common.proto", "middle-value", "ref-value"] {
         let path = format!("/subjects/:.hunt-live:{subject}/versions");
-        let versions = get(&restored.url, &path).1;
-        let versions: Vec<u64> = versions
-            .as_array()
-            .map(|v| v.iter().map(|n| n.as_u64().unwrap()).collect())
-            .unwrap_or_default();
+        let versions: Vec<u64> = list(&restored.url, &path)
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .collect();
         assert_eq!(
             versions,
             (1..=versions.len() as u64).collect::<Vec<_>>(),
