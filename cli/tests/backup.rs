@@ -580,7 +580,10 @@ fn export_from_a_running_registry_while_a_writer_registers() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert!(
+        stderr.contains("HTTP 401") && stderr.contains("read on hunts = [\"*\"]"),
+        "{stderr}"
+    );
     assert!(!backup.exists(), "nothing written");
 
     // The store is locked by the server: export --data-dir names the way that works.

@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use anyhow::bail;
 use base64::Engine as _;
 use huntreg_registry::app::scope_key;
 use huntreg_registry::store::records::FORMAT_VERSION;
@@ -67,6 +68,14 @@ pub(crate) fn read(
     api: &Api,
     skip_unsupported: bool,
 ) -> anyhow::Result<Result<LiveExport, Problems>> {
+    let access = api.get("/contexts")?;
+    if matches!(access.status, 401 | 403) {
+        bail!(
+            "{}\nan export reads every hunt: give it credentials (--from-user-info or \
+             --from-token) with read on hunts = [\"*\"]",
+            access.describe()
+        );
+    }
     let listed: Vec<Context> = source::list_contexts(api)?
         .into_iter()
         .filter(|c| !c.is_global())
