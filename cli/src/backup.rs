@@ -5,8 +5,9 @@
 //! one line per persisted record (the id sequence, contexts, config and mode entries,
 //! schemas with their ids, versions with their deleted flags), and a trailer line with the
 //! record count, so a truncated file is refused. Indexes are not written; import rebuilds
-//! them. Both commands open the data directory directly: stop the server first (the store
-//! is locked while it runs).
+//! them. `export --data-dir` and `import` open the data directory directly, so the server
+//! must be stopped (the store is locked while it runs); `export --from URL` reads a running
+//! registry over its REST API instead ([`crate::migrate::export`]) and writes the same format.
 
 use std::any::Any;
 use std::fs::File;
@@ -23,6 +24,11 @@ use huntreg_registry::store::{
 use huntreg_registry::types::{Context, Subject};
 use serde::{Deserialize, Serialize};
 
+use crate::migrate::{
+    self,
+    http::{Api, Credentials},
+};
+
 /// The `format` field of a backup's header line.
 const FORMAT: &str = "huntreg-backup";
 /// The backup format version this build writes and reads.
@@ -30,13 +36,50 @@ const VERSION: u32 = 1;
 
 /// Arguments of `huntreg export`.
 #[derive(Debug, clap::Args)]
+#[command(
+    override_usage = "huntreg export --from URL [-o FILE]        (a running registry, over its API)\n       \
+                      huntreg export [--data-dir DIR] [-o FILE]  (a stopped server's store)",
+    after_long_help = "Both write the backup `huntreg import FILE` restores into an empty store.\n\n\
+                       --from reads while the registry keeps serving writes: the backup holds everything \
+                       acknowledged before the export started, with the IDs and version numbers as \
+                       registered (soft-deleted versions too), every config and mode, and no version \
+                       whose references it lacks; writes made during the export may or may not be in it. \
+                       The credentials need read access on every hunt (hunts = [\"*\"]).\n\n\
+                       Exit status: 0 written, 1 error, 2 refused (the registry holds schemas huntreg \
+                       cannot restore); nothing is written under FILE unless the export succeeds."
+)]
 pub(crate) struct ExportArgs {
-    /// Directory of the store to back up (the server must be stopped).
+    /// Directory of the store to back up (the server must be stopped; ignored with --from).
     #[arg(long, env = "HUNTREG_DATA_DIR", default_value = "./huntreg-data")]
     data_dir: PathBuf,
     /// File to write (standard output when absent or `-`).
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, visible_alias = "out", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Read a running registry at this base URL over its REST API instead of a data
+    /// directory (huntreg, or any Confluent-compatible registry).
+    #[arg(long, value_name = "URL", help_heading = "Export a running registry")]
+    from: Option<String>,
+    /// Credentials for HTTP Basic, read on every hunt (used with --from only).
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "HUNTREG_FROM_USER_INFO",
+        hide_env_values = true,
+        help_heading = "Export a running registry"
+    )]
+    from_user_info: Option<String>,
+    /// Bearer token (same grants as --from-user-info).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HUNTREG_FROM_TOKEN",
+        hide_env_values = true,
+        help_heading = "Export a running registry"
+    )]
+    from_token: Option<String>,
+    /// Leave out versions that are not PROTOBUF (AVRO, JSON) instead of refusing.
+    #[arg(long, requires = "from", help_heading = "Export a running registry")]
+    skip_unsupported: bool,
 }
 
 /// What `huntreg import FILE` restores, and where.
@@ -138,33 +181,114 @@ impl Line {
     }
 }
 
-/// Opens the store in `dir`, explaining the usual failure (a server holds the lock).
-fn open_store(dir: &Path) -> anyhow::Result<SledStore> {
-    SledStore::open(dir, None).with_context(|| {
-        format!(
-            "cannot open the store in {} (is a `huntreg serve` still running on it?)",
-            dir.display()
-        )
-    })
+/// What the command opening the store is doing, for the message when a server holds it.
+#[derive(Debug, Clone, Copy)]
+enum Opening {
+    Export,
+    Import,
+}
+
+/// Opens the store in `dir`, explaining the usual failure: a running server holds the lock.
+fn open_store(dir: &Path, opening: Opening) -> anyhow::Result<SledStore> {
+    match SledStore::open(dir, None) {
+        Ok(store) => Ok(store),
+        Err(err) if err.to_string().contains("could not acquire lock") => {
+            let way = match opening {
+                Opening::Export => {
+                    "stop it first, or export the running registry over its API instead: \
+                     huntreg export --from http://HOST:PORT -o backup.jsonl"
+                }
+                Opening::Import => "stop it first, or import into another directory",
+            };
+            bail!(
+                "the store in {} is locked: a `huntreg serve` is still running on it; {way}",
+                dir.display()
+            )
+        }
+        Err(err) => Err(err).with_context(|| format!("cannot open the store in {}", dir.display())),
+    }
 }
 
 /// Runs `huntreg export`.
 pub(crate) fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(from) = &args.from {
+        return export_live(from, &args);
+    }
     if !args.data_dir.is_dir() {
         bail!(
             "no store at {}: the directory does not exist",
             args.data_dir.display()
         );
     }
-    let store = open_store(&args.data_dir)?;
-    let to_stdout = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
+    let store = open_store(&args.data_dir, Opening::Export)?;
+    let count = write_backup(args.output.as_deref(), store.export())?;
+    if let Some(path) = written_to(args.output.as_deref()) {
+        eprintln!("huntreg: exported {count} records to {}", path.display());
+    }
+    store.close().context("closing the store")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `huntreg export --from URL`.
+fn export_live(from: &str, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let credentials =
+        Credentials::from_flags(args.from_user_info.clone(), args.from_token.clone())?;
+    let api = Api::new("source", from, &credentials);
+    let live = match migrate::export::read(&api, args.skip_unsupported)? {
+        Ok(live) => live,
+        Err(problems) => {
+            migrate::print_problems(&problems);
+            eprintln!("huntreg: export refused: nothing written");
+            return Ok(ExitCode::from(migrate::REFUSED));
+        }
+    };
+    for line in &live.skipped {
+        eprintln!("huntreg: left out: {line}");
+    }
+    if live.reread > 0 {
+        eprintln!(
+            "huntreg: {} subject(s) read again: versions registered during the export reference \
+             versions of theirs registered after they were first read",
+            live.reread
+        );
+    }
+    let count = write_backup(args.output.as_deref(), live.records.into_iter().map(Ok))?;
+    eprintln!(
+        "huntreg: exported {} versions ({} soft-deleted) of {} subjects, {} IDs (next ID {}), \
+         {count} records from {}{}",
+        live.versions,
+        live.deleted,
+        live.subjects,
+        live.ids,
+        live.next_id,
+        api.url(),
+        written_to(args.output.as_deref())
+            .map(|p| format!(" to {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The file an export writes, `None` for standard output.
+fn written_to(output: Option<&Path>) -> Option<&Path> {
+    output.filter(|p| *p != Path::new("-"))
+}
+
+/// Writes a whole backup of `records` to `output` (standard output when `None` or `-`) and
+/// returns the record count. A file is written under a temporary name, synced, then renamed,
+/// so a failed export never leaves a partial backup under the final name.
+fn write_backup(
+    output: Option<&Path>,
+    records: impl IntoIterator<Item = Result<ExportRecord, StoreError>>,
+) -> anyhow::Result<u64> {
+    let to_stdout = written_to(output).is_none();
     // Write to a temporary file next to the target and rename it, so a failed export never
     // leaves a partial backup under the final name.
-    let (sink, temp): (Box<dyn Write>, Option<(PathBuf, PathBuf)>) = match &args.output {
+    let (sink, temp): (Box<dyn Write>, Option<(PathBuf, PathBuf)>) = match output {
         Some(path) if !to_stdout => {
             let tmp = path.with_extension("partial");
             let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-            (Box::new(file), Some((tmp, path.clone())))
+            (Box::new(file), Some((tmp, path.to_owned())))
         }
         _ => (Box::new(std::io::stdout().lock()), None),
     };
@@ -176,7 +300,7 @@ pub(crate) fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     writeln!(out, "{}", serde_json::to_string(&header)?)?;
     let mut count = 0u64;
-    for record in store.export() {
+    for record in records {
         let record = record.context("reading the store")?;
         writeln!(
             out,
@@ -197,10 +321,8 @@ pub(crate) fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
             .and_then(|f| f.sync_all())
             .with_context(|| format!("syncing {}", tmp.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("renaming to {}", path.display()))?;
-        eprintln!("huntreg: exported {count} records to {}", path.display());
     }
-    store.close().context("closing the store")?;
-    Ok(ExitCode::SUCCESS)
+    Ok(count)
 }
 
 /// Reads and checks a whole backup before anything is written.
@@ -264,7 +386,7 @@ pub(crate) fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
 
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
-    let store = Arc::new(open_store(&args.data_dir)?);
+    let store = Arc::new(open_store(&args.data_dir, Opening::Import)?);
     for existing in store.export() {
         match existing.context("reading the target store")? {
             ExportRecord::NextId(_) => {}

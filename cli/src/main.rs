@@ -40,7 +40,8 @@ enum Command {
     Pull(pull::Args),
     /// Register a hunt's `.proto` files with a registry.
     Push(push::Args),
-    /// Write a complete, versioned backup of a registry's store.
+    /// Write a complete, versioned backup of a registry: a running one over its API
+    /// (--from URL), or a stopped server's store (--data-dir).
     Export(backup::ExportArgs),
     /// Restore a backup into an empty store, or migrate from a running registry (--from).
     Import(import::Args),

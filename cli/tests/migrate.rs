@@ -16,52 +16,12 @@
 mod server_support;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use prost::Message as _;
 use serde_json::{json, Value};
-use server_support::{client, confluent_python, huntreg, Server};
-
-const UPDATED: &str = "treasure.v1.TreasureTypeUpdated";
-const CLUE: &str = "treasure.v1.Clue";
-
-/// The client fixtures (`tests/clients/protos`) compiled into a descriptor set file.
-fn fixtures(dir: &Path) -> PathBuf {
-    let protos = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/protos");
-    let mut compiler = protox::Compiler::new([protos]).unwrap();
-    compiler.include_imports(true).include_source_info(false);
-    compiler
-        .open_files(["treasure/events.proto", "treasure/clue.proto"])
-        .unwrap();
-    let path = dir.join("fixtures.binpb");
-    std::fs::write(&path, compiler.file_descriptor_set().encode_to_vec()).unwrap();
-    path
-}
-
-fn updated() -> Value {
-    json!({"treasureType": "golden-chalice", "rarity": "RARITY_LEGENDARY",
-           "spawn": {"lat": 48.85, "lng": 2.35, "zone": "old-town"},
-           "at": "2026-11-28T01:30:00Z", "points": "1500"})
-}
-
-fn clue() -> Value {
-    json!({"text": "under the old bridge", "difficulty": 3, "hints": ["water", "stone"]})
-}
-
-/// Produces one record with the published Python serializer into `hunt` (a context
-/// strategy: subject `:.{hunt}:{topic}-value`, references `:.{hunt}:{import}`).
-fn produce(url: &str, fds: &Path, ty: &str, topic: &str, hunt: &str, value: Value) -> Value {
-    confluent_python(json!({"op": "produce", "url": url, "fds": fds, "type": ty,
-                            "topic": topic, "strategy": hunt, "value": value}))
-}
-
-/// Decodes a record with a fresh Python deserializer reading `hunt` of the registry at `url`.
-fn consume(url: &str, fds: &Path, ty: &str, topic: &str, hunt: &str, hex: &Value) -> Value {
-    confluent_python(json!({"op": "consume", "url": url, "fds": fds, "type": ty,
-                            "topic": topic, "strategy": hunt, "hex": hex}))["value"]
-        .clone()
-}
+use server_support::{
+    client, clue, consume, fixtures, hash_secret, huntreg, produce, updated, Server, CLUE, UPDATED,
+};
 
 fn call(server: &Server, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let mut req = client().request(method.parse().unwrap(), server.at(path));
@@ -195,11 +155,27 @@ fn overlapping_ids_from_two_registries_are_refused_before_any_write() {
     let target = Server::start(&tmp.path().join("target"), &[]);
 
     // Registry one: common.proto is ID 1, events.proto ID 2.
-    let one_record = produce(&one.url, &fds, UPDATED, "treasure", ".hunt", updated());
+    let one_record = produce(
+        &one.url,
+        &fds,
+        UPDATED,
+        "treasure",
+        ".hunt",
+        updated(),
+        None,
+    );
     assert_eq!(one_record["id"], 2);
     // Registry two, in another order: clue ID 1, common.proto ID 2, events.proto ID 3.
-    let two_clue = produce(&two.url, &fds, CLUE, "clue", ".hunt", clue());
-    let two_record = produce(&two.url, &fds, UPDATED, "treasure", ".hunt", updated());
+    let two_clue = produce(&two.url, &fds, CLUE, "clue", ".hunt", clue(), None);
+    let two_record = produce(
+        &two.url,
+        &fds,
+        UPDATED,
+        "treasure",
+        ".hunt",
+        updated(),
+        None,
+    );
     assert_eq!(
         (two_clue["id"].clone(), two_record["id"].clone()),
         (json!(1), json!(3))
@@ -285,12 +261,21 @@ fn overlapping_ids_from_two_registries_are_refused_before_any_write() {
             UPDATED,
             "treasure",
             ".hunt-b",
-            &two_record["hex"]
+            &two_record["hex"],
+            None
         ),
         updated()
     );
     assert_eq!(
-        consume(&other.url, &fds, CLUE, "clue", ".hunt-b", &two_clue["hex"]),
+        consume(
+            &other.url,
+            &fds,
+            CLUE,
+            "clue",
+            ".hunt-b",
+            &two_clue["hex"],
+            None
+        ),
         clue()
     );
     // And registry one's record decodes through the first target.
@@ -301,7 +286,8 @@ fn overlapping_ids_from_two_registries_are_refused_before_any_write() {
             UPDATED,
             "treasure",
             ".hunt-a",
-            &one_record["hex"]
+            &one_record["hex"],
+            None
         ),
         updated()
     );
@@ -354,8 +340,16 @@ fn an_interrupted_migration_resumes_and_verifies() {
     let target_dir = tmp.path().join("target");
     let target = Server::start(&target_dir, &[]);
 
-    let record = produce(&source.url, &fds, UPDATED, "treasure", ".hunt", updated());
-    let clue_record = produce(&source.url, &fds, CLUE, "clue", ".hunt", clue());
+    let record = produce(
+        &source.url,
+        &fds,
+        UPDATED,
+        "treasure",
+        ".hunt",
+        updated(),
+        None,
+    );
+    let clue_record = produce(&source.url, &fds, CLUE, "clue", ".hunt", clue(), None);
     const HISTORY: usize = 40;
     for n in 1..=HISTORY {
         register(&source, ":.hunt:bulk-value", &bulk(n));
@@ -505,7 +499,8 @@ fn an_interrupted_migration_resumes_and_verifies() {
             UPDATED,
             "treasure",
             ".hunt-1",
-            &record["hex"]
+            &record["hex"],
+            None
         ),
         updated()
     );
@@ -516,7 +511,8 @@ fn an_interrupted_migration_resumes_and_verifies() {
             CLUE,
             "clue",
             ".hunt-1",
-            &clue_record["hex"]
+            &clue_record["hex"],
+            None
         ),
         clue()
     );
@@ -527,26 +523,6 @@ fn an_interrupted_migration_resumes_and_verifies() {
         &bulk(1).replace("bulk.v1", "fresh.v1"),
     );
     assert!(fresh > total as u64, "fresh ID {fresh}");
-}
-
-/// An argon2 hash of `secret` from `huntreg hash-secret`.
-fn hash(secret: &str) -> String {
-    use std::io::Write as _;
-    let mut child = huntreg()
-        .arg("hash-secret")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(secret.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 /// Credentials reach both registries: the source with Basic, the target with a bearer
@@ -561,9 +537,9 @@ fn credentials_and_the_grant_the_id_check_needs() {
          [[principals]]\nname = \"ops\"\ntoken_hash = \"{}\"\ngrants = [{{ hunts = [\"*\"], actions = [\"admin\"] }}]\n\n\
          [[principals]]\nname = \"narrow\"\npassword_hash = \"{}\"\ngrants = [{{ hunts = [\"hunt\"], actions = [\"admin\"] }}]\n\n\
          [anonymous]\ngrants = []\n",
-        hash("reader"),
-        hash(token),
-        hash("narrow")
+        hash_secret("reader"),
+        hash_secret(token),
+        hash_secret("narrow")
     );
     let auth = tmp.path().join("auth.toml");
     std::fs::write(&auth, config).unwrap();

@@ -10,6 +10,7 @@
 //! by verifying the target against the source.
 
 mod apply;
+pub(crate) mod export;
 pub(crate) mod http;
 mod plan;
 mod source;
@@ -20,7 +21,8 @@ use anyhow::bail;
 use huntreg_registry::types::Context;
 
 use http::{Api, Credentials};
-use plan::{Mapping, OnTarget, Problems};
+pub(crate) use plan::Problems;
+use plan::{Mapping, OnTarget};
 
 /// Exit status when the preflight refuses the migration (clashes, conflicts, unsupported
 /// schemas, unresolvable references); nothing was written.
@@ -112,7 +114,8 @@ fn context(raw: &str) -> anyhow::Result<Context> {
     Context::parse(raw).map_err(|e| anyhow::anyhow!("context {raw:?}: {e}"))
 }
 
-fn print_problems(problems: &Problems) {
+/// Prints every problem found before writing, with what the operator can do.
+pub(crate) fn print_problems(problems: &Problems) {
     let section = |title: &str, lines: &[String]| {
         if !lines.is_empty() {
             println!("{title} ({}):", lines.len());

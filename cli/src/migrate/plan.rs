@@ -62,6 +62,10 @@ pub(crate) struct Item {
     pub(crate) references: Vec<ReferenceRecord>,
     /// The canonical text the target stores for it.
     pub(crate) canonical: String,
+    /// The compiled descriptor the registry stores for it (what `format=serialized` serves).
+    pub(crate) descriptor: Vec<u8>,
+    /// The registry's content hash of the canonical text and references.
+    pub(crate) hash: [u8; 32],
     /// Where it stands on the target (after [`preflight`]).
     pub(crate) on_target: OnTarget,
 }
@@ -260,7 +264,7 @@ pub(crate) fn build(
         let main = schema::main_file_name(&v.subject.name, &deps);
         match schema::prepare(&Input::parse(&v.schema), &main, &deps, &mapped[i], false) {
             Ok(p) => {
-                prepared[i] = Some(p.descriptor);
+                prepared[i] = Some(p.descriptor.clone());
                 let Some(target_ctx) = mapping.target(&v.subject.context) else {
                     continue;
                 };
@@ -269,6 +273,8 @@ pub(crate) fn build(
                     target: Subject::new(target_ctx.clone(), v.subject.name.clone()),
                     references: mapped[i].clone(),
                     canonical: p.canonical,
+                    descriptor: p.descriptor,
+                    hash: p.hash,
                     on_target: OnTarget::Missing,
                 });
             }

@@ -1,12 +1,16 @@
 //! Reading a registry's contexts over the REST API into a [`Snapshot`]: every subject
 //! (soft-deleted ones included), every version in order with its ID, type, text and
 //! references, and the config and mode set on each subject and context.
+//!
+//! Listings are read page by page ([`listing`]): registries cap a page (huntreg at
+//! `--max-page-size`, 1000 by default), and a capped first page is not the whole list.
 
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Context as _};
 use huntreg_registry::store::ReferenceRecord;
 use huntreg_registry::types::{Context, Subject};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::http::{qualified, segment, Api};
@@ -90,10 +94,9 @@ pub(crate) struct Snapshot {
 /// The contexts a registry lists (`GET /contexts`), or only the default context when it
 /// has no contexts API (Karapace, older Confluent).
 pub(crate) fn list_contexts(api: &Api) -> anyhow::Result<Vec<Context>> {
-    let Some(body) = api.get("/contexts")?.found()? else {
+    let Some(names) = listing::<String>(api, "/contexts")? else {
         return Ok(vec![Context::default_context()]);
     };
-    let names: Vec<String> = serde_json::from_value(body).context("GET /contexts: not a list")?;
     let mut contexts = Vec::new();
     for name in names {
         contexts.push(Context::parse(&name).map_err(|e| anyhow::anyhow!("context {name:?}: {e}"))?);
@@ -106,7 +109,7 @@ pub(crate) fn list_contexts(api: &Api) -> anyhow::Result<Vec<Context>> {
 
 /// The path of a source subject: bare in the default context (registries without
 /// contexts understand it), qualified otherwise.
-fn source_segment(subject: &Subject) -> String {
+pub(crate) fn source_segment(subject: &Subject) -> String {
     if subject.context.is_default() {
         segment(&subject.name)
     } else {
@@ -124,8 +127,12 @@ fn subjects(api: &Api, context: &Context) -> anyhow::Result<Vec<Subject>> {
             segment(&format!(":{}:", context.as_str()))
         )
     };
-    let names: Vec<String> = serde_json::from_value(api.get(&path)?.ok()?)
-        .with_context(|| format!("{} GET {path}: not a list of subjects", api.role))?;
+    let names: Vec<String> = listing(api, &path)?.with_context(|| {
+        format!(
+            "{} GET {path}: HTTP 404: the registry lists no subjects",
+            api.role
+        )
+    })?;
     let mut out = Vec::new();
     for name in names {
         let subject =
@@ -141,11 +148,58 @@ fn subjects(api: &Api, context: &Context) -> anyhow::Result<Vec<Subject>> {
 }
 
 fn version_list(api: &Api, path: &str) -> anyhow::Result<Vec<u32>> {
-    match api.get(path)?.found()? {
-        None => Ok(Vec::new()),
-        Some(body) => serde_json::from_value(body)
-            .with_context(|| format!("{} GET {path}: not a list of versions", api.role)),
+    Ok(listing(api, path)?.unwrap_or_default())
+}
+
+/// A whole sorted listing (`GET path`: subjects, versions, contexts), `None` for a 404.
+///
+/// Each next page asks for `offset` one item before the end of what was read, so it should
+/// start with the last item read (or an earlier one): the listing is sorted, so then nothing
+/// after that item was skipped, even if items before it were deleted meanwhile; otherwise it
+/// asks again further back. It ends on a page shorter than the first (the end of the list
+/// when it was asked for) or one that adds nothing (a registry that ignores `offset` answers
+/// its whole list again).
+fn listing<T: DeserializeOwned + Ord>(api: &Api, path: &str) -> anyhow::Result<Option<Vec<T>>> {
+    let page = |offset: usize| -> anyhow::Result<Option<Vec<T>>> {
+        let at = if offset == 0 {
+            path.to_owned()
+        } else {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}offset={offset}")
+        };
+        match api.get(&at)?.found()? {
+            None => Ok(None),
+            Some(body) => serde_json::from_value(body)
+                .map(Some)
+                .with_context(|| format!("{} GET {at}: not a list", api.role)),
+        }
+    };
+    let Some(mut all) = page(0)? else {
+        return Ok(None);
+    };
+    let full = all.len();
+    let mut back = 1;
+    while let Some(last) = all.last() {
+        // Never offset 0: the first page again would add nothing when it is capped.
+        let offset = all.len().saturating_sub(back).max(1);
+        let next = page(offset)?.unwrap_or_default();
+        if offset > 1 && next.first().is_none_or(|first| first > last) {
+            // Items before the boundary went away meanwhile: look further back.
+            back = back.saturating_mul(2);
+            continue;
+        }
+        let short = next.len() < full;
+        let fresh: Vec<T> = next.into_iter().filter(|item| item > last).collect();
+        if fresh.is_empty() {
+            break;
+        }
+        all.extend(fresh);
+        if short {
+            break;
+        }
+        back = 1;
     }
+    Ok(Some(all))
 }
 
 /// Reads one version; `deleted` comes from the caller (the live list).

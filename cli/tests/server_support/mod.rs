@@ -1,6 +1,7 @@
-//! Test support shared by the hardening tests (auth, kill, bad input, backup): start the
-//! real `huntreg` binary on a data directory, wait for its "listening" line, stop or
-//! SIGKILL it, and talk to it with a blocking HTTP client.
+//! Test support shared by the hardening tests (auth, kill, bad input, backup, migrate):
+//! start the real `huntreg` binary on a data directory, wait for its "listening" line, stop
+//! or SIGKILL it, talk to it with a blocking HTTP client, and produce and consume records
+//! with the published confluent-kafka Python serdes.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
@@ -152,4 +153,90 @@ pub(crate) fn confluent_python(request: serde_json::Value) -> serde_json::Value 
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The fully qualified name of the fixtures' event message (it imports `treasure/common.proto`).
+pub(crate) const UPDATED: &str = "treasure.v1.TreasureTypeUpdated";
+/// The fully qualified name of the fixtures' clue message (no imports).
+pub(crate) const CLUE: &str = "treasure.v1.Clue";
+
+/// The client fixtures (`tests/clients/protos`) compiled into a descriptor set file in `dir`.
+pub(crate) fn fixtures(dir: &Path) -> PathBuf {
+    use prost::Message as _;
+    let protos = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/protos");
+    let mut compiler = protox::Compiler::new([protos]).unwrap();
+    compiler.include_imports(true).include_source_info(false);
+    compiler
+        .open_files(["treasure/events.proto", "treasure/clue.proto"])
+        .unwrap();
+    let path = dir.join("fixtures.binpb");
+    std::fs::write(&path, compiler.file_descriptor_set().encode_to_vec()).unwrap();
+    path
+}
+
+/// A [`UPDATED`] value, as JSON.
+pub(crate) fn updated() -> serde_json::Value {
+    serde_json::json!({"treasureType": "golden-chalice", "rarity": "RARITY_LEGENDARY",
+           "spawn": {"lat": 48.85, "lng": 2.35, "zone": "old-town"},
+           "at": "2026-11-28T01:30:00Z", "points": "1500"})
+}
+
+/// A [`CLUE`] value, as JSON.
+pub(crate) fn clue() -> serde_json::Value {
+    serde_json::json!({"text": "under the old bridge", "difficulty": 3, "hints": ["water", "stone"]})
+}
+
+/// Produces one record with the published Python serializer into `hunt` (a context
+/// strategy: subject `:.{hunt}:{topic}-value`, references `:.{hunt}:{import}`), with
+/// `auth` (`user:password`) as `basic.auth.user.info` when given. Answers `{hex, id}`.
+pub(crate) fn produce(
+    url: &str,
+    fds: &Path,
+    ty: &str,
+    topic: &str,
+    hunt: &str,
+    value: serde_json::Value,
+    auth: Option<&str>,
+) -> serde_json::Value {
+    confluent_python(
+        serde_json::json!({"op": "produce", "url": url, "fds": fds, "type": ty,
+                            "topic": topic, "strategy": hunt, "value": value, "auth": auth}),
+    )
+}
+
+/// Decodes a record with a fresh Python deserializer reading `hunt` of the registry at `url`.
+pub(crate) fn consume(
+    url: &str,
+    fds: &Path,
+    ty: &str,
+    topic: &str,
+    hunt: &str,
+    hex: &serde_json::Value,
+    auth: Option<&str>,
+) -> serde_json::Value {
+    confluent_python(
+        serde_json::json!({"op": "consume", "url": url, "fds": fds, "type": ty,
+                            "topic": topic, "strategy": hunt, "hex": hex, "auth": auth}),
+    )["value"]
+        .clone()
+}
+
+/// An argon2 hash of `secret` from `huntreg hash-secret`, for `--auth-config` files.
+pub(crate) fn hash_secret(secret: &str) -> String {
+    use std::io::Write as _;
+    let mut child = huntreg()
+        .arg("hash-secret")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(secret.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
