@@ -75,6 +75,9 @@ fn templates() -> &'static Tera {
             ("error.html", include_str!("../../console/error.html")),
         ])
         .expect("console templates parse");
+        // Escape what HTML needs; tera's default also escapes `/`, which makes every link
+        // unreadable in the page source.
+        tera.set_escape_fn(view::escape_html);
         tera
     })
 }

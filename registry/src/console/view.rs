@@ -110,6 +110,13 @@ const KEYWORDS: &[&str] = &[
     "false",
 ];
 
+/// `s` with `& < > " '` escaped: safe in element content and quoted attribute values.
+pub(crate) fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape(&mut out, s);
+    out
+}
+
 fn escape(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
