@@ -19,6 +19,21 @@ use crate::write::write_if_changed;
 /// The environment variable naming a live registry, used when no lockfile exists.
 pub const REGISTRY_ENV: &str = "HUNTREG_URL";
 
+/// The path generated code names prost by: huntreg-runtime's re-export, so a consumer
+/// crate depends on huntreg-runtime alone (no `prost` of its own to keep in step).
+pub const PROST_PATH: &str = "::huntreg_runtime::prost";
+
+/// The path generated code names the well-known types by (`google.protobuf.*`):
+/// huntreg-runtime's re-export of prost-types.
+pub const PROST_TYPES_PATH: &str = "::huntreg_runtime::prost_types";
+
+/// Points `config` at huntreg-runtime's re-exports of prost and prost-types.
+fn runtime_paths(config: &mut prost_build::Config) {
+    config
+        .prost_path(PROST_PATH)
+        .prost_types_path(PROST_TYPES_PATH);
+}
+
 /// One generated file: a name relative to the output directory and its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -34,12 +49,11 @@ pub struct GeneratedFile {
 ///
 /// ```no_run
 /// // build.rs
-/// fn main() -> miette::Result<()> {
+/// fn main() -> Result<(), huntreg_codegen::Error> {
 ///     huntreg_codegen::Builder::new()
 ///         .lockfile("schemas/huntreg.lock")
 ///         .hunt("hunt-42")
-///         .compile()?;
-///     Ok(())
+///         .compile()
 /// }
 /// ```
 #[derive(Debug)]
@@ -83,7 +97,11 @@ impl Builder {
             out_dir: None,
             module: None,
             rules: RuleSet::category(Category::Wire),
-            prost: prost_build::Config::new(),
+            prost: {
+                let mut config = prost_build::Config::new();
+                runtime_paths(&mut config);
+                config
+            },
             emit_rerun: true,
             index_free_fallback: true,
         }
@@ -141,12 +159,18 @@ impl Builder {
     }
 
     /// The prost-build configuration for the message types (attributes, `bytes`, ...).
-    pub fn prost_config(&mut self, config: prost_build::Config) -> &mut Self {
+    /// Its prost and prost-types paths are set to huntreg-runtime's re-exports
+    /// ([`PROST_PATH`], [`PROST_TYPES_PATH`]); change them afterwards with
+    /// [`Builder::configure`] if the consumer crate brings its own prost.
+    pub fn prost_config(&mut self, mut config: prost_build::Config) -> &mut Self {
+        runtime_paths(&mut config);
         self.prost = config;
         self
     }
 
-    /// Gives mutable access to the prost-build configuration.
+    /// Gives mutable access to the prost-build configuration (by default it names prost
+    /// and the well-known types through huntreg-runtime: [`PROST_PATH`],
+    /// [`PROST_TYPES_PATH`]).
     pub fn configure(&mut self, f: impl FnOnce(&mut prost_build::Config)) -> &mut Self {
         f(&mut self.prost);
         self

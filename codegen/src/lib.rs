@@ -4,14 +4,18 @@
 //!
 //! ```no_run
 //! // build.rs
-//! fn main() -> miette::Result<()> {
+//! fn main() -> Result<(), huntreg_codegen::Error> {
 //!     huntreg_codegen::Builder::new()
 //!         .lockfile("schemas/huntreg.lock") // written by `huntreg pull`
 //!         .hunt("hunt-42")
-//!         .compile()?;
-//!     Ok(())
+//!         .compile()
 //! }
 //! ```
+//!
+//! The consumer crate needs huntreg-runtime as its only dependency (and huntreg-codegen
+//! as its build-dependency): generated code names prost and the well-known types through
+//! huntreg-runtime's re-exports (`::huntreg_runtime::prost`,
+//! `::huntreg_runtime::prost_types`).
 //!
 //! ```text
 //! // src/lib.rs
@@ -56,7 +60,7 @@ mod registry;
 mod render;
 mod write;
 
-pub use builder::{Builder, GeneratedFile, REGISTRY_ENV};
+pub use builder::{Builder, GeneratedFile, PROST_PATH, PROST_TYPES_PATH, REGISTRY_ENV};
 pub use error::Error;
 pub use ident::hunt_module;
 pub use lockfile::{LockedHunt, LockedSubject, LockedVersion, Lockfile, Reference, FORMAT};

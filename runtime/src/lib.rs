@@ -47,8 +47,13 @@ pub use frame::{
 pub use http::HttpResolver;
 pub use resolver::{unqualify, CachingResolver, ResolveError, Resolver};
 
-/// Re-exported so generated code and its users name one prost.
+/// Re-exported so generated code and its users name one prost: generated message types
+/// derive `::huntreg_runtime::prost::Message`, so a consumer crate depends on
+/// huntreg-runtime alone.
 pub use prost;
+/// Re-exported for the well-known types (`google.protobuf.Timestamp`, ...): generated code
+/// names them as `::huntreg_runtime::prost_types::Timestamp`.
+pub use prost_types;
 
 /// What a generated `decode` returns: the event, the schema ID its record named, and how
 /// the record's header was read. [`Framing::IndexFree`] marks the records that took the

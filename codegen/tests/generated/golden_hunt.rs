@@ -2,32 +2,50 @@
 #[allow(missing_docs, clippy::all)]
 pub mod atlas {
     pub mod v1 {
-        #[derive(Clone, PartialEq, ::prost::Message)]
+        #[derive(Clone, PartialEq, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct Region {
             #[prost(uint32, tag = "1")]
             pub level: u32,
             #[prost(string, tag = "2")]
-            pub name: ::prost::alloc::string::String,
+            pub name: ::huntreg_runtime::prost::alloc::string::String,
             #[prost(message, repeated, tag = "3")]
-            pub zones: ::prost::alloc::vec::Vec<region::Zone>,
+            pub zones: ::huntreg_runtime::prost::alloc::vec::Vec<region::Zone>,
         }
         /// Nested message and enum types in `Region`.
         pub mod region {
-            #[derive(Clone, PartialEq, ::prost::Message)]
+            #[derive(Clone, PartialEq, ::huntreg_runtime::prost::Message)]
+            #[prost(prost_path = "::huntreg_runtime::prost")]
             pub struct Zone {
                 #[prost(message, repeated, tag = "1")]
-                pub sectors: ::prost::alloc::vec::Vec<zone::Sector>,
+                pub sectors: ::huntreg_runtime::prost::alloc::vec::Vec<zone::Sector>,
             }
             /// Nested message and enum types in `Zone`.
             pub mod zone {
-                #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+                #[derive(
+                    Clone,
+                    Copy,
+                    PartialEq,
+                    Eq,
+                    Hash,
+                    ::huntreg_runtime::prost::Message
+                )]
+                #[prost(prost_path = "::huntreg_runtime::prost")]
                 pub struct Sector {
                     #[prost(message, optional, tag = "1")]
                     pub origin: ::core::option::Option<sector::Cell>,
                 }
                 /// Nested message and enum types in `Sector`.
                 pub mod sector {
-                    #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+                    #[derive(
+                        Clone,
+                        Copy,
+                        PartialEq,
+                        Eq,
+                        Hash,
+                        ::huntreg_runtime::prost::Message
+                    )]
+                    #[prost(prost_path = "::huntreg_runtime::prost")]
                     pub struct Cell {
                         #[prost(uint32, tag = "1")]
                         pub x: u32,
@@ -42,60 +60,66 @@ pub mod atlas {
 #[allow(missing_docs, clippy::all)]
 pub mod r#match {
     pub mod v1 {
-        #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct Self_ {
             #[prost(string, tag = "1")]
-            pub r#type: ::prost::alloc::string::String,
+            pub r#type: ::huntreg_runtime::prost::alloc::string::String,
         }
-        #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct OrderPlaced {
             #[prost(string, tag = "1")]
-            pub r#ref: ::prost::alloc::string::String,
+            pub r#ref: ::huntreg_runtime::prost::alloc::string::String,
         }
     }
 }
 #[allow(missing_docs, clippy::all)]
 pub mod shop {
     pub mod v1 {
-        #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct Money {
             #[prost(string, tag = "1")]
-            pub currency: ::prost::alloc::string::String,
+            pub currency: ::huntreg_runtime::prost::alloc::string::String,
             #[prost(int64, tag = "2")]
             pub units: i64,
         }
-        #[derive(Clone, PartialEq, ::prost::Message)]
+        #[derive(Clone, PartialEq, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct OrderPlaced {
             #[prost(string, tag = "1")]
-            pub order_id: ::prost::alloc::string::String,
+            pub order_id: ::huntreg_runtime::prost::alloc::string::String,
             #[prost(message, optional, tag = "2")]
             pub total: ::core::option::Option<Money>,
             #[prost(message, repeated, tag = "3")]
-            pub lines: ::prost::alloc::vec::Vec<order_placed::Line>,
+            pub lines: ::huntreg_runtime::prost::alloc::vec::Vec<order_placed::Line>,
             #[prost(map = "string, string", tag = "4")]
             pub labels: ::std::collections::HashMap<
-                ::prost::alloc::string::String,
-                ::prost::alloc::string::String,
+                ::huntreg_runtime::prost::alloc::string::String,
+                ::huntreg_runtime::prost::alloc::string::String,
             >,
             #[prost(message, optional, tag = "5")]
             pub first: ::core::option::Option<order_placed::Line>,
         }
         /// Nested message and enum types in `OrderPlaced`.
         pub mod order_placed {
-            #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+            #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+            #[prost(prost_path = "::huntreg_runtime::prost")]
             pub struct Line {
                 #[prost(string, tag = "1")]
-                pub sku: ::prost::alloc::string::String,
+                pub sku: ::huntreg_runtime::prost::alloc::string::String,
                 #[prost(uint32, tag = "2")]
                 pub quantity: u32,
             }
         }
-        #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct OrderCancelled {
             #[prost(string, tag = "1")]
-            pub order_id: ::prost::alloc::string::String,
+            pub order_id: ::huntreg_runtime::prost::alloc::string::String,
             #[prost(string, tag = "2")]
-            pub r#type: ::prost::alloc::string::String,
+            pub r#type: ::huntreg_runtime::prost::alloc::string::String,
         }
     }
 }
