@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use huntreg_compat::{Category, RuleSet};
 
 use crate::error::{Error, ErrorKind};
-use crate::ident::hunt_module;
+use crate::ident::{hunt_module, hunt_name};
 use crate::lockfile::{LockedHunt, Lockfile};
 use crate::model::HuntModel;
 use crate::plan::Plan;
@@ -107,9 +107,11 @@ impl Builder {
         }
     }
 
-    /// The hunt to generate (its Confluent context, without the leading dot). Required.
+    /// The hunt to generate (its Confluent context, without the leading dot), or
+    /// [`crate::DEFAULT_CONTEXT`] (`.`) for the default context, whose file and module are
+    /// `default_context`. Required.
     pub fn hunt(&mut self, hunt: impl Into<String>) -> &mut Self {
-        self.hunt = Some(hunt.into().trim_start_matches('.').to_owned());
+        self.hunt = Some(hunt_name(&hunt.into()));
         self
     }
 
@@ -201,7 +203,11 @@ impl Builder {
             .as_deref()
             .filter(|h| !h.is_empty())
             .ok_or_else(|| {
-                ErrorKind::Config("no hunt: call `.hunt(\"hunt-42\")`".to_owned()).into()
+                ErrorKind::Config(
+                    "no hunt: call `.hunt(\"hunt-42\")`, or `.hunt(\".\")` for the default context"
+                        .to_owned(),
+                )
+                .into()
             })
     }
 

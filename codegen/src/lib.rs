@@ -62,7 +62,9 @@ mod write;
 
 pub use builder::{Builder, GeneratedFile, PROST_PATH, PROST_TYPES_PATH, REGISTRY_ENV};
 pub use error::Error;
-pub use ident::hunt_module;
+pub use ident::{
+    hunt_module, hunt_name, is_default_context, DEFAULT_CONTEXT, DEFAULT_CONTEXT_MODULE,
+};
 pub use lockfile::{LockedHunt, LockedSubject, LockedVersion, Lockfile, Reference, FORMAT};
 pub use registry::{Registered, Registry};
 pub use render::HUNT_TEMPLATE;

@@ -13,8 +13,10 @@ use crate::plan::{indexed_messages, Plan};
 /// Everything a hunt's template renders.
 #[derive(Debug, Serialize)]
 pub(crate) struct HuntModel {
-    /// The hunt's name, e.g. `hunt-42`.
+    /// The hunt's name, e.g. `hunt-42` (`.` for the default context).
     pub(crate) hunt: String,
+    /// The hunt's context in words, for docs: "its Confluent context is `.hunt-42`".
+    pub(crate) context: String,
     /// Where the schemas came from, for the generated file's header.
     pub(crate) source: String,
     /// The generator's crate name.
@@ -214,8 +216,14 @@ impl HuntModel {
             })
             .collect();
 
+        let context = if ident::is_default_context(&plan.hunt) {
+            "the default Confluent context, `.`: root paths, unqualified subjects".to_owned()
+        } else {
+            format!("its Confluent context is `.{}`", plan.hunt)
+        };
         Ok(HuntModel {
             hunt: plan.hunt.clone(),
+            context,
             source,
             generator: env!("CARGO_PKG_NAME").to_owned(),
             has_ids: !plan.ids.is_empty(),

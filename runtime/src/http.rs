@@ -1,5 +1,6 @@
 //! `HttpResolver`: a blocking [`Resolver`] that asks a Confluent-compatible registry
-//! (`GET /contexts/.{hunt}/schemas/ids/{id}/versions`). Behind the `http` feature.
+//! (`GET /contexts/.{hunt}/schemas/ids/{id}/versions`; for the default context, the hunt
+//! `.`, the root path `GET /schemas/ids/{id}/versions`). Behind the `http` feature.
 
 use std::time::Duration;
 
@@ -50,10 +51,19 @@ impl HttpResolver {
     }
 }
 
+impl HttpResolver {
+    /// `{base}/contexts/.{hunt}`, or the base URL itself for the default context (`.`).
+    fn prefix(&self, hunt: &str) -> String {
+        match hunt.trim_start_matches('.') {
+            "" => self.base.clone(),
+            hunt => format!("{}/contexts/.{hunt}", self.base),
+        }
+    }
+}
+
 impl Resolver for HttpResolver {
     fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError> {
-        let hunt = hunt.trim_start_matches('.');
-        let url = format!("{}/contexts/.{hunt}/schemas/ids/{id}/versions", self.base);
+        let url = format!("{}/schemas/ids/{id}/versions", self.prefix(hunt));
         match self
             .agent
             .get(&url)
@@ -75,7 +85,8 @@ impl Resolver for HttpResolver {
     }
 
     /// Reads the message's name from the registry's descriptor of the schema
-    /// (`GET /contexts/.{hunt}/schemas/ids/{id}?format=serialized`).
+    /// (`GET /contexts/.{hunt}/schemas/ids/{id}?format=serialized`, or the root path for
+    /// the default context).
     fn message_name(
         &self,
         hunt: &str,
@@ -84,11 +95,7 @@ impl Resolver for HttpResolver {
     ) -> Result<Option<String>, ResolveError> {
         use base64::Engine as _;
         use prost::Message as _;
-        let hunt = hunt.trim_start_matches('.');
-        let url = format!(
-            "{}/contexts/.{hunt}/schemas/ids/{id}?format=serialized",
-            self.base
-        );
+        let url = format!("{}/schemas/ids/{id}?format=serialized", self.prefix(hunt));
         let response = match self
             .agent
             .get(&url)

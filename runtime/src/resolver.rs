@@ -146,6 +146,7 @@ impl<R: Resolver> Resolver for CachingResolver<R> {
 
 /// Strips the hunt's context qualifier from `subject`: `:.hunt-42:found-value` becomes
 /// `found-value`; a bare name is returned as is; a subject of another context is `None`.
+/// The hunt `.` is the default context, whose qualifier is `:.:`.
 pub fn unqualify<'s>(hunt: &str, subject: &'s str) -> Option<&'s str> {
     let Some(rest) = subject.strip_prefix(":.") else {
         return Some(subject);
@@ -195,5 +196,8 @@ mod tests {
         assert_eq!(unqualify("hunt-42", "found-value"), Some("found-value"));
         assert_eq!(unqualify("hunt-42", ":.hunt-7:found-value"), None);
         assert_eq!(unqualify("hunt-42", ":.hunt-42"), None);
+        assert_eq!(unqualify(".", ":.:found-value"), Some("found-value"));
+        assert_eq!(unqualify(".", "found-value"), Some("found-value"));
+        assert_eq!(unqualify(".", ":.hunt-42:found-value"), None);
     }
 }
