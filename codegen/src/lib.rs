@@ -23,7 +23,8 @@
 //!     include!(concat!(env!("OUT_DIR"), "/hunt_42.rs"));
 //! }
 //! // hunt_42::decode(bytes) -> Result<hunt_42::Decoded, huntreg_runtime::DecodeError>
-//! // (Decoded = huntreg_runtime::Decoded<hunt_42::Event>: event, schema_id, framing)
+//! // (Decoded = huntreg_runtime::Decoded<hunt_42::Event>: event, schema_id, the subject
+//! // and version the ID was registered under, framing)
 //! ```
 //!
 //! What is generated per hunt: the prost message types in package modules; an `Event`

@@ -60,9 +60,19 @@ pub(crate) struct IdModel {
     pub(crate) subject: String,
     pub(crate) version: u32,
     pub(crate) entries: Vec<EntryModel>,
+    /// Every subject version registered with the ID, by subject name then version.
+    pub(crate) holders: Vec<HolderModel>,
     /// The entries' index paths 4 or more deep, as slice literals: the Confluent sections
     /// whose first byte (8 or more) could also start a kafkajs record's payload.
     pub(crate) deep: Vec<String>,
+}
+
+/// One subject version a schema ID is registered under.
+#[derive(Debug, Serialize)]
+pub(crate) struct HolderModel {
+    /// The subject as a Rust string literal (quoted and escaped).
+    pub(crate) subject: String,
+    pub(crate) version: u32,
 }
 
 /// One row of the dispatch table.
@@ -200,6 +210,14 @@ impl HuntModel {
                     id: entry.id,
                     subject: entry.subject.clone(),
                     version: entry.version,
+                    holders: entry
+                        .holders
+                        .iter()
+                        .map(|(subject, version)| HolderModel {
+                            subject: format!("{subject:?}"),
+                            version: *version,
+                        })
+                        .collect(),
                     entries: dispatched
                         .iter()
                         .map(|(path, variant)| EntryModel {

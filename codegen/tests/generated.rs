@@ -48,10 +48,31 @@ fn the_first_version_decodes_through_the_newest_type() {
     // ID 11 is version 1 of shop/v1/order.proto (and of the producer subject order-value).
     let mut bytes = vec![0, 0, 0, 0, 11, 0];
     bytes.extend_from_slice(&[0x0a, 0x01, b'o']);
-    match golden_hunt::decode(&bytes).map(|d| d.event) {
-        Ok(Event::ShopV1OrderPlaced(order)) => assert_eq!(order.order_id, "o"),
+    let decoded = golden_hunt::decode(&bytes).unwrap();
+    match &decoded.event {
+        Event::ShopV1OrderPlaced(order) => assert_eq!(order.order_id, "o"),
         other => panic!("{other:?}"),
     }
+    // The writer's subject and version come with the event: ID 11 is held by two
+    // subjects, and the first by name is reported.
+    assert_eq!(
+        (
+            decoded.schema_id,
+            decoded.subject.as_deref(),
+            decoded.version
+        ),
+        (11, Some("order-value"), Some(1))
+    );
+    assert_eq!(
+        golden_hunt::registrations(11),
+        &[("order-value", 1), ("shop/v1/order.proto", 1)]
+    );
+    let newest = golden_hunt::decode(&[0, 0, 0, 0, 14, 0]).unwrap();
+    assert_eq!(
+        (newest.subject.as_deref(), newest.version),
+        (Some("shop/v1/order.proto"), Some(2))
+    );
+    assert!(golden_hunt::registrations(13).is_empty());
     assert_eq!(
         golden_hunt::decode(&[0, 0, 0, 0, 13, 0]),
         Err(DecodeError::UnknownId {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::{ResolveError, Resolver};
+use crate::{ResolveError, Resolver, SubjectVersion};
 
 /// Asks a registry which subjects hold an ID. Wrap it in [`crate::CachingResolver`] so a
 /// stream of records with one new ID costs one request.
@@ -15,8 +15,10 @@ pub struct HttpResolver {
 }
 
 #[derive(serde::Deserialize)]
-struct SubjectVersion {
+struct SubjectVersionBody {
     subject: String,
+    #[serde(default)]
+    version: Option<u32>,
 }
 
 #[derive(serde::Deserialize)]
@@ -63,6 +65,16 @@ impl HttpResolver {
 
 impl Resolver for HttpResolver {
     fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError> {
+        Ok(self
+            .subject_versions(hunt, id)?
+            .into_iter()
+            .map(|v| v.subject)
+            .collect())
+    }
+
+    /// `GET /contexts/.{hunt}/schemas/ids/{id}/versions`: every subject version holding
+    /// the ID (the root path for the default context).
+    fn subject_versions(&self, hunt: &str, id: u32) -> Result<Vec<SubjectVersion>, ResolveError> {
         let url = format!("{}/schemas/ids/{id}/versions", self.prefix(hunt));
         match self
             .agent
@@ -71,10 +83,16 @@ impl Resolver for HttpResolver {
             .call()
         {
             Ok(response) => {
-                let versions: Vec<SubjectVersion> = response
+                let versions: Vec<SubjectVersionBody> = response
                     .into_json()
                     .map_err(|e| ResolveError::new(format!("GET {url}: malformed body: {e}")))?;
-                Ok(versions.into_iter().map(|v| v.subject).collect())
+                Ok(versions
+                    .into_iter()
+                    .map(|v| SubjectVersion {
+                        subject: v.subject,
+                        version: v.version,
+                    })
+                    .collect())
             }
             Err(ureq::Error::Status(404, _)) => Ok(Vec::new()),
             Err(ureq::Error::Status(code, _)) => {

@@ -45,7 +45,9 @@ pub use frame::{
 };
 #[cfg(feature = "http")]
 pub use http::HttpResolver;
-pub use resolver::{unqualify, CachingResolver, ResolveError, Resolver};
+pub use resolver::{unqualify, CachingResolver, ResolveError, Resolver, SubjectVersion};
+
+use std::borrow::Cow;
 
 /// Re-exported so generated code and its users name one prost: generated message types
 /// derive `::huntreg_runtime::prost::Message`, so a consumer crate depends on
@@ -55,15 +57,27 @@ pub use prost;
 /// names them as `::huntreg_runtime::prost_types::Timestamp`.
 pub use prost_types;
 
-/// What a generated `decode` returns: the event, the schema ID its record named, and how
-/// the record's header was read. [`Framing::IndexFree`] marks the records that took the
-/// kafkajs reading, so a consumer can count them.
+/// What a generated `decode` returns: the event, the schema ID its record named, the
+/// subject and version that ID was registered under (the writer's schema, without a
+/// second look at the header), and how the record's header was read.
+/// [`Framing::IndexFree`] marks the records that took the kafkajs reading, so a consumer
+/// can count them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded<E> {
     /// The decoded message.
     pub event: E,
     /// The schema ID in the record (not necessarily the newest one of its message).
     pub schema_id: u32,
+    /// The subject (unqualified, as the lockfile names it) the schema ID was registered
+    /// under. For an ID of the build, from the build's table; when the same schema is
+    /// registered under several subjects (one schema, one ID), the first of them by name
+    /// (the generated `registrations(id)` lists them all). For an ID newer than the build,
+    /// decoded by `decode_with`, the subject the [`Resolver`] named; `None` when nobody
+    /// said.
+    pub subject: Option<Cow<'static, str>>,
+    /// The version of [`Decoded::subject`] holding the schema ID: from the build's table,
+    /// or what the [`Resolver`] said ([`SubjectVersion::version`]); `None` when nobody said.
+    pub version: Option<u32>,
     /// Whether the record had a message-index section.
     pub framing: Framing,
 }

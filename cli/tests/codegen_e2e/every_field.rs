@@ -3,7 +3,8 @@
 //! from one pulled lockfile by a crate whose only dependency is huntreg-runtime. Arguments:
 //! the hunt to decode with (`.` or `e2e-hunt`), then optionally a registry URL to resolve
 //! IDs newer than the build. Hex records on stdin, one per line; one line out per record:
-//! the schema ID, the framing and the whole event in `Debug` form (every field).
+//! the schema ID, the subject and version it was registered under (as `decode` reports
+//! them), the framing and the whole event in `Debug` form (every field).
 
 mod default_context {
     include!(concat!(env!("OUT_DIR"), "/default_context.rs"));
@@ -38,7 +39,9 @@ macro_rules! describe {
                     }
                     other => format!("{other:?}"),
                 };
-                format!("{} {:?} {event}", d.schema_id, d.framing)
+                let subject = d.subject.as_deref().unwrap_or("-");
+                let version = d.version.map_or("-".to_owned(), |v| v.to_string());
+                format!("{} {subject} v{version} {:?} {event}", d.schema_id, d.framing)
             }
             Err(e) => format!("error {e}"),
         }

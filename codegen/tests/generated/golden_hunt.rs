@@ -136,8 +136,23 @@ pub const DEEP_INDEX_IDS: &[u32] = &[15];
 /// (@kafkajs/confluent-schema-registry's framing) as the schema's first message
 /// (`huntreg_codegen::Builder::index_free_fallback`).
 pub const INDEX_FREE_FALLBACK: bool = true;
-/// What [`decode`] returns: the event, its record's schema ID and [`::huntreg_runtime::Framing`].
+/// What [`decode`] returns: the event, its record's schema ID, the subject and version
+/// that ID was registered under ([`registrations`]), and [`::huntreg_runtime::Framing`].
 pub type Decoded = ::huntreg_runtime::Decoded<Event>;
+/// Every (subject, version) a schema ID of this build was registered under, by subject
+/// name then version (the same schema registered under several subjects has one ID);
+/// empty for an ID the build does not know. [`decode`] reports the first.
+#[allow(clippy::match_single_binding)]
+pub fn registrations(id: u32) -> &'static [(&'static str, u32)] {
+    match id {
+        10 => &[("shop/v1/common.proto", 1)],
+        11 => &[("order-value", 1), ("shop/v1/order.proto", 1)],
+        12 => &[("match/v1/type.proto", 1)],
+        14 => &[("shop/v1/order.proto", 2)],
+        15 => &[("atlas/v1/region.proto", 1)],
+        _ => &[],
+    }
+}
 /// One record of hunt `golden-hunt`: one variant per message type of its newest schemas.
 #[derive(Clone, PartialEq, Debug)]
 pub enum Event {
@@ -488,9 +503,22 @@ fn decode_kind(
                 })
         }
     }?;
+    let (subject, version) = match registrations(id).first() {
+        ::core::option::Option::Some((subject, version)) => {
+            (
+                ::core::option::Option::Some(::std::borrow::Cow::Borrowed(*subject)),
+                ::core::option::Option::Some(*version),
+            )
+        }
+        ::core::option::Option::None => {
+            (::core::option::Option::None, ::core::option::Option::None)
+        }
+    };
     ::core::result::Result::Ok(::huntreg_runtime::Decoded {
         event,
         schema_id: id,
+        subject,
+        version,
         framing,
     })
 }
@@ -549,7 +577,8 @@ pub fn decode(
 /// when the registry says it belongs to a subject this build knows, the record decodes
 /// with the newest compiled type of the message the registry names at its index (or, if
 /// the resolver cannot name it, the message at that index in the subject's newest
-/// version); the registry's compatibility check on that subject guaranteed it can.
+/// version); the registry's compatibility check on that subject guaranteed it can. The
+/// result's subject and version are the ones the resolver named.
 /// Wrap the resolver in [`::huntreg_runtime::CachingResolver`] to ask once per ID.
 pub fn decode_with(
     bytes: &[u8],
@@ -562,15 +591,19 @@ pub fn decode_with(
     if KNOWN_IDS.binary_search(&frame.id).is_ok() {
         return ::core::result::Result::Err(unknown(&frame));
     }
-    let subjects = resolver
-        .subjects(HUNT, frame.id)
+    let registered = resolver
+        .subject_versions(HUNT, frame.id)
         .map_err(|source| ::huntreg_runtime::DecodeError::Resolver {
             id: frame.id,
             source,
         })?;
-    for subject in &subjects {
-        let newest = ::huntreg_runtime::unqualify(HUNT, subject).and_then(newest_id_of);
-        if let ::core::option::Option::Some(newest) = newest {
+    for holder in &registered {
+        let subject = ::huntreg_runtime::unqualify(HUNT, &holder.subject);
+        let newest = subject.and_then(newest_id_of);
+        if let (
+            ::core::option::Option::Some(subject),
+            ::core::option::Option::Some(newest),
+        ) = (subject, newest) {
             let frame = match frame.framing {
                 ::huntreg_runtime::Framing::IndexFree if !deep_paths(newest)
                     .is_empty() => {
@@ -594,6 +627,13 @@ pub fn decode_with(
             return match found {
                 ::core::option::Option::Some(kind) => {
                     decode_kind(kind, frame.id, frame.payload, frame.framing)
+                        .map(|mut decoded| {
+                            decoded.subject = ::core::option::Option::Some(
+                                ::std::borrow::Cow::Owned(subject.into()),
+                            );
+                            decoded.version = holder.version;
+                            decoded
+                        })
                 }
                 ::core::option::Option::None => {
                     ::core::result::Result::Err(::huntreg_runtime::DecodeError::UnknownMessageIndex {
