@@ -34,7 +34,9 @@
 //! [`Builder::index_free_fallback`]; then a `match` on schema ID and message index built
 //! from every registered version, then prost);
 //! `decode_with` (asks a [`huntreg_runtime::Resolver`] about IDs newer than the
-//! build); `Event::encode` and `huntreg_runtime::Registered` impls for producers;
+//! build); `Event::encode_as(subject)` (framed for the subject the caller names) and
+//! `Event::encode` with `huntreg_runtime::Registered` impls (framed with the highest ID of
+//! any subject defining the message) for producers; `registrations(id)`;
 //! `KNOWN_IDS`; `DEEP_INDEX_IDS` (the IDs whose index paths 4 or more deep make the
 //! two framings need the schema to tell apart).
 //!

@@ -88,7 +88,20 @@ pub(crate) struct EntryModel {
 #[derive(Debug, Serialize)]
 pub(crate) struct SubjectModel {
     pub(crate) name: String,
+    /// The name as a Rust string literal (quoted and escaped).
+    pub(crate) literal: String,
     pub(crate) latest_id: u32,
+    /// The messages of its newest version, as `encode_as(subject)` frames them.
+    pub(crate) framings: Vec<FramingModel>,
+}
+
+/// How `encode_as` frames one message for one subject.
+#[derive(Debug, Serialize)]
+pub(crate) struct FramingModel {
+    /// The `Event` (and `Kind`) variant.
+    pub(crate) variant: String,
+    /// The message's index path in the subject's newest version, as `&[..]`.
+    pub(crate) index: String,
 }
 
 /// The shortest index path whose Confluent section starts at 8 or more (a zig-zag count
@@ -239,6 +252,27 @@ impl HuntModel {
         } else {
             format!("its Confluent context is `.{}`", plan.hunt)
         };
+        let subjects = plan
+            .subjects
+            .iter()
+            .map(|(name, id)| SubjectModel {
+                name: name.clone(),
+                literal: format!("{name:?}"),
+                latest_id: *id,
+                framings: plan
+                    .ids
+                    .iter()
+                    .filter(|entry| entry.id == *id)
+                    .flat_map(|entry| &entry.messages)
+                    .filter_map(|(path, full_name)| {
+                        Some(FramingModel {
+                            variant: (*variant_of.get(full_name.as_str())?).to_owned(),
+                            index: format!("&{}", slice(path)),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
         Ok(HuntModel {
             hunt: plan.hunt.clone(),
             context,
@@ -248,14 +282,7 @@ impl HuntModel {
             known_ids: plan.ids.iter().map(|e| e.id).collect(),
             events,
             dispatch,
-            subjects: plan
-                .subjects
-                .iter()
-                .map(|(name, id)| SubjectModel {
-                    name: name.clone(),
-                    latest_id: *id,
-                })
-                .collect(),
+            subjects,
             types: String::new(),
             index_free_fallback: true,
         })

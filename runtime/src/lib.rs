@@ -32,12 +32,14 @@
 //! ```
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod encode;
 mod error;
 mod frame;
 #[cfg(feature = "http")]
 mod http;
 mod resolver;
 
+pub use encode::{encode, encode_framed, encode_to, EncodeError, Registered};
 pub use error::DecodeError;
 pub use frame::{
     split_first_message, write_header, Frame, Framing, MessageIndex, MAGIC, MAGIC_GUID,
@@ -94,32 +96,4 @@ impl<E> Decoded<E> {
     pub fn is_index_free(&self) -> bool {
         self.framing == Framing::IndexFree
     }
-}
-
-/// A message type generated for a hunt: what [`encode`] needs to frame it.
-///
-/// Generated code implements it for every message that has a registered schema; the
-/// constants name the newest registered schema that defines the message.
-pub trait Registered: prost::Message + Sized {
-    /// The schema ID producers frame this message with (the newest registered version).
-    const SCHEMA_ID: u32;
-    /// The message's index path in that schema (`[0]` = its first top-level message).
-    const MESSAGE_INDEX: &'static [u32];
-    /// The fully qualified protobuf name, e.g. `treasure.v1.TreasureFound`.
-    const FULL_NAME: &'static str;
-}
-
-/// Frames `message` with its schema ID and message index, as Confluent serializers do.
-pub fn encode<M: Registered>(message: &M) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + message.encoded_len());
-    encode_to(message, &mut out);
-    out
-}
-
-/// Appends the framed encoding of `message` to `out`.
-pub fn encode_to<M: Registered>(message: &M, out: &mut Vec<u8>) {
-    write_header(M::SCHEMA_ID, M::MESSAGE_INDEX, out);
-    out.reserve(message.encoded_len());
-    // Encoding into a Vec cannot run out of capacity: `reserve` grows it.
-    message.encode_raw(out);
 }

@@ -193,8 +193,8 @@ impl Event {
             Event::ShopV1OrderPlaced(_) => "shop.v1.OrderPlaced",
         }
     }
-    /// The schema ID [`Event::encode`] frames the message with: the newest registered
-    /// version that defines it.
+    /// The schema ID [`Event::encode`] frames the message with: of the subjects whose
+    /// newest version defines the message, the highest schema ID.
     pub fn schema_id(&self) -> u32 {
         match self {
             Event::MatchV1OrderPlaced(_) => 12,
@@ -209,7 +209,10 @@ impl Event {
             Event::ShopV1OrderPlaced(_) => 14,
         }
     }
-    /// Frames the message as a Confluent record with its newest schema ID.
+    /// Frames the message as a Confluent record with [`Event::schema_id`]: of the subjects
+    /// whose newest version defines the message, the one with the highest schema ID,
+    /// which can be another producer's subject. [`Event::encode_as`] frames for a subject
+    /// of the caller's choosing.
     pub fn encode(&self) -> ::std::vec::Vec<u8> {
         match self {
             Event::MatchV1OrderPlaced(m) => ::huntreg_runtime::encode(m),
@@ -222,6 +225,80 @@ impl Event {
             Event::RegionZoneSectorCell(m) => ::huntreg_runtime::encode(m),
             Event::Self_(m) => ::huntreg_runtime::encode(m),
             Event::ShopV1OrderPlaced(m) => ::huntreg_runtime::encode(m),
+        }
+    }
+    /// Frames the message as a Confluent serializer using `subject` would (bare, or
+    /// qualified as `:.{hunt}:name`): with the schema ID of the subject's newest version in
+    /// this build and the message's index in that version. A typed error when the build
+    /// knows no such subject of the hunt, or its newest version does not define the
+    /// message.
+    pub fn encode_as(
+        &self,
+        subject: &str,
+    ) -> ::core::result::Result<::std::vec::Vec<u8>, ::huntreg_runtime::EncodeError> {
+        let name = ::huntreg_runtime::unqualify(HUNT, subject);
+        let (id, index) = match name.and_then(|name| framing_for(name, self.kind())) {
+            ::core::option::Option::Some(found) => found,
+            ::core::option::Option::None => {
+                return ::core::result::Result::Err(
+                    match name.and_then(newest_id_of) {
+                        ::core::option::Option::Some(_) => {
+                            ::huntreg_runtime::EncodeError::NotInSubject {
+                                hunt: HUNT,
+                                subject: subject.into(),
+                                message: self.full_name(),
+                            }
+                        }
+                        ::core::option::Option::None => {
+                            ::huntreg_runtime::EncodeError::UnknownSubject {
+                                hunt: HUNT,
+                                subject: subject.into(),
+                            }
+                        }
+                    },
+                );
+            }
+        };
+        ::core::result::Result::Ok(
+            match self {
+                Event::MatchV1OrderPlaced(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::Money(m) => ::huntreg_runtime::encode_framed(id, index, m),
+                Event::OrderCancelled(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::OrderPlacedLine(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::Region(m) => ::huntreg_runtime::encode_framed(id, index, m),
+                Event::RegionZone(m) => ::huntreg_runtime::encode_framed(id, index, m),
+                Event::RegionZoneSector(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::RegionZoneSectorCell(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::Self_(m) => ::huntreg_runtime::encode_framed(id, index, m),
+                Event::ShopV1OrderPlaced(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+            },
+        )
+    }
+    /// The dispatch kind of the message.
+    fn kind(&self) -> Kind {
+        match self {
+            Event::MatchV1OrderPlaced(_) => Kind::MatchV1OrderPlaced,
+            Event::Money(_) => Kind::Money,
+            Event::OrderCancelled(_) => Kind::OrderCancelled,
+            Event::OrderPlacedLine(_) => Kind::OrderPlacedLine,
+            Event::Region(_) => Kind::Region,
+            Event::RegionZone(_) => Kind::RegionZone,
+            Event::RegionZoneSector(_) => Kind::RegionZoneSector,
+            Event::RegionZoneSectorCell(_) => Kind::RegionZoneSectorCell,
+            Event::Self_(_) => Kind::Self_,
+            Event::ShopV1OrderPlaced(_) => Kind::ShopV1OrderPlaced,
         }
     }
 }
@@ -392,6 +469,46 @@ fn newest_id_of(subject: &str) -> ::core::option::Option<u32> {
         "order-value" => ::core::option::Option::Some(11),
         "shop/v1/common.proto" => ::core::option::Option::Some(10),
         "shop/v1/order.proto" => ::core::option::Option::Some(14),
+        _ => ::core::option::Option::None,
+    }
+}
+/// The schema ID and message index a message is framed with for a subject: the
+/// subject's newest version in this build, when it defines the message.
+#[allow(clippy::match_single_binding, dead_code)]
+fn framing_for(
+    subject: &str,
+    kind: Kind,
+) -> ::core::option::Option<(u32, &'static [u32])> {
+    match (subject, kind) {
+        ("atlas/v1/region.proto", Kind::Region) => {
+            ::core::option::Option::Some((15, &[0]))
+        }
+        ("atlas/v1/region.proto", Kind::RegionZone) => {
+            ::core::option::Option::Some((15, &[0, 0]))
+        }
+        ("atlas/v1/region.proto", Kind::RegionZoneSector) => {
+            ::core::option::Option::Some((15, &[0, 0, 0]))
+        }
+        ("atlas/v1/region.proto", Kind::RegionZoneSectorCell) => {
+            ::core::option::Option::Some((15, &[0, 0, 0, 0]))
+        }
+        ("match/v1/type.proto", Kind::Self_) => ::core::option::Option::Some((12, &[0])),
+        ("match/v1/type.proto", Kind::MatchV1OrderPlaced) => {
+            ::core::option::Option::Some((12, &[1]))
+        }
+        ("order-value", Kind::ShopV1OrderPlaced) => {
+            ::core::option::Option::Some((11, &[0]))
+        }
+        ("shop/v1/common.proto", Kind::Money) => ::core::option::Option::Some((10, &[0])),
+        ("shop/v1/order.proto", Kind::ShopV1OrderPlaced) => {
+            ::core::option::Option::Some((14, &[0]))
+        }
+        ("shop/v1/order.proto", Kind::OrderPlacedLine) => {
+            ::core::option::Option::Some((14, &[0, 0]))
+        }
+        ("shop/v1/order.proto", Kind::OrderCancelled) => {
+            ::core::option::Option::Some((14, &[1]))
+        }
         _ => ::core::option::Option::None,
     }
 }
