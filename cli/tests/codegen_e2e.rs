@@ -5,7 +5,10 @@
 //! a separate consumer crate generates its decoders from that lockfile with
 //! huntreg-codegen in its build.rs, and decodes the records: every registered version
 //! through the newest type, a version registered after the build only through the HTTP
-//! resolver, and `huntreg pull --check` notices the new version.
+//! resolver, and `huntreg pull --check` notices the new version. A second consumer crate,
+//! whose only dependency is huntreg-runtime, decodes the Python and JavaScript
+//! serializers' records of a message with a field of every kind, in the default context
+//! (`huntreg pull --hunt .`) and in a hunt, and compares every field.
 //!
 //! Tools come from `scripts/setup-tools` (`$HUNTREG_TOOLS`, default `.tools/`); the drivers
 //! are `tests/clients/confluent_python.py`, `tests/clients/confluent_js.js` and
