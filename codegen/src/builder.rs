@@ -27,11 +27,18 @@ pub const PROST_PATH: &str = "::huntreg_runtime::prost";
 /// huntreg-runtime's re-export of prost-types.
 pub const PROST_TYPES_PATH: &str = "::huntreg_runtime::prost_types";
 
-/// Points `config` at huntreg-runtime's re-exports of prost and prost-types.
-fn runtime_paths(config: &mut prost_build::Config) {
-    config
-        .prost_path(PROST_PATH)
-        .prost_types_path(PROST_TYPES_PATH);
+/// The path generated code names the well-known types by when [`Builder::json`] is on:
+/// huntreg-runtime's re-export of pbjson-types (prost types with proto3 JSON serde impls).
+pub const PBJSON_TYPES_PATH: &str = "::huntreg_runtime::json::pbjson_types";
+
+/// Points `config` at huntreg-runtime's re-exports of prost and prost-types (pbjson-types
+/// with `json`).
+fn runtime_paths(config: &mut prost_build::Config, json: bool) {
+    config.prost_path(PROST_PATH).prost_types_path(if json {
+        PBJSON_TYPES_PATH
+    } else {
+        PROST_TYPES_PATH
+    });
 }
 
 /// One generated file: a name relative to the output directory and its content.
@@ -69,6 +76,7 @@ pub struct Builder {
     prost: prost_build::Config,
     emit_rerun: bool,
     index_free_fallback: bool,
+    json: bool,
 }
 
 impl Default for Builder {
@@ -99,11 +107,12 @@ impl Builder {
             rules: RuleSet::category(Category::Wire),
             prost: {
                 let mut config = prost_build::Config::new();
-                runtime_paths(&mut config);
+                runtime_paths(&mut config, false);
                 config
             },
             emit_rerun: true,
             index_free_fallback: true,
+            json: false,
         }
     }
 
@@ -165,7 +174,7 @@ impl Builder {
     /// ([`PROST_PATH`], [`PROST_TYPES_PATH`]); change them afterwards with
     /// [`Builder::configure`] if the consumer crate brings its own prost.
     pub fn prost_config(&mut self, mut config: prost_build::Config) -> &mut Self {
-        runtime_paths(&mut config);
+        runtime_paths(&mut config, self.json);
         self.prost = config;
         self
     }
@@ -189,6 +198,18 @@ impl Builder {
     /// error), as before the fallback existed.
     pub fn index_free_fallback(&mut self, yes: bool) -> &mut Self {
         self.index_free_fallback = yes;
+        self
+    }
+
+    /// Whether the generated message types also implement serde's `Serialize` and
+    /// `Deserialize` in proto3 JSON form (default: false), with pbjson-build: field names
+    /// in lowerCamelCase, enums by name, 64-bit integers and bytes as strings, well-known
+    /// types in their JSON forms (`Timestamp` as RFC 3339). The consumer enables
+    /// huntreg-runtime's `json` feature; the well-known types are then pbjson-types'
+    /// ([`PBJSON_TYPES_PATH`]) instead of prost-types'.
+    pub fn json(&mut self, yes: bool) -> &mut Self {
+        self.json = yes;
+        runtime_paths(&mut self.prost, yes);
         self
     }
 
@@ -260,7 +281,7 @@ impl Builder {
         let (tera, mut inputs) = load_templates(&plan.hunt, self.templates_dir.as_deref())?;
         let mut model = HuntModel::new(&plan, origin)?;
         model.index_free_fallback = self.index_free_fallback;
-        model.types = prost_types(&plan.hunt, &plan.current.fds, &mut self.prost)?;
+        model.types = prost_types(&plan.hunt, &plan.current.fds, &mut self.prost, self.json)?;
         let content = render_hunt(&tera, &model)?;
         inputs.extend(plan.inputs.iter().cloned());
         Ok((

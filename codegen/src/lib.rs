@@ -63,7 +63,9 @@ mod registry;
 mod render;
 mod write;
 
-pub use builder::{Builder, GeneratedFile, PROST_PATH, PROST_TYPES_PATH, REGISTRY_ENV};
+pub use builder::{
+    Builder, GeneratedFile, PBJSON_TYPES_PATH, PROST_PATH, PROST_TYPES_PATH, REGISTRY_ENV,
+};
 pub use error::Error;
 pub use ident::{
     hunt_module, hunt_name, is_default_context, DEFAULT_CONTEXT, DEFAULT_CONTEXT_MODULE,

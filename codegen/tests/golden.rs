@@ -99,6 +99,31 @@ fn the_default_context_is_the_hunt_dot() {
 }
 
 #[test]
+fn json_adds_proto3_json_serde_impls_through_the_runtime() {
+    let locked = fixture("golden-hunt");
+    let files = Builder::new()
+        .hunt("golden-hunt")
+        .json(true)
+        .generate(&locked)
+        .unwrap();
+    let code = &files[0].content;
+    // pbjson is named through the runtime's re-export only.
+    assert_eq!(
+        code.matches("::pbjson::").count(),
+        code.matches("::huntreg_runtime::json::pbjson::").count(),
+        "{code}"
+    );
+    // Each package module's impls sit next to its types, the escaped package included.
+    let module = |name: &str| code.find(&format!("pub mod {name} {{")).unwrap();
+    let (matches, shop) = (module("r#match"), module("shop"));
+    let impl_self = code.find("impl serde::Serialize for Self_").unwrap();
+    assert!(matches < impl_self && impl_self < shop, "{code}");
+    assert!(code.contains("use ::huntreg_runtime::json::{pbjson, serde};"));
+    // Without the switch, no serde.
+    assert!(!generate(&locked).contains("serde"));
+}
+
+#[test]
 fn golden_schema_directory() {
     let files = Builder::new()
         .hunt("dir-hunt")

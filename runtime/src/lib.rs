@@ -55,6 +55,17 @@ use std::borrow::Cow;
 /// derive `::huntreg_runtime::prost::Message`, so a consumer crate depends on
 /// huntreg-runtime alone.
 pub use prost;
+/// serde and proto3 JSON for generated types, behind the `json` feature: what code
+/// generated with `huntreg_codegen::Builder::json(true)` names (pbjson's `Serialize` and
+/// `Deserialize` impls, pbjson-types' well-known types), so a consumer still depends on
+/// huntreg-runtime alone.
+#[cfg(feature = "json")]
+pub mod json {
+    pub use pbjson;
+    pub use pbjson_types;
+    pub use serde;
+}
+
 /// Re-exported for the well-known types (`google.protobuf.Timestamp`, ...): generated code
 /// names them as `::huntreg_runtime::prost_types::Timestamp`.
 pub use prost_types;
