@@ -186,6 +186,16 @@ fn produce_at(
         "strategy": "topic",
         "value": value,
     });
+    let reply = driver(producer, server, &request);
+    (
+        reply["hex"].as_str().unwrap().to_owned(),
+        reply["id"].as_u64().unwrap(),
+    )
+}
+
+/// Sends one request to a fresh process of `producer`'s driver
+/// (`cli/tests/clients/confluent_python.py` or `confluent_js.js`) and returns its reply.
+fn driver(producer: Producer, server: &Server, request: &Value) -> Value {
     let mut command = match producer {
         Producer::Python => {
             let mut c = Command::new(python());
@@ -210,7 +220,7 @@ fn produce_at(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the {producer:?} producer: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start the {producer:?} driver: {e}"));
     child
         .stdin
         .take()
@@ -220,15 +230,11 @@ fn produce_at(
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "{producer:?} producer failed: {}\n--- server ---\n{}",
+        "{producer:?} driver failed: {}\n--- server ---\n{}",
         String::from_utf8_lossy(&out.stderr),
         server.stderr()
     );
-    let reply: Value = serde_json::from_slice(&out.stdout).expect("driver JSON");
-    (
-        reply["hex"].as_str().unwrap().to_owned(),
-        reply["id"].as_u64().unwrap(),
-    )
+    serde_json::from_slice(&out.stdout).expect("driver JSON")
 }
 
 /// Runs `calls` through one @kafkajs/confluent-schema-registry instance (base URL
@@ -744,11 +750,11 @@ fn every_field_in_the_default_context_and_a_hunt_with_only_the_runtime() {
         "counts": {"gold": 3, "silver": 12},
         "tags": ["night", "solo"],
         "rarity": "RARITY_RARE",
-        "route": [{"latitude": 1.5, "longitude": -2.25}, {"latitude": 0.5, "longitude": 4}],
+        "route": [{"latitude": 1.5, "longitude": -2.25}, {"latitude": 0.5, "longitude": 4.0}],
         "proof": "AQID",
         "score": "-42",
         "verified": true,
-        "caches": {"cave": {"latitude": 7, "longitude": 8.5}},
+        "caches": {"cave": {"latitude": 7.0, "longitude": 8.5}},
     });
     // The default context is the registry's root; the hunt is its context's base URL.
     let root = server.url.clone();
@@ -833,6 +839,44 @@ fn every_field_in_the_default_context_and_a_hunt_with_only_the_runtime() {
         consume_args(&consumer, &[HUNT], &hex(2..4)),
         [expect(&records[2]), expect(&records[3])],
         "the hunt's records, from Python and JavaScript"
+    );
+
+    // `Event::encode_as(subject)` frames the decoded message for the subject the caller
+    // names, and confluent-kafka's deserializer reads every field back. `encode` would
+    // frame with the same ID here (one schema, one ID); a subject the build does not know
+    // or one whose schema lacks the message is a typed error.
+    let encoded = consume_args(
+        &consumer,
+        &[".", "--encode-as", "hauls-value"],
+        &[&records[1].0],
+    );
+    let hex_as = encoded[0].strip_prefix("encoded ").expect(&encoded[0]);
+    assert_eq!(&hex_as[2..10], &format!("{:08x}", records[1].1));
+    let read = driver(
+        Producer::Python,
+        &server,
+        &json!({"op": "consume", "url": root, "fds": v1, "type": HAULED,
+                "topic": "hauls", "strategy": "topic", "hex": hex_as}),
+    );
+    assert_eq!(read["value"], value, "every field, as Python reads it");
+    assert_eq!(
+        consume_args(
+            &consumer,
+            &[".", "--encode-as", "no-such-value"],
+            &[&records[1].0]
+        ),
+        ["error hunt . has no subject no-such-value in this build"]
+    );
+    assert_eq!(
+        consume_args(
+            &consumer,
+            &[".", "--encode-as", "treasure/v1/common.proto"],
+            &[&records[1].0]
+        ),
+        [
+            "error the newest version of subject treasure/v1/common.proto (hunt .) does not \
+          define message treasure.v1.TreasureHauled"
+        ]
     );
 
     // A version registered in the default context after the build: `pull --check --hunt .`

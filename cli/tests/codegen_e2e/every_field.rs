@@ -2,9 +2,11 @@
 //! default context (`.`, module `default_context`) and for the hunt `e2e-hunt`, generated
 //! from one pulled lockfile by a crate whose only dependency is huntreg-runtime. Arguments:
 //! the hunt to decode with (`.` or `e2e-hunt`), then optionally a registry URL to resolve
-//! IDs newer than the build. Hex records on stdin, one per line; one line out per record:
-//! the schema ID, the subject and version it was registered under (as `decode` reports
-//! them), the framing and the whole event in `Debug` form (every field).
+//! IDs newer than the build, or `--encode-as SUBJECT` to print each default-context record
+//! re-encoded with `Event::encode_as(SUBJECT)` (`encoded HEX`) instead. Hex records on
+//! stdin, one per line; one line out per record: the schema ID, the subject and version it
+//! was registered under (as `decode` reports them), the framing and the whole event in
+//! `Debug` form (every field).
 
 mod default_context {
     include!(concat!(env!("OUT_DIR"), "/default_context.rs"));
@@ -48,15 +50,38 @@ macro_rules! describe {
     };
 }
 
+/// `encoded HEX` for the default context's record re-encoded with `encode_as(subject)`.
+fn encode_as(bytes: &[u8], subject: &str) -> String {
+    let event = match default_context::decode(bytes) {
+        Ok(decoded) => decoded.event,
+        Err(e) => return format!("error {e}"),
+    };
+    match event.encode_as(subject) {
+        Ok(out) => format!(
+            "encoded {}",
+            out.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
+        Err(e) => format!("error {e}"),
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let hunt = args.next().expect("the hunt: . or e2e-hunt");
-    let resolver = args
-        .next()
-        .map(|url| CachingResolver::new(HttpResolver::new(url)));
+    let mut resolver = None;
+    let mut subject = None;
+    match args.next().as_deref() {
+        Some("--encode-as") => subject = args.next(),
+        Some(url) => resolver = Some(CachingResolver::new(HttpResolver::new(url))),
+        None => {}
+    }
     assert_eq!(default_context::HUNT, ".");
     for record in std::io::stdin().lines() {
         let bytes = unhex(record.expect("stdin").trim());
+        if let Some(subject) = &subject {
+            println!("{}", encode_as(&bytes, subject));
+            continue;
+        }
         let out = match (hunt.as_str(), &resolver) {
             (".", None) => describe!(default_context, default_context::decode(&bytes)),
             (".", Some(r)) => describe!(
