@@ -3,7 +3,8 @@
 //! with the project's `templates/`. Without the lockfile it falls back to `$HUNTREG_URL`,
 //! then to the `.proto` files in `schemas/<hunt>/`. hunt-42 is also generated without the
 //! index-free (kafkajs) fallback, as `hunt_42_confluent.rs`: `tests/decode.rs` checks that
-//! the fallback changes nothing for Confluent-framed records.
+//! the fallback changes nothing for Confluent-framed records. And with proto3 JSON serde
+//! impls (`Builder::json`), as `hunt_42_json.rs`, which `tests/json.rs` checks.
 
 fn main() -> miette::Result<()> {
     println!("cargo:rerun-if-changed=build.rs");
@@ -22,6 +23,14 @@ fn main() -> miette::Result<()> {
         .hunt("hunt-42")
         .module_name("hunt_42_confluent")
         .index_free_fallback(false)
+        .compile()?;
+    huntreg_codegen::Builder::new()
+        .lockfile("schemas/huntreg.lock")
+        .schemas_dir("schemas/hunt-42")
+        .templates_dir("templates")
+        .hunt("hunt-42")
+        .module_name("hunt_42_json")
+        .json(true)
         .compile()?;
     Ok(())
 }

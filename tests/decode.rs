@@ -374,6 +374,12 @@ fn resolver_confirms_new_ids_of_known_subjects() {
             Ok(update.clone().into())
         );
     }
+    // The subject is the one the resolver named (unqualified); it knew no version.
+    let decoded = hunt_42::decode_with(&new_id, &resolver).unwrap();
+    assert_eq!(
+        (decoded.subject.as_deref(), decoded.version),
+        (Some("treasure/v1/treasure_type_updated.proto"), None)
+    );
     assert_eq!(
         resolver.inner().calls.load(Ordering::SeqCst),
         1,

@@ -14,7 +14,8 @@ pub(crate) struct Args {
     /// The registry's base URL.
     #[arg(long, env = "HUNTREG_URL")]
     registry: String,
-    /// The hunt (Confluent context, without the leading dot) to pin; repeat for several.
+    /// The hunt (Confluent context, without the leading dot) to pin, or `.` for the
+    /// default context (read through the registry's root paths); repeat for several.
     #[arg(long, required = true)]
     hunt: Vec<String>,
     /// The lockfile to write; other hunts in it are kept.

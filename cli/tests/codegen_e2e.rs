@@ -5,7 +5,10 @@
 //! a separate consumer crate generates its decoders from that lockfile with
 //! huntreg-codegen in its build.rs, and decodes the records: every registered version
 //! through the newest type, a version registered after the build only through the HTTP
-//! resolver, and `huntreg pull --check` notices the new version.
+//! resolver, and `huntreg pull --check` notices the new version. A second consumer crate,
+//! whose only dependency is huntreg-runtime, decodes the Python and JavaScript
+//! serializers' records of a message with a field of every kind, in the default context
+//! (`huntreg pull --hunt .`) and in a hunt, and compares every field.
 //!
 //! Tools come from `scripts/setup-tools` (`$HUNTREG_TOOLS`, default `.tools/`); the drivers
 //! are `tests/clients/confluent_python.py`, `tests/clients/confluent_js.js` and
@@ -55,6 +58,19 @@ message TreasureSighted {
 }
 "#;
 
+/// `treasure/v1/haul.proto` at version `v` (v2 adds `note`): a field of every kind the
+/// generated types must carry through (a well-known timestamp, maps, repeated scalars and
+/// messages, an enum, bytes, 64-bit and bool scalars, a nested message).
+fn haul(v: u32) -> String {
+    let note = if v >= 2 { "  string note = 11;\n" } else { "" };
+    format!(
+        "syntax = \"proto3\";\npackage treasure.v1;\n\nimport \"google/protobuf/timestamp.proto\";\nimport \"treasure/v1/common.proto\";\n\n\
+         message TreasureHauled {{\n  string player_id = 1;\n  google.protobuf.Timestamp hauled_at = 2;\n  map<string, uint32> counts = 3;\n\
+         \x20 repeated string tags = 4;\n  Rarity rarity = 5;\n  repeated Coordinates route = 6;\n  bytes proof = 7;\n  sint64 score = 8;\n\
+         \x20 bool verified = 9;\n  map<string, Coordinates> caches = 10;\n{note}}}\n"
+    )
+}
+
 /// `treasure/v1/events.proto` at version `v`: v2 adds `display_name`, v3 adds `tags`.
 fn events(v: u32) -> String {
     let mut fields = String::from(
@@ -99,10 +115,15 @@ fn descriptor_set(dir: &Path, v: u32) -> PathBuf {
     std::fs::write(src.join("treasure/v1/common.proto"), COMMON).unwrap();
     std::fs::write(src.join("treasure/v1/events.proto"), events(v)).unwrap();
     std::fs::write(src.join("treasure/v1/sighting.proto"), SIGHTING).unwrap();
+    std::fs::write(src.join("treasure/v1/haul.proto"), haul(v)).unwrap();
     let mut compiler = protox::Compiler::new([&src]).unwrap();
     compiler.include_imports(true).include_source_info(false);
     compiler
-        .open_files(["treasure/v1/events.proto", "treasure/v1/sighting.proto"])
+        .open_files([
+            "treasure/v1/events.proto",
+            "treasure/v1/sighting.proto",
+            "treasure/v1/haul.proto",
+        ])
         .unwrap();
     let path = dir.join(format!("v{v}.binpb"));
     std::fs::write(&path, compiler.file_descriptor_set().encode_to_vec()).unwrap();
@@ -140,15 +161,41 @@ fn produce_with(
     topic: &str,
     value: Value,
 ) -> (String, u64) {
+    let url = format!("{}/contexts/.{HUNT}", server.url);
+    produce_at(producer, server, &url, fds, type_name, topic, value)
+}
+
+/// Serializes `value` as `type_name` with a fresh serializer of `producer` (TopicNameStrategy)
+/// against the registry base URL `url`: the server's root for the default context, or
+/// `/contexts/.{hunt}` for a hunt. Returns the record's hex and ID.
+fn produce_at(
+    producer: Producer,
+    server: &Server,
+    url: &str,
+    fds: &Path,
+    type_name: &str,
+    topic: &str,
+    value: Value,
+) -> (String, u64) {
     let request = json!({
         "op": "produce",
-        "url": format!("{}/contexts/.{HUNT}", server.url),
+        "url": url,
         "fds": fds,
         "type": type_name,
         "topic": topic,
         "strategy": "topic",
         "value": value,
     });
+    let reply = driver(producer, server, &request);
+    (
+        reply["hex"].as_str().unwrap().to_owned(),
+        reply["id"].as_u64().unwrap(),
+    )
+}
+
+/// Sends one request to a fresh process of `producer`'s driver
+/// (`cli/tests/clients/confluent_python.py` or `confluent_js.js`) and returns its reply.
+fn driver(producer: Producer, server: &Server, request: &Value) -> Value {
     let mut command = match producer {
         Producer::Python => {
             let mut c = Command::new(python());
@@ -173,7 +220,7 @@ fn produce_with(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the {producer:?} producer: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start the {producer:?} driver: {e}"));
     child
         .stdin
         .take()
@@ -183,15 +230,11 @@ fn produce_with(
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "{producer:?} producer failed: {}\n--- server ---\n{}",
+        "{producer:?} driver failed: {}\n--- server ---\n{}",
         String::from_utf8_lossy(&out.stderr),
         server.stderr()
     );
-    let reply: Value = serde_json::from_slice(&out.stdout).expect("driver JSON");
-    (
-        reply["hex"].as_str().unwrap().to_owned(),
-        reply["id"].as_u64().unwrap(),
-    )
+    serde_json::from_slice(&out.stdout).expect("driver JSON")
 }
 
 /// Runs `calls` through one @kafkajs/confluent-schema-registry instance (base URL
@@ -251,13 +294,27 @@ fn huntreg(args: &[&str]) -> std::process::Output {
 
 /// Writes the consumer crate into `dir` and builds it; returns its binary.
 fn build_consumer(dir: &Path) -> PathBuf {
+    build_crate(
+        dir,
+        "e2e-consumer",
+        "fn main() -> Result<(), huntreg_codegen::Error> {\n    \
+         huntreg_codegen::Builder::new().lockfile(\"huntreg.lock\").hunt(\"e2e-hunt\").compile()\n}\n",
+        "consumer.rs",
+    )
+}
+
+/// Writes a consumer crate named `name` into `dir` (`build.rs` as given, `src/main.rs`
+/// copied from `cli/tests/codegen_e2e/{main}`) and builds it; returns its binary. Its only
+/// dependency is huntreg-runtime (with the `http` resolver), its only build-dependency
+/// huntreg-codegen: generated code reaches prost through the runtime's re-exports.
+fn build_crate(dir: &Path, name: &str, build_rs: &str, main: &str) -> PathBuf {
     let ws = workspace().canonicalize().unwrap();
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
         format!(
             r#"[package]
-name = "e2e-consumer"
+name = "{name}"
 version = "0.0.0"
 edition = "2021"
 publish = false
@@ -266,8 +323,6 @@ publish = false
 
 [dependencies]
 huntreg-runtime = {{ path = "{ws}/runtime", features = ["http"] }}
-prost = "0.14"
-prost-types = "0.14"
 
 [build-dependencies]
 huntreg-codegen = {{ path = "{ws}/codegen" }}
@@ -276,14 +331,9 @@ huntreg-codegen = {{ path = "{ws}/codegen" }}
         ),
     )
     .unwrap();
-    std::fs::write(
-        dir.join("build.rs"),
-        "fn main() -> Result<(), huntreg_codegen::Error> {\n    \
-         huntreg_codegen::Builder::new().lockfile(\"huntreg.lock\").hunt(\"e2e-hunt\").compile()\n}\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("build.rs"), build_rs).unwrap();
     std::fs::copy(
-        workspace().join("cli/tests/codegen_e2e/consumer.rs"),
+        workspace().join("cli/tests/codegen_e2e").join(main),
         dir.join("src/main.rs"),
     )
     .unwrap();
@@ -303,12 +353,18 @@ huntreg-codegen = {{ path = "{ws}/codegen" }}
         "consumer build failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    target.join("debug/e2e-consumer")
+    target.join("debug").join(name)
 }
 
 fn consume(consumer: &Path, resolver: Option<&str>, records: &[&str]) -> Vec<String> {
+    let args: Vec<&str> = resolver.into_iter().collect();
+    consume_args(consumer, &args, records)
+}
+
+/// Runs `consumer` with `args`, `records` (hex, one per line) on stdin; its output lines.
+fn consume_args(consumer: &Path, args: &[&str], records: &[&str]) -> Vec<String> {
     let mut child = Command::new(consumer)
-        .args(resolver)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -659,5 +715,200 @@ fn push_registers_one_subject_per_file_and_pull_pins_them() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+/// Pins both hunts of a registry into `lockfile`: `huntreg pull --hunt . --hunt e2e-hunt`.
+fn pull_both(server: &Server, lockfile: &Path, check: bool) -> std::process::Output {
+    let mut args = vec![
+        "pull",
+        "--registry",
+        &server.url,
+        "--hunt",
+        ".",
+        "--hunt",
+        HUNT,
+        "--lockfile",
+        lockfile.to_str().unwrap(),
+    ];
+    if check {
+        args.push("--check");
+    }
+    huntreg(&args)
+}
+
+#[test]
+fn every_field_in_the_default_context_and_a_hunt_with_only_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"));
+    let (v1, v2) = (descriptor_set(dir.path(), 1), descriptor_set(dir.path(), 2));
+    const HAULED: &str = "treasure.v1.TreasureHauled";
+    // Every field set, none to its default.
+    let value = json!({
+        "playerId": "ada",
+        "hauledAt": "2024-05-01T12:30:15.250Z",
+        "counts": {"gold": 3, "silver": 12},
+        "tags": ["night", "solo"],
+        "rarity": "RARITY_RARE",
+        "route": [{"latitude": 1.5, "longitude": -2.25}, {"latitude": 0.5, "longitude": 4.0}],
+        "proof": "AQID",
+        "score": "-42",
+        "verified": true,
+        "caches": {"cave": {"latitude": 7.0, "longitude": 8.5}},
+    });
+    // The default context is the registry's root; the hunt is its context's base URL.
+    let root = server.url.clone();
+    let hunt_url = format!("{}/contexts/.{HUNT}", server.url);
+    let mut records = Vec::new();
+    for url in [&root, &hunt_url] {
+        for (producer, topic) in [(Producer::Python, "hauls"), (Producer::Js, "hauls-js")] {
+            records.push(produce_at(
+                producer,
+                &server,
+                url,
+                &v1,
+                HAULED,
+                topic,
+                value.clone(),
+            ));
+        }
+    }
+
+    // `--hunt .` pins the default context (root paths, unqualified subjects) next to the hunt.
+    let lockfile = dir.path().join("every-field/huntreg.lock");
+    std::fs::create_dir_all(lockfile.parent().unwrap()).unwrap();
+    let pull = pull_both(&server, &lockfile, false);
+    assert!(
+        pull.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    let pinned = huntreg_codegen::Lockfile::read(&lockfile).unwrap();
+    for hunt in [".", HUNT] {
+        let subjects: Vec<&str> = pinned
+            .hunt(hunt)
+            .unwrap_or_else(|| panic!("hunt {hunt} pinned"))
+            .subjects
+            .iter()
+            .map(|s| s.subject.as_str())
+            .collect();
+        assert_eq!(
+            subjects,
+            ["hauls-js-value", "hauls-value", "treasure/v1/common.proto"],
+            "hunt {hunt}"
+        );
+    }
+
+    let consumer = build_crate(
+        &dir.path().join("every-field"),
+        "e2e-every-field",
+        r#"fn main() -> Result<(), huntreg_codegen::Error> {
+    for hunt in [".", "e2e-hunt"] {
+        huntreg_codegen::Builder::new()
+            .lockfile("huntreg.lock")
+            .hunt(hunt)
+            .compile()?;
+    }
+    Ok(())
+}
+"#,
+        "every_field.rs",
+    );
+    // The consumer prints the maps sorted, then the message with its maps emptied.
+    const EVENT: &str = "counts={\"gold\": 3, \"silver\": 12} \
+        caches={\"cave\": Coordinates { latitude: 7.0, longitude: 8.5 }} \
+        TreasureHauled { player_id: \"ada\", \
+        hauled_at: Some(Timestamp { seconds: 1714566615, nanos: 250000000 }), \
+        counts: {}, tags: [\"night\", \"solo\"], rarity: Rare, \
+        route: [Coordinates { latitude: 1.5, longitude: -2.25 }, Coordinates { latitude: 0.5, longitude: 4.0 }], \
+        proof: [1, 2, 3], score: -42, verified: true, caches: {} }";
+    // Both serializers register the same schema, so each context has one ID held by two
+    // subjects; `decode` reports the first by name, at the version the build pinned.
+    assert_eq!(records[0].1, records[1].1);
+    assert_eq!(records[2].1, records[3].1);
+    let expect = |(_, id): &(String, u64)| format!("{id} hauls-js-value v1 Confluent {EVENT}");
+    let hex = |range: std::ops::Range<usize>| -> Vec<&str> {
+        records[range].iter().map(|(h, _)| h.as_str()).collect()
+    };
+    assert_eq!(
+        consume_args(&consumer, &["."], &hex(0..2)),
+        [expect(&records[0]), expect(&records[1])],
+        "the default context's records, from Python and JavaScript"
+    );
+    assert_eq!(
+        consume_args(&consumer, &[HUNT], &hex(2..4)),
+        [expect(&records[2]), expect(&records[3])],
+        "the hunt's records, from Python and JavaScript"
+    );
+
+    // `Event::encode_as(subject)` frames the decoded message for the subject the caller
+    // names, and confluent-kafka's deserializer reads every field back. `encode` would
+    // frame with the same ID here (one schema, one ID); a subject the build does not know
+    // or one whose schema lacks the message is a typed error.
+    let encoded = consume_args(
+        &consumer,
+        &[".", "--encode-as", "hauls-value"],
+        &[&records[1].0],
+    );
+    let hex_as = encoded[0].strip_prefix("encoded ").expect(&encoded[0]);
+    assert_eq!(&hex_as[2..10], &format!("{:08x}", records[1].1));
+    let read = driver(
+        Producer::Python,
+        &server,
+        &json!({"op": "consume", "url": root, "fds": v1, "type": HAULED,
+                "topic": "hauls", "strategy": "topic", "hex": hex_as}),
+    );
+    assert_eq!(read["value"], value, "every field, as Python reads it");
+    assert_eq!(
+        consume_args(
+            &consumer,
+            &[".", "--encode-as", "no-such-value"],
+            &[&records[1].0]
+        ),
+        ["error hunt . has no subject no-such-value in this build"]
+    );
+    assert_eq!(
+        consume_args(
+            &consumer,
+            &[".", "--encode-as", "treasure/v1/common.proto"],
+            &[&records[1].0]
+        ),
+        [
+            "error the newest version of subject treasure/v1/common.proto (hunt .) does not \
+          define message treasure.v1.TreasureHauled"
+        ]
+    );
+
+    // A version registered in the default context after the build: `pull --check --hunt .`
+    // notices it, and the HTTP resolver (root paths) confirms its subject.
+    let mut newer = value.clone();
+    newer["note"] = json!("late");
+    let (rec_v2, id_v2) = produce_at(
+        Producer::Python,
+        &server,
+        &root,
+        &v2,
+        HAULED,
+        "hauls",
+        newer,
+    );
+    let check = pull_both(&server, &lockfile, true);
+    assert_eq!(check.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        report.contains(&format!("+ hauls-value v2 (id {id_v2})")),
+        "{report}"
+    );
+    assert_eq!(
+        consume_args(&consumer, &["."], &[&rec_v2]),
+        [format!(
+            "error no known schema for ID {id_v2} (0x{id_v2:x}) in hunt ."
+        )]
+    );
+    assert_eq!(
+        consume_args(&consumer, &[".", &server.url], &[&rec_v2]),
+        [format!("{id_v2} hauls-value v2 Confluent {EVENT}")],
+        "the field v2 added is skipped by the build's type; every other field decodes, and \
+         the subject and version are the ones the registry named"
     );
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use huntreg_compat::{Category, RuleSet};
 
 use crate::error::{Error, ErrorKind};
-use crate::ident::hunt_module;
+use crate::ident::{hunt_module, hunt_name};
 use crate::lockfile::{LockedHunt, Lockfile};
 use crate::model::HuntModel;
 use crate::plan::Plan;
@@ -18,6 +18,28 @@ use crate::write::write_if_changed;
 
 /// The environment variable naming a live registry, used when no lockfile exists.
 pub const REGISTRY_ENV: &str = "HUNTREG_URL";
+
+/// The path generated code names prost by: huntreg-runtime's re-export, so a consumer
+/// crate depends on huntreg-runtime alone (no `prost` of its own to keep in step).
+pub const PROST_PATH: &str = "::huntreg_runtime::prost";
+
+/// The path generated code names the well-known types by (`google.protobuf.*`):
+/// huntreg-runtime's re-export of prost-types.
+pub const PROST_TYPES_PATH: &str = "::huntreg_runtime::prost_types";
+
+/// The path generated code names the well-known types by when [`Builder::json`] is on:
+/// huntreg-runtime's re-export of pbjson-types (prost types with proto3 JSON serde impls).
+pub const PBJSON_TYPES_PATH: &str = "::huntreg_runtime::json::pbjson_types";
+
+/// Points `config` at huntreg-runtime's re-exports of prost and prost-types (pbjson-types
+/// with `json`).
+fn runtime_paths(config: &mut prost_build::Config, json: bool) {
+    config.prost_path(PROST_PATH).prost_types_path(if json {
+        PBJSON_TYPES_PATH
+    } else {
+        PROST_TYPES_PATH
+    });
+}
 
 /// One generated file: a name relative to the output directory and its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +56,11 @@ pub struct GeneratedFile {
 ///
 /// ```no_run
 /// // build.rs
-/// fn main() -> miette::Result<()> {
+/// fn main() -> Result<(), huntreg_codegen::Error> {
 ///     huntreg_codegen::Builder::new()
 ///         .lockfile("schemas/huntreg.lock")
 ///         .hunt("hunt-42")
-///         .compile()?;
-///     Ok(())
+///         .compile()
 /// }
 /// ```
 #[derive(Debug)]
@@ -55,6 +76,7 @@ pub struct Builder {
     prost: prost_build::Config,
     emit_rerun: bool,
     index_free_fallback: bool,
+    json: bool,
 }
 
 impl Default for Builder {
@@ -83,15 +105,22 @@ impl Builder {
             out_dir: None,
             module: None,
             rules: RuleSet::category(Category::Wire),
-            prost: prost_build::Config::new(),
+            prost: {
+                let mut config = prost_build::Config::new();
+                runtime_paths(&mut config, false);
+                config
+            },
             emit_rerun: true,
             index_free_fallback: true,
+            json: false,
         }
     }
 
-    /// The hunt to generate (its Confluent context, without the leading dot). Required.
+    /// The hunt to generate (its Confluent context, without the leading dot), or
+    /// [`crate::DEFAULT_CONTEXT`] (`.`) for the default context, whose file and module are
+    /// `default_context`. Required.
     pub fn hunt(&mut self, hunt: impl Into<String>) -> &mut Self {
-        self.hunt = Some(hunt.into().trim_start_matches('.').to_owned());
+        self.hunt = Some(hunt_name(&hunt.into()));
         self
     }
 
@@ -141,12 +170,18 @@ impl Builder {
     }
 
     /// The prost-build configuration for the message types (attributes, `bytes`, ...).
-    pub fn prost_config(&mut self, config: prost_build::Config) -> &mut Self {
+    /// Its prost and prost-types paths are set to huntreg-runtime's re-exports
+    /// ([`PROST_PATH`], [`PROST_TYPES_PATH`]); change them afterwards with
+    /// [`Builder::configure`] if the consumer crate brings its own prost.
+    pub fn prost_config(&mut self, mut config: prost_build::Config) -> &mut Self {
+        runtime_paths(&mut config, self.json);
         self.prost = config;
         self
     }
 
-    /// Gives mutable access to the prost-build configuration.
+    /// Gives mutable access to the prost-build configuration (by default it names prost
+    /// and the well-known types through huntreg-runtime: [`PROST_PATH`],
+    /// [`PROST_TYPES_PATH`]).
     pub fn configure(&mut self, f: impl FnOnce(&mut prost_build::Config)) -> &mut Self {
         f(&mut self.prost);
         self
@@ -166,6 +201,18 @@ impl Builder {
         self
     }
 
+    /// Whether the generated message types also implement serde's `Serialize` and
+    /// `Deserialize` in proto3 JSON form (default: false), with pbjson-build: field names
+    /// in lowerCamelCase, enums by name, 64-bit integers and bytes as strings, well-known
+    /// types in their JSON forms (`Timestamp` as RFC 3339). The consumer enables
+    /// huntreg-runtime's `json` feature; the well-known types are then pbjson-types'
+    /// ([`PBJSON_TYPES_PATH`]) instead of prost-types'.
+    pub fn json(&mut self, yes: bool) -> &mut Self {
+        self.json = yes;
+        runtime_paths(&mut self.prost, yes);
+        self
+    }
+
     /// Whether [`Builder::compile`] prints `cargo:rerun-if-*` lines (default: true).
     pub fn emit_rerun_if_changed(&mut self, yes: bool) -> &mut Self {
         self.emit_rerun = yes;
@@ -177,7 +224,11 @@ impl Builder {
             .as_deref()
             .filter(|h| !h.is_empty())
             .ok_or_else(|| {
-                ErrorKind::Config("no hunt: call `.hunt(\"hunt-42\")`".to_owned()).into()
+                ErrorKind::Config(
+                    "no hunt: call `.hunt(\"hunt-42\")`, or `.hunt(\".\")` for the default context"
+                        .to_owned(),
+                )
+                .into()
             })
     }
 
@@ -230,7 +281,7 @@ impl Builder {
         let (tera, mut inputs) = load_templates(&plan.hunt, self.templates_dir.as_deref())?;
         let mut model = HuntModel::new(&plan, origin)?;
         model.index_free_fallback = self.index_free_fallback;
-        model.types = prost_types(&plan.hunt, &plan.current.fds, &mut self.prost)?;
+        model.types = prost_types(&plan.hunt, &plan.current.fds, &mut self.prost, self.json)?;
         let content = render_hunt(&tera, &model)?;
         inputs.extend(plan.inputs.iter().cloned());
         Ok((

@@ -60,8 +60,38 @@ pub(crate) fn variant(package: Option<&str>, names: &[&str]) -> String {
     sanitize(&s)
 }
 
-/// The module name for a hunt: `hunt-42` becomes `hunt_42`.
+/// How the default context is spelled wherever a hunt is named: `huntreg pull --hunt .`,
+/// `hunt: .` in the lockfile, `Builder::hunt(".")`. It is the context Confluent
+/// serializers register in unless told otherwise; the registry serves it at its root
+/// paths (no `/contexts/` prefix) under unqualified subject names.
+pub const DEFAULT_CONTEXT: &str = ".";
+
+/// The module name [`hunt_module`] gives the default context.
+pub const DEFAULT_CONTEXT_MODULE: &str = "default_context";
+
+/// A hunt's name as the lockfile and the generated code hold it: without the context's
+/// leading dot (`.hunt-42` is `hunt-42`), except the default context, which is
+/// [`DEFAULT_CONTEXT`] (`.`). The empty name stays empty (no hunt).
+pub fn hunt_name(hunt: &str) -> String {
+    let trimmed = hunt.trim_start_matches('.');
+    if trimmed.is_empty() && !hunt.is_empty() {
+        DEFAULT_CONTEXT.to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// True when `hunt` names the default context (`.`).
+pub fn is_default_context(hunt: &str) -> bool {
+    hunt_name(hunt) == DEFAULT_CONTEXT
+}
+
+/// The module name for a hunt: `hunt-42` becomes `hunt_42`, the default context `.`
+/// becomes [`DEFAULT_CONTEXT_MODULE`] (`default_context`).
 pub fn hunt_module(hunt: &str) -> String {
+    if is_default_context(hunt) {
+        return DEFAULT_CONTEXT_MODULE.to_owned();
+    }
     let snake = hunt.trim_start_matches('.').to_snake_case();
     let snake = if snake.is_empty() {
         "hunt".to_owned()
@@ -91,5 +121,17 @@ mod tests {
         assert_eq!(hunt_module("hunt-42"), "hunt_42");
         assert_eq!(hunt_module(".Hunt7"), "hunt7");
         assert_eq!(hunt_module("42"), "_42");
+        assert_eq!(hunt_module("."), "default_context");
+    }
+
+    #[test]
+    fn the_default_context_is_spelled_dot() {
+        assert_eq!(hunt_name("."), ".");
+        assert_eq!(hunt_name(".hunt-42"), "hunt-42");
+        assert_eq!(hunt_name("hunt-42"), "hunt-42");
+        assert_eq!(hunt_name(""), "");
+        assert!(is_default_context("."));
+        assert!(!is_default_context("hunt-42"));
+        assert!(!is_default_context(""));
     }
 }

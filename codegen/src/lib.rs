@@ -4,14 +4,18 @@
 //!
 //! ```no_run
 //! // build.rs
-//! fn main() -> miette::Result<()> {
+//! fn main() -> Result<(), huntreg_codegen::Error> {
 //!     huntreg_codegen::Builder::new()
 //!         .lockfile("schemas/huntreg.lock") // written by `huntreg pull`
 //!         .hunt("hunt-42")
-//!         .compile()?;
-//!     Ok(())
+//!         .compile()
 //! }
 //! ```
+//!
+//! The consumer crate needs huntreg-runtime as its only dependency (and huntreg-codegen
+//! as its build-dependency): generated code names prost and the well-known types through
+//! huntreg-runtime's re-exports (`::huntreg_runtime::prost`,
+//! `::huntreg_runtime::prost_types`).
 //!
 //! ```text
 //! // src/lib.rs
@@ -19,7 +23,8 @@
 //!     include!(concat!(env!("OUT_DIR"), "/hunt_42.rs"));
 //! }
 //! // hunt_42::decode(bytes) -> Result<hunt_42::Decoded, huntreg_runtime::DecodeError>
-//! // (Decoded = huntreg_runtime::Decoded<hunt_42::Event>: event, schema_id, framing)
+//! // (Decoded = huntreg_runtime::Decoded<hunt_42::Event>: event, schema_id, the subject
+//! // and version the ID was registered under, framing)
 //! ```
 //!
 //! What is generated per hunt: the prost message types in package modules; an `Event`
@@ -29,7 +34,9 @@
 //! [`Builder::index_free_fallback`]; then a `match` on schema ID and message index built
 //! from every registered version, then prost);
 //! `decode_with` (asks a [`huntreg_runtime::Resolver`] about IDs newer than the
-//! build); `Event::encode` and `huntreg_runtime::Registered` impls for producers;
+//! build); `Event::encode_as(subject)` (framed for the subject the caller names) and
+//! `Event::encode` with `huntreg_runtime::Registered` impls (framed with the highest ID of
+//! any subject defining the message) for producers; `registrations(id)`;
 //! `KNOWN_IDS`; `DEEP_INDEX_IDS` (the IDs whose index paths 4 or more deep make the
 //! two framings need the schema to tell apart).
 //!
@@ -56,9 +63,13 @@ mod registry;
 mod render;
 mod write;
 
-pub use builder::{Builder, GeneratedFile, REGISTRY_ENV};
+pub use builder::{
+    Builder, GeneratedFile, PBJSON_TYPES_PATH, PROST_PATH, PROST_TYPES_PATH, REGISTRY_ENV,
+};
 pub use error::Error;
-pub use ident::hunt_module;
+pub use ident::{
+    hunt_module, hunt_name, is_default_context, DEFAULT_CONTEXT, DEFAULT_CONTEXT_MODULE,
+};
 pub use lockfile::{LockedHunt, LockedSubject, LockedVersion, Lockfile, Reference, FORMAT};
 pub use registry::{Registered, Registry};
 pub use render::HUNT_TEMPLATE;

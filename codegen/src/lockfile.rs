@@ -22,7 +22,8 @@
 //! ```
 //!
 //! Subjects are stored without their context qualifier (`:.hunt-42:`); the hunt says
-//! which context they belong to.
+//! which context they belong to. The default context is the hunt `.` (`huntreg pull
+//! --hunt .`), with the subjects the registry lists at its root.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -50,7 +51,8 @@ pub struct Lockfile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockedHunt {
-    /// The hunt's name, without the context's leading dot (`hunt-42`).
+    /// The hunt's name, without the context's leading dot (`hunt-42`); `.` for the
+    /// default context.
     pub hunt: String,
     /// The hunt's subjects, sorted by name.
     pub subjects: Vec<LockedSubject>,
@@ -156,9 +158,10 @@ impl Lockfile {
         }
     }
 
-    /// The entry for `hunt`, if present.
+    /// The entry for `hunt` (`hunt-42` or `.hunt-42`; `.` for the default context), if
+    /// present.
     pub fn hunt(&self, hunt: &str) -> Option<&LockedHunt> {
-        let hunt = hunt.trim_start_matches('.');
+        let hunt = crate::ident::hunt_name(hunt);
         self.hunts.iter().find(|h| h.hunt == hunt)
     }
 
@@ -285,6 +288,22 @@ mod tests {
             ["~ s v1: schema text changed", "+ s v3 (id 7)", "- s v2"]
         );
         assert!(old.diff(&old).is_empty());
+    }
+
+    #[test]
+    fn the_default_context_is_the_hunt_dot() {
+        let mut lock = Lockfile::default();
+        lock.upsert(LockedHunt {
+            hunt: ".".into(),
+            subjects: vec![LockedSubject {
+                subject: "found-value".into(),
+                versions: vec![version(1, 1, "x")],
+            }],
+        });
+        let parsed = Lockfile::parse(&lock.render()).unwrap();
+        assert_eq!(parsed, lock);
+        assert_eq!(parsed.hunt(".").unwrap().subjects[0].subject, "found-value");
+        assert!(parsed.hunt("").is_none());
     }
 
     #[test]

@@ -13,8 +13,10 @@ use crate::plan::{indexed_messages, Plan};
 /// Everything a hunt's template renders.
 #[derive(Debug, Serialize)]
 pub(crate) struct HuntModel {
-    /// The hunt's name, e.g. `hunt-42`.
+    /// The hunt's name, e.g. `hunt-42` (`.` for the default context).
     pub(crate) hunt: String,
+    /// The hunt's context in words, for docs: "its Confluent context is `.hunt-42`".
+    pub(crate) context: String,
     /// Where the schemas came from, for the generated file's header.
     pub(crate) source: String,
     /// The generator's crate name.
@@ -58,9 +60,19 @@ pub(crate) struct IdModel {
     pub(crate) subject: String,
     pub(crate) version: u32,
     pub(crate) entries: Vec<EntryModel>,
+    /// Every subject version registered with the ID, by subject name then version.
+    pub(crate) holders: Vec<HolderModel>,
     /// The entries' index paths 4 or more deep, as slice literals: the Confluent sections
     /// whose first byte (8 or more) could also start a kafkajs record's payload.
     pub(crate) deep: Vec<String>,
+}
+
+/// One subject version a schema ID is registered under.
+#[derive(Debug, Serialize)]
+pub(crate) struct HolderModel {
+    /// The subject as a Rust string literal (quoted and escaped).
+    pub(crate) subject: String,
+    pub(crate) version: u32,
 }
 
 /// One row of the dispatch table.
@@ -76,7 +88,20 @@ pub(crate) struct EntryModel {
 #[derive(Debug, Serialize)]
 pub(crate) struct SubjectModel {
     pub(crate) name: String,
+    /// The name as a Rust string literal (quoted and escaped).
+    pub(crate) literal: String,
     pub(crate) latest_id: u32,
+    /// The messages of its newest version, as `encode_as(subject)` frames them.
+    pub(crate) framings: Vec<FramingModel>,
+}
+
+/// How `encode_as` frames one message for one subject.
+#[derive(Debug, Serialize)]
+pub(crate) struct FramingModel {
+    /// The `Event` (and `Kind`) variant.
+    pub(crate) variant: String,
+    /// The message's index path in the subject's newest version, as `&[..]`.
+    pub(crate) index: String,
 }
 
 /// The shortest index path whose Confluent section starts at 8 or more (a zig-zag count
@@ -198,6 +223,14 @@ impl HuntModel {
                     id: entry.id,
                     subject: entry.subject.clone(),
                     version: entry.version,
+                    holders: entry
+                        .holders
+                        .iter()
+                        .map(|(subject, version)| HolderModel {
+                            subject: format!("{subject:?}"),
+                            version: *version,
+                        })
+                        .collect(),
                     entries: dispatched
                         .iter()
                         .map(|(path, variant)| EntryModel {
@@ -214,22 +247,42 @@ impl HuntModel {
             })
             .collect();
 
+        let context = if ident::is_default_context(&plan.hunt) {
+            "the default Confluent context, `.`: root paths, unqualified subjects".to_owned()
+        } else {
+            format!("its Confluent context is `.{}`", plan.hunt)
+        };
+        let subjects = plan
+            .subjects
+            .iter()
+            .map(|(name, id)| SubjectModel {
+                name: name.clone(),
+                literal: format!("{name:?}"),
+                latest_id: *id,
+                framings: plan
+                    .ids
+                    .iter()
+                    .filter(|entry| entry.id == *id)
+                    .flat_map(|entry| &entry.messages)
+                    .filter_map(|(path, full_name)| {
+                        Some(FramingModel {
+                            variant: (*variant_of.get(full_name.as_str())?).to_owned(),
+                            index: format!("&{}", slice(path)),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
         Ok(HuntModel {
             hunt: plan.hunt.clone(),
+            context,
             source,
             generator: env!("CARGO_PKG_NAME").to_owned(),
             has_ids: !plan.ids.is_empty(),
             known_ids: plan.ids.iter().map(|e| e.id).collect(),
             events,
             dispatch,
-            subjects: plan
-                .subjects
-                .iter()
-                .map(|(name, id)| SubjectModel {
-                    name: name.clone(),
-                    latest_id: *id,
-                })
-                .collect(),
+            subjects,
             types: String::new(),
             index_free_fallback: true,
         })

@@ -48,6 +48,9 @@ pub(crate) struct IdEntry {
     pub(crate) id: u32,
     pub(crate) subject: String,
     pub(crate) version: u32,
+    /// Every (subject, version) registered with this ID, by subject name then version
+    /// (one schema registered under several subjects has one ID).
+    pub(crate) holders: Vec<(String, u32)>,
     /// (index path, full message name), map entries excluded.
     pub(crate) messages: Vec<(Vec<u32>, String)>,
 }
@@ -381,6 +384,10 @@ impl Plan {
                 id: *id,
                 subject: subject.to_owned(),
                 version: version.version,
+                holders: holders[id]
+                    .iter()
+                    .map(|(s, v)| ((*s).to_owned(), v.version))
+                    .collect(),
                 messages,
             });
         }

@@ -1,7 +1,8 @@
 //! A small blocking client for the parts of the Confluent REST API huntreg needs at build
 //! and CI time: reading every version of a hunt's subjects (`huntreg pull`, live builds)
 //! and registering schemas (`huntreg push`). A hunt is the Confluent context `.{hunt}`,
-//! addressed through the `/contexts/.{hunt}/` URL prefix.
+//! addressed through the `/contexts/.{hunt}/` URL prefix; the default context (the hunt
+//! `.`) through the root paths.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use prost::Message as _;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
+use crate::ident::{hunt_name, is_default_context};
 use crate::lockfile::{LockedHunt, LockedSubject, LockedVersion, Reference};
 
 /// Characters kept as-is in a path segment (RFC 3986 unreserved); `/` and `:` are encoded.
@@ -98,7 +100,11 @@ impl Registry {
         &self.base
     }
 
+    /// `{base}/contexts/.{hunt}/{rest}`, or `{base}/{rest}` for the default context.
     fn hunt_url(&self, hunt: &str, rest: &str) -> String {
+        if is_default_context(hunt) {
+            return format!("{}/{rest}", self.base);
+        }
         let hunt = hunt.trim_start_matches('.');
         format!(
             "{}/contexts/.{}/{rest}",
@@ -149,9 +155,12 @@ impl Registry {
             .map_err(|e| self.error(hunt, format!("GET {url}: malformed response: {e}")))
     }
 
-    /// Reads every version (soft-deleted ones included) of every subject of `hunt`.
+    /// Reads every version (soft-deleted ones included) of every subject of `hunt`; `.`
+    /// reads the default context through the root paths (`GET /subjects`, ...), keeping
+    /// its unqualified subjects only.
     pub fn fetch_hunt(&self, hunt: &str) -> Result<LockedHunt, Error> {
-        let hunt = hunt.trim_start_matches('.');
+        let hunt = hunt_name(hunt);
+        let hunt = hunt.as_str();
         let subjects: Vec<String> =
             self.get_json(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
         let mut locked = LockedHunt {

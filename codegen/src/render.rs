@@ -1,6 +1,7 @@
-//! Rendering: prost-build generates the message types (pure `Config::generate`, no files),
-//! tera renders the dispatch code from the view model, prettyplease formats the result.
-//! Returns strings; writing them is `write.rs`'s job.
+//! Rendering: prost-build generates the message types (pure `Config::generate`, no files;
+//! with `json`, pbjson-build their proto3 JSON serde impls), tera renders the dispatch code
+//! from the view model, prettyplease formats the result. Returns strings; writing them is
+//! `write.rs`'s job.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -70,11 +71,17 @@ fn tera_chain(e: &tera::Error) -> String {
     out
 }
 
-/// Generates the prost types for `fds` as nested package modules.
+/// The `use` that lets pbjson-build's output, which names `serde::` and `pbjson::` as
+/// relative paths, resolve them through huntreg-runtime in each package module.
+const JSON_USE: &str = "#[allow(unused_imports)]\nuse ::huntreg_runtime::json::{pbjson, serde};\n";
+
+/// Generates the prost types for `fds` as nested package modules; with `json`, each
+/// package module also gets pbjson-build's proto3 JSON serde impls of its types.
 pub(crate) fn prost_types(
     hunt: &str,
     fds: &prost_types::FileDescriptorSet,
     config: &mut prost_build::Config,
+    json: bool,
 ) -> Result<String, Error> {
     let requests: Vec<(Module, prost_types::FileDescriptorProto)> = fds
         .file
@@ -95,8 +102,56 @@ pub(crate) fn prost_types(
     for (parts, code) in sorted {
         tree.insert(&parts, code);
     }
+    if json {
+        for (parts, code) in json_impls(hunt, fds)? {
+            tree.insert(&parts, format!("{JSON_USE}{code}"));
+        }
+    }
     let mut out = String::new();
     tree.render(&mut out, true);
+    Ok(out)
+}
+
+/// pbjson-build's serde impls for the types of every package of `fds` but the
+/// well-known ones (pbjson-types has those), by package module path. Its absolute
+/// `::pbjson::` paths are pointed at huntreg-runtime's re-export.
+fn json_impls(
+    hunt: &str,
+    fds: &prost_types::FileDescriptorSet,
+) -> Result<BTreeMap<Vec<String>, String>, Error> {
+    use prost::Message as _;
+    let prost_error = |source: std::io::Error| ErrorKind::Prost {
+        hunt: hunt.to_owned(),
+        source,
+    };
+    let mut builder = pbjson_build::Builder::new();
+    builder
+        .register_descriptors(&fds.encode_to_vec())
+        .map_err(prost_error)?;
+    builder.extern_path(".google.protobuf", crate::builder::PBJSON_TYPES_PATH);
+    let prefixes: Vec<String> = fds
+        .file
+        .iter()
+        .map(|f| f.package())
+        .filter(|p| *p != "google.protobuf")
+        .map(|p| format!(".{p}"))
+        .collect();
+    let written = builder
+        .generate(&prefixes, |_| Ok(Vec::new()))
+        .map_err(prost_error)?;
+    let mut out = BTreeMap::new();
+    for (package, bytes) in written {
+        let code = String::from_utf8_lossy(&bytes)
+            .replace("::pbjson::", "::huntreg_runtime::json::pbjson::");
+        // pbjson names the package by its module idents (`r#match.v1`); prost-build's
+        // conversion of the bare names gives the modules the types live in.
+        let name = package.to_string().replace("r#", "");
+        let parts: Vec<String> = Module::from_protobuf_package_name(&name)
+            .parts()
+            .map(str::to_owned)
+            .collect();
+        out.entry(parts).or_insert_with(String::new).push_str(&code);
+    }
     Ok(out)
 }
 

@@ -11,7 +11,7 @@ mod golden_hunt {
 use golden_hunt::atlas::v1::{region, Region};
 use golden_hunt::{r#match, shop, Event};
 use huntreg_runtime::prost::Message as _;
-use huntreg_runtime::{write_header, DecodeError, Framing};
+use huntreg_runtime::{write_header, DecodeError, EncodeError, Framing};
 use proptest::prelude::*;
 
 #[test]
@@ -44,14 +44,109 @@ fn escaped_names_and_qualified_variants_round_trip() {
 }
 
 #[test]
+fn encode_as_frames_with_the_subject_the_caller_chose() {
+    let order: Event = shop::v1::OrderPlaced {
+        order_id: "o".into(),
+        ..Default::default()
+    }
+    .into();
+    // `encode` frames with the highest ID of any subject defining the message: 14, the
+    // newest shop/v1/order.proto, though order-value is another producer's subject at 11.
+    assert_eq!(order.schema_id(), 14);
+    assert_eq!(&order.encode()[..6], &[0, 0, 0, 0, 14, 0]);
+    // `encode_as` frames with the named subject's newest version and the message's index.
+    let bytes = order.encode_as("order-value").unwrap();
+    assert_eq!(&bytes[..6], &[0, 0, 0, 0, 11, 0]);
+    assert_eq!(
+        order.encode_as(":.golden-hunt:order-value").unwrap(),
+        bytes,
+        "a qualified subject names the same"
+    );
+    let decoded = golden_hunt::decode(&bytes).unwrap();
+    assert_eq!(
+        (
+            decoded.schema_id,
+            decoded.subject.as_deref(),
+            decoded.version
+        ),
+        (11, Some("order-value"), Some(1))
+    );
+    assert_eq!(decoded.event, order);
+    assert_eq!(
+        order.encode_as("shop/v1/order.proto").unwrap(),
+        order.encode()
+    );
+    // A nested message gets its index path in the subject's version.
+    let line: Event = shop::v1::order_placed::Line {
+        sku: "s".into(),
+        quantity: 1,
+    }
+    .into();
+    let nested = line.encode_as("shop/v1/order.proto").unwrap();
+    assert_eq!(&nested[..7], &[0, 0, 0, 0, 14, 4, 0]);
+    assert_eq!(golden_hunt::decode(&nested).unwrap().event, line);
+
+    // The subject's newest version does not define the message: a typed error.
+    let cancelled: Event = shop::v1::OrderCancelled {
+        order_id: "o".into(),
+        r#type: "x".into(),
+    }
+    .into();
+    assert_eq!(
+        cancelled.encode_as("order-value"),
+        Err(EncodeError::NotInSubject {
+            hunt: "golden-hunt",
+            subject: "order-value".into(),
+            message: "shop.v1.OrderCancelled",
+        })
+    );
+    // Subjects the build does not know, or another hunt's.
+    for subject in ["no-such-value", ":.hunt-7:order-value"] {
+        assert_eq!(
+            order.encode_as(subject),
+            Err(EncodeError::UnknownSubject {
+                hunt: "golden-hunt",
+                subject: subject.into(),
+            })
+        );
+    }
+    let err = cancelled.encode_as("order-value").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the newest version of subject order-value (hunt golden-hunt) does not define message shop.v1.OrderCancelled"
+    );
+}
+
+#[test]
 fn the_first_version_decodes_through_the_newest_type() {
     // ID 11 is version 1 of shop/v1/order.proto (and of the producer subject order-value).
     let mut bytes = vec![0, 0, 0, 0, 11, 0];
     bytes.extend_from_slice(&[0x0a, 0x01, b'o']);
-    match golden_hunt::decode(&bytes).map(|d| d.event) {
-        Ok(Event::ShopV1OrderPlaced(order)) => assert_eq!(order.order_id, "o"),
+    let decoded = golden_hunt::decode(&bytes).unwrap();
+    match &decoded.event {
+        Event::ShopV1OrderPlaced(order) => assert_eq!(order.order_id, "o"),
         other => panic!("{other:?}"),
     }
+    // The writer's subject and version come with the event: ID 11 is held by two
+    // subjects, and the first by name is reported.
+    assert_eq!(
+        (
+            decoded.schema_id,
+            decoded.subject.as_deref(),
+            decoded.version
+        ),
+        (11, Some("order-value"), Some(1))
+    );
+    assert_eq!(
+        golden_hunt::registrations(11),
+        &[("order-value", 1), ("shop/v1/order.proto", 1)]
+    );
+    let newest = golden_hunt::decode(&[0, 0, 0, 0, 14, 0]).unwrap();
+    assert_eq!(
+        (newest.subject.as_deref(), newest.version),
+        (Some("shop/v1/order.proto"), Some(2))
+    );
+    assert!(golden_hunt::registrations(13).is_empty());
     assert_eq!(
         golden_hunt::decode(&[0, 0, 0, 0, 13, 0]),
         Err(DecodeError::UnknownId {

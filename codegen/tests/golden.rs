@@ -75,6 +75,55 @@ fn the_index_free_fallback_can_be_turned_off() {
 }
 
 #[test]
+fn the_default_context_is_the_hunt_dot() {
+    let mut locked = fixture("golden-hunt");
+    locked.hunt = ".".to_owned();
+    for version in locked
+        .subjects
+        .iter_mut()
+        .flat_map(|s| s.versions.iter_mut())
+    {
+        for r in &mut version.references {
+            r.subject = r.subject.replace(":.golden-hunt:", ":.:");
+        }
+    }
+    let files = Builder::new().hunt(".").generate(&locked).unwrap();
+    assert_eq!(files[0].name, "default_context.rs");
+    let code = &files[0].content;
+    assert!(code.contains("pub const HUNT: &str = \".\";"), "{code}");
+    assert!(code.contains("the default Confluent context"), "{code}");
+    // The same code as for a named hunt, but for the hunt's name.
+    let named = generate(&fixture("golden-hunt"));
+    let body = |code: &str| code[code.find("pub const KNOWN_IDS").unwrap()..].to_owned();
+    assert_eq!(body(code), body(&named).replace("golden-hunt", "."));
+}
+
+#[test]
+fn json_adds_proto3_json_serde_impls_through_the_runtime() {
+    let locked = fixture("golden-hunt");
+    let files = Builder::new()
+        .hunt("golden-hunt")
+        .json(true)
+        .generate(&locked)
+        .unwrap();
+    let code = &files[0].content;
+    // pbjson is named through the runtime's re-export only.
+    assert_eq!(
+        code.matches("::pbjson::").count(),
+        code.matches("::huntreg_runtime::json::pbjson::").count(),
+        "{code}"
+    );
+    // Each package module's impls sit next to its types, the escaped package included.
+    let module = |name: &str| code.find(&format!("pub mod {name} {{")).unwrap();
+    let (matches, shop) = (module("r#match"), module("shop"));
+    let impl_self = code.find("impl serde::Serialize for Self_").unwrap();
+    assert!(matches < impl_self && impl_self < shop, "{code}");
+    assert!(code.contains("use ::huntreg_runtime::json::{pbjson, serde};"));
+    // Without the switch, no serde.
+    assert!(!generate(&locked).contains("serde"));
+}
+
+#[test]
 fn golden_schema_directory() {
     let files = Builder::new()
         .hunt("dir-hunt")

@@ -1,9 +1,10 @@
 //! `HttpResolver`: a blocking [`Resolver`] that asks a Confluent-compatible registry
-//! (`GET /contexts/.{hunt}/schemas/ids/{id}/versions`). Behind the `http` feature.
+//! (`GET /contexts/.{hunt}/schemas/ids/{id}/versions`; for the default context, the hunt
+//! `.`, the root path `GET /schemas/ids/{id}/versions`). Behind the `http` feature.
 
 use std::time::Duration;
 
-use crate::{ResolveError, Resolver};
+use crate::{ResolveError, Resolver, SubjectVersion};
 
 /// Asks a registry which subjects hold an ID. Wrap it in [`crate::CachingResolver`] so a
 /// stream of records with one new ID costs one request.
@@ -14,8 +15,10 @@ pub struct HttpResolver {
 }
 
 #[derive(serde::Deserialize)]
-struct SubjectVersion {
+struct SubjectVersionBody {
     subject: String,
+    #[serde(default)]
+    version: Option<u32>,
 }
 
 #[derive(serde::Deserialize)]
@@ -50,10 +53,29 @@ impl HttpResolver {
     }
 }
 
+impl HttpResolver {
+    /// `{base}/contexts/.{hunt}`, or the base URL itself for the default context (`.`).
+    fn prefix(&self, hunt: &str) -> String {
+        match hunt.trim_start_matches('.') {
+            "" => self.base.clone(),
+            hunt => format!("{}/contexts/.{hunt}", self.base),
+        }
+    }
+}
+
 impl Resolver for HttpResolver {
     fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError> {
-        let hunt = hunt.trim_start_matches('.');
-        let url = format!("{}/contexts/.{hunt}/schemas/ids/{id}/versions", self.base);
+        Ok(self
+            .subject_versions(hunt, id)?
+            .into_iter()
+            .map(|v| v.subject)
+            .collect())
+    }
+
+    /// `GET /contexts/.{hunt}/schemas/ids/{id}/versions`: every subject version holding
+    /// the ID (the root path for the default context).
+    fn subject_versions(&self, hunt: &str, id: u32) -> Result<Vec<SubjectVersion>, ResolveError> {
+        let url = format!("{}/schemas/ids/{id}/versions", self.prefix(hunt));
         match self
             .agent
             .get(&url)
@@ -61,10 +83,16 @@ impl Resolver for HttpResolver {
             .call()
         {
             Ok(response) => {
-                let versions: Vec<SubjectVersion> = response
+                let versions: Vec<SubjectVersionBody> = response
                     .into_json()
                     .map_err(|e| ResolveError::new(format!("GET {url}: malformed body: {e}")))?;
-                Ok(versions.into_iter().map(|v| v.subject).collect())
+                Ok(versions
+                    .into_iter()
+                    .map(|v| SubjectVersion {
+                        subject: v.subject,
+                        version: v.version,
+                    })
+                    .collect())
             }
             Err(ureq::Error::Status(404, _)) => Ok(Vec::new()),
             Err(ureq::Error::Status(code, _)) => {
@@ -75,7 +103,8 @@ impl Resolver for HttpResolver {
     }
 
     /// Reads the message's name from the registry's descriptor of the schema
-    /// (`GET /contexts/.{hunt}/schemas/ids/{id}?format=serialized`).
+    /// (`GET /contexts/.{hunt}/schemas/ids/{id}?format=serialized`, or the root path for
+    /// the default context).
     fn message_name(
         &self,
         hunt: &str,
@@ -84,11 +113,7 @@ impl Resolver for HttpResolver {
     ) -> Result<Option<String>, ResolveError> {
         use base64::Engine as _;
         use prost::Message as _;
-        let hunt = hunt.trim_start_matches('.');
-        let url = format!(
-            "{}/contexts/.{hunt}/schemas/ids/{id}?format=serialized",
-            self.base
-        );
+        let url = format!("{}/schemas/ids/{id}?format=serialized", self.prefix(hunt));
         let response = match self
             .agent
             .get(&url)

@@ -32,12 +32,14 @@
 //! ```
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod encode;
 mod error;
 mod frame;
 #[cfg(feature = "http")]
 mod http;
 mod resolver;
 
+pub use encode::{encode, encode_framed, encode_to, EncodeError, Registered};
 pub use error::DecodeError;
 pub use frame::{
     split_first_message, write_header, Frame, Framing, MessageIndex, MAGIC, MAGIC_GUID,
@@ -45,20 +47,50 @@ pub use frame::{
 };
 #[cfg(feature = "http")]
 pub use http::HttpResolver;
-pub use resolver::{unqualify, CachingResolver, ResolveError, Resolver};
+pub use resolver::{unqualify, CachingResolver, ResolveError, Resolver, SubjectVersion};
 
-/// Re-exported so generated code and its users name one prost.
+use std::borrow::Cow;
+
+/// Re-exported so generated code and its users name one prost: generated message types
+/// derive `::huntreg_runtime::prost::Message`, so a consumer crate depends on
+/// huntreg-runtime alone.
 pub use prost;
+/// serde and proto3 JSON for generated types, behind the `json` feature: what code
+/// generated with `huntreg_codegen::Builder::json(true)` names (pbjson's `Serialize` and
+/// `Deserialize` impls, pbjson-types' well-known types), so a consumer still depends on
+/// huntreg-runtime alone.
+#[cfg(feature = "json")]
+pub mod json {
+    pub use pbjson;
+    pub use pbjson_types;
+    pub use serde;
+}
 
-/// What a generated `decode` returns: the event, the schema ID its record named, and how
-/// the record's header was read. [`Framing::IndexFree`] marks the records that took the
-/// kafkajs reading, so a consumer can count them.
+/// Re-exported for the well-known types (`google.protobuf.Timestamp`, ...): generated code
+/// names them as `::huntreg_runtime::prost_types::Timestamp`.
+pub use prost_types;
+
+/// What a generated `decode` returns: the event, the schema ID its record named, the
+/// subject and version that ID was registered under (the writer's schema, without a
+/// second look at the header), and how the record's header was read.
+/// [`Framing::IndexFree`] marks the records that took the kafkajs reading, so a consumer
+/// can count them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded<E> {
     /// The decoded message.
     pub event: E,
     /// The schema ID in the record (not necessarily the newest one of its message).
     pub schema_id: u32,
+    /// The subject (unqualified, as the lockfile names it) the schema ID was registered
+    /// under. For an ID of the build, from the build's table; when the same schema is
+    /// registered under several subjects (one schema, one ID), the first of them by name
+    /// (the generated `registrations(id)` lists them all). For an ID newer than the build,
+    /// decoded by `decode_with`, the subject the [`Resolver`] named; `None` when nobody
+    /// said.
+    pub subject: Option<Cow<'static, str>>,
+    /// The version of [`Decoded::subject`] holding the schema ID: from the build's table,
+    /// or what the [`Resolver`] said ([`SubjectVersion::version`]); `None` when nobody said.
+    pub version: Option<u32>,
     /// Whether the record had a message-index section.
     pub framing: Framing,
 }
@@ -75,32 +107,4 @@ impl<E> Decoded<E> {
     pub fn is_index_free(&self) -> bool {
         self.framing == Framing::IndexFree
     }
-}
-
-/// A message type generated for a hunt: what [`encode`] needs to frame it.
-///
-/// Generated code implements it for every message that has a registered schema; the
-/// constants name the newest registered schema that defines the message.
-pub trait Registered: prost::Message + Sized {
-    /// The schema ID producers frame this message with (the newest registered version).
-    const SCHEMA_ID: u32;
-    /// The message's index path in that schema (`[0]` = its first top-level message).
-    const MESSAGE_INDEX: &'static [u32];
-    /// The fully qualified protobuf name, e.g. `treasure.v1.TreasureFound`.
-    const FULL_NAME: &'static str;
-}
-
-/// Frames `message` with its schema ID and message index, as Confluent serializers do.
-pub fn encode<M: Registered>(message: &M) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + message.encoded_len());
-    encode_to(message, &mut out);
-    out
-}
-
-/// Appends the framed encoding of `message` to `out`.
-pub fn encode_to<M: Registered>(message: &M, out: &mut Vec<u8>) {
-    write_header(M::SCHEMA_ID, M::MESSAGE_INDEX, out);
-    out.reserve(message.encoded_len());
-    // Encoding into a Vec cannot run out of capacity: `reserve` grows it.
-    message.encode_raw(out);
 }

@@ -1,5 +1,5 @@
-//! The `Resolver` trait: how a decoder learns which subject a schema ID newer than its
-//! build belongs to, and a caching wrapper so each ID is asked about once.
+//! The `Resolver` trait: how a decoder learns which subject (and version) a schema ID
+//! newer than its build belongs to, and a caching wrapper so each ID is asked about once.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,6 +17,21 @@ pub trait Resolver: Send + Sync {
     /// empty when the registry does not know the ID there.
     fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError>;
 
+    /// The subject versions holding `id` in `hunt` (`GET /schemas/ids/{id}/versions`):
+    /// what `decode_with` reports as the record's [`crate::Decoded::subject`] and
+    /// [`crate::Decoded::version`]. The default asks [`Resolver::subjects`] and knows no
+    /// versions.
+    fn subject_versions(&self, hunt: &str, id: u32) -> Result<Vec<SubjectVersion>, ResolveError> {
+        Ok(self
+            .subjects(hunt, id)?
+            .into_iter()
+            .map(|subject| SubjectVersion {
+                subject,
+                version: None,
+            })
+            .collect())
+    }
+
     /// The fully qualified name of the message at `index` in schema `id`, when the
     /// resolver can tell (from the registry's descriptor of that schema). The default
     /// cannot: the decoder then reads `index` against the subject's newest compiled
@@ -32,9 +47,22 @@ pub trait Resolver: Send + Sync {
     }
 }
 
+/// One subject version holding a schema ID, as a [`Resolver`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectVersion {
+    /// The subject, qualified (`:.{hunt}:name`) or bare.
+    pub subject: String,
+    /// The subject's version holding the ID, when the resolver knows it.
+    pub version: Option<u32>,
+}
+
 impl<R: Resolver + ?Sized> Resolver for &R {
     fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError> {
         (**self).subjects(hunt, id)
+    }
+
+    fn subject_versions(&self, hunt: &str, id: u32) -> Result<Vec<SubjectVersion>, ResolveError> {
+        (**self).subject_versions(hunt, id)
     }
 
     fn message_name(
@@ -75,7 +103,7 @@ impl std::error::Error for ResolveError {}
 #[derive(Debug)]
 pub struct CachingResolver<R> {
     inner: R,
-    cache: RwLock<HashMap<(String, u32), Vec<String>>>,
+    cache: RwLock<HashMap<(String, u32), Vec<SubjectVersion>>>,
     names: RwLock<HashMap<NameKey, Option<String>>>,
 }
 
@@ -100,6 +128,14 @@ impl<R: Resolver> CachingResolver<R> {
 
 impl<R: Resolver> Resolver for CachingResolver<R> {
     fn subjects(&self, hunt: &str, id: u32) -> Result<Vec<String>, ResolveError> {
+        Ok(self
+            .subject_versions(hunt, id)?
+            .into_iter()
+            .map(|v| v.subject)
+            .collect())
+    }
+
+    fn subject_versions(&self, hunt: &str, id: u32) -> Result<Vec<SubjectVersion>, ResolveError> {
         let key = (hunt.to_owned(), id);
         // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
         let cached = self
@@ -111,7 +147,7 @@ impl<R: Resolver> Resolver for CachingResolver<R> {
         if let Some(subjects) = cached {
             return Ok(subjects);
         }
-        let subjects = self.inner.subjects(hunt, id)?;
+        let subjects = self.inner.subject_versions(hunt, id)?;
         self.cache
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -146,6 +182,7 @@ impl<R: Resolver> Resolver for CachingResolver<R> {
 
 /// Strips the hunt's context qualifier from `subject`: `:.hunt-42:found-value` becomes
 /// `found-value`; a bare name is returned as is; a subject of another context is `None`.
+/// The hunt `.` is the default context, whose qualifier is `:.:`.
 pub fn unqualify<'s>(hunt: &str, subject: &'s str) -> Option<&'s str> {
     let Some(rest) = subject.strip_prefix(":.") else {
         return Some(subject);
@@ -195,5 +232,8 @@ mod tests {
         assert_eq!(unqualify("hunt-42", "found-value"), Some("found-value"));
         assert_eq!(unqualify("hunt-42", ":.hunt-7:found-value"), None);
         assert_eq!(unqualify("hunt-42", ":.hunt-42"), None);
+        assert_eq!(unqualify(".", ":.:found-value"), Some("found-value"));
+        assert_eq!(unqualify(".", "found-value"), Some("found-value"));
+        assert_eq!(unqualify(".", ":.hunt-42:found-value"), None);
     }
 }

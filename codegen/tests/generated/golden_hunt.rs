@@ -2,32 +2,50 @@
 #[allow(missing_docs, clippy::all)]
 pub mod atlas {
     pub mod v1 {
-        #[derive(Clone, PartialEq, ::prost::Message)]
+        #[derive(Clone, PartialEq, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct Region {
             #[prost(uint32, tag = "1")]
             pub level: u32,
             #[prost(string, tag = "2")]
-            pub name: ::prost::alloc::string::String,
+            pub name: ::huntreg_runtime::prost::alloc::string::String,
             #[prost(message, repeated, tag = "3")]
-            pub zones: ::prost::alloc::vec::Vec<region::Zone>,
+            pub zones: ::huntreg_runtime::prost::alloc::vec::Vec<region::Zone>,
         }
         /// Nested message and enum types in `Region`.
         pub mod region {
-            #[derive(Clone, PartialEq, ::prost::Message)]
+            #[derive(Clone, PartialEq, ::huntreg_runtime::prost::Message)]
+            #[prost(prost_path = "::huntreg_runtime::prost")]
             pub struct Zone {
                 #[prost(message, repeated, tag = "1")]
-                pub sectors: ::prost::alloc::vec::Vec<zone::Sector>,
+                pub sectors: ::huntreg_runtime::prost::alloc::vec::Vec<zone::Sector>,
             }
             /// Nested message and enum types in `Zone`.
             pub mod zone {
-                #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+                #[derive(
+                    Clone,
+                    Copy,
+                    PartialEq,
+                    Eq,
+                    Hash,
+                    ::huntreg_runtime::prost::Message
+                )]
+                #[prost(prost_path = "::huntreg_runtime::prost")]
                 pub struct Sector {
                     #[prost(message, optional, tag = "1")]
                     pub origin: ::core::option::Option<sector::Cell>,
                 }
                 /// Nested message and enum types in `Sector`.
                 pub mod sector {
-                    #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+                    #[derive(
+                        Clone,
+                        Copy,
+                        PartialEq,
+                        Eq,
+                        Hash,
+                        ::huntreg_runtime::prost::Message
+                    )]
+                    #[prost(prost_path = "::huntreg_runtime::prost")]
                     pub struct Cell {
                         #[prost(uint32, tag = "1")]
                         pub x: u32,
@@ -42,60 +60,66 @@ pub mod atlas {
 #[allow(missing_docs, clippy::all)]
 pub mod r#match {
     pub mod v1 {
-        #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct Self_ {
             #[prost(string, tag = "1")]
-            pub r#type: ::prost::alloc::string::String,
+            pub r#type: ::huntreg_runtime::prost::alloc::string::String,
         }
-        #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct OrderPlaced {
             #[prost(string, tag = "1")]
-            pub r#ref: ::prost::alloc::string::String,
+            pub r#ref: ::huntreg_runtime::prost::alloc::string::String,
         }
     }
 }
 #[allow(missing_docs, clippy::all)]
 pub mod shop {
     pub mod v1 {
-        #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct Money {
             #[prost(string, tag = "1")]
-            pub currency: ::prost::alloc::string::String,
+            pub currency: ::huntreg_runtime::prost::alloc::string::String,
             #[prost(int64, tag = "2")]
             pub units: i64,
         }
-        #[derive(Clone, PartialEq, ::prost::Message)]
+        #[derive(Clone, PartialEq, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct OrderPlaced {
             #[prost(string, tag = "1")]
-            pub order_id: ::prost::alloc::string::String,
+            pub order_id: ::huntreg_runtime::prost::alloc::string::String,
             #[prost(message, optional, tag = "2")]
             pub total: ::core::option::Option<Money>,
             #[prost(message, repeated, tag = "3")]
-            pub lines: ::prost::alloc::vec::Vec<order_placed::Line>,
+            pub lines: ::huntreg_runtime::prost::alloc::vec::Vec<order_placed::Line>,
             #[prost(map = "string, string", tag = "4")]
             pub labels: ::std::collections::HashMap<
-                ::prost::alloc::string::String,
-                ::prost::alloc::string::String,
+                ::huntreg_runtime::prost::alloc::string::String,
+                ::huntreg_runtime::prost::alloc::string::String,
             >,
             #[prost(message, optional, tag = "5")]
             pub first: ::core::option::Option<order_placed::Line>,
         }
         /// Nested message and enum types in `OrderPlaced`.
         pub mod order_placed {
-            #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+            #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+            #[prost(prost_path = "::huntreg_runtime::prost")]
             pub struct Line {
                 #[prost(string, tag = "1")]
-                pub sku: ::prost::alloc::string::String,
+                pub sku: ::huntreg_runtime::prost::alloc::string::String,
                 #[prost(uint32, tag = "2")]
                 pub quantity: u32,
             }
         }
-        #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+        #[derive(Clone, PartialEq, Eq, Hash, ::huntreg_runtime::prost::Message)]
+        #[prost(prost_path = "::huntreg_runtime::prost")]
         pub struct OrderCancelled {
             #[prost(string, tag = "1")]
-            pub order_id: ::prost::alloc::string::String,
+            pub order_id: ::huntreg_runtime::prost::alloc::string::String,
             #[prost(string, tag = "2")]
-            pub r#type: ::prost::alloc::string::String,
+            pub r#type: ::huntreg_runtime::prost::alloc::string::String,
         }
     }
 }
@@ -112,8 +136,23 @@ pub const DEEP_INDEX_IDS: &[u32] = &[15];
 /// (@kafkajs/confluent-schema-registry's framing) as the schema's first message
 /// (`huntreg_codegen::Builder::index_free_fallback`).
 pub const INDEX_FREE_FALLBACK: bool = true;
-/// What [`decode`] returns: the event, its record's schema ID and [`::huntreg_runtime::Framing`].
+/// What [`decode`] returns: the event, its record's schema ID, the subject and version
+/// that ID was registered under ([`registrations`]), and [`::huntreg_runtime::Framing`].
 pub type Decoded = ::huntreg_runtime::Decoded<Event>;
+/// Every (subject, version) a schema ID of this build was registered under, by subject
+/// name then version (the same schema registered under several subjects has one ID);
+/// empty for an ID the build does not know. [`decode`] reports the first.
+#[allow(clippy::match_single_binding)]
+pub fn registrations(id: u32) -> &'static [(&'static str, u32)] {
+    match id {
+        10 => &[("shop/v1/common.proto", 1)],
+        11 => &[("order-value", 1), ("shop/v1/order.proto", 1)],
+        12 => &[("match/v1/type.proto", 1)],
+        14 => &[("shop/v1/order.proto", 2)],
+        15 => &[("atlas/v1/region.proto", 1)],
+        _ => &[],
+    }
+}
 /// One record of hunt `golden-hunt`: one variant per message type of its newest schemas.
 #[derive(Clone, PartialEq, Debug)]
 pub enum Event {
@@ -154,8 +193,8 @@ impl Event {
             Event::ShopV1OrderPlaced(_) => "shop.v1.OrderPlaced",
         }
     }
-    /// The schema ID [`Event::encode`] frames the message with: the newest registered
-    /// version that defines it.
+    /// The schema ID [`Event::encode`] frames the message with: of the subjects whose
+    /// newest version defines the message, the highest schema ID.
     pub fn schema_id(&self) -> u32 {
         match self {
             Event::MatchV1OrderPlaced(_) => 12,
@@ -170,7 +209,10 @@ impl Event {
             Event::ShopV1OrderPlaced(_) => 14,
         }
     }
-    /// Frames the message as a Confluent record with its newest schema ID.
+    /// Frames the message as a Confluent record with [`Event::schema_id`]: of the subjects
+    /// whose newest version defines the message, the one with the highest schema ID,
+    /// which can be another producer's subject. [`Event::encode_as`] frames for a subject
+    /// of the caller's choosing.
     pub fn encode(&self) -> ::std::vec::Vec<u8> {
         match self {
             Event::MatchV1OrderPlaced(m) => ::huntreg_runtime::encode(m),
@@ -183,6 +225,80 @@ impl Event {
             Event::RegionZoneSectorCell(m) => ::huntreg_runtime::encode(m),
             Event::Self_(m) => ::huntreg_runtime::encode(m),
             Event::ShopV1OrderPlaced(m) => ::huntreg_runtime::encode(m),
+        }
+    }
+    /// Frames the message as a Confluent serializer using `subject` would (bare, or
+    /// qualified as `:.{hunt}:name`): with the schema ID of the subject's newest version in
+    /// this build and the message's index in that version. A typed error when the build
+    /// knows no such subject of the hunt, or its newest version does not define the
+    /// message.
+    pub fn encode_as(
+        &self,
+        subject: &str,
+    ) -> ::core::result::Result<::std::vec::Vec<u8>, ::huntreg_runtime::EncodeError> {
+        let name = ::huntreg_runtime::unqualify(HUNT, subject);
+        let (id, index) = match name.and_then(|name| framing_for(name, self.kind())) {
+            ::core::option::Option::Some(found) => found,
+            ::core::option::Option::None => {
+                return ::core::result::Result::Err(
+                    match name.and_then(newest_id_of) {
+                        ::core::option::Option::Some(_) => {
+                            ::huntreg_runtime::EncodeError::NotInSubject {
+                                hunt: HUNT,
+                                subject: subject.into(),
+                                message: self.full_name(),
+                            }
+                        }
+                        ::core::option::Option::None => {
+                            ::huntreg_runtime::EncodeError::UnknownSubject {
+                                hunt: HUNT,
+                                subject: subject.into(),
+                            }
+                        }
+                    },
+                );
+            }
+        };
+        ::core::result::Result::Ok(
+            match self {
+                Event::MatchV1OrderPlaced(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::Money(m) => ::huntreg_runtime::encode_framed(id, index, m),
+                Event::OrderCancelled(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::OrderPlacedLine(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::Region(m) => ::huntreg_runtime::encode_framed(id, index, m),
+                Event::RegionZone(m) => ::huntreg_runtime::encode_framed(id, index, m),
+                Event::RegionZoneSector(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::RegionZoneSectorCell(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+                Event::Self_(m) => ::huntreg_runtime::encode_framed(id, index, m),
+                Event::ShopV1OrderPlaced(m) => {
+                    ::huntreg_runtime::encode_framed(id, index, m)
+                }
+            },
+        )
+    }
+    /// The dispatch kind of the message.
+    fn kind(&self) -> Kind {
+        match self {
+            Event::MatchV1OrderPlaced(_) => Kind::MatchV1OrderPlaced,
+            Event::Money(_) => Kind::Money,
+            Event::OrderCancelled(_) => Kind::OrderCancelled,
+            Event::OrderPlacedLine(_) => Kind::OrderPlacedLine,
+            Event::Region(_) => Kind::Region,
+            Event::RegionZone(_) => Kind::RegionZone,
+            Event::RegionZoneSector(_) => Kind::RegionZoneSector,
+            Event::RegionZoneSectorCell(_) => Kind::RegionZoneSectorCell,
+            Event::Self_(_) => Kind::Self_,
+            Event::ShopV1OrderPlaced(_) => Kind::ShopV1OrderPlaced,
         }
     }
 }
@@ -356,6 +472,46 @@ fn newest_id_of(subject: &str) -> ::core::option::Option<u32> {
         _ => ::core::option::Option::None,
     }
 }
+/// The schema ID and message index a message is framed with for a subject: the
+/// subject's newest version in this build, when it defines the message.
+#[allow(clippy::match_single_binding, dead_code)]
+fn framing_for(
+    subject: &str,
+    kind: Kind,
+) -> ::core::option::Option<(u32, &'static [u32])> {
+    match (subject, kind) {
+        ("atlas/v1/region.proto", Kind::Region) => {
+            ::core::option::Option::Some((15, &[0]))
+        }
+        ("atlas/v1/region.proto", Kind::RegionZone) => {
+            ::core::option::Option::Some((15, &[0, 0]))
+        }
+        ("atlas/v1/region.proto", Kind::RegionZoneSector) => {
+            ::core::option::Option::Some((15, &[0, 0, 0]))
+        }
+        ("atlas/v1/region.proto", Kind::RegionZoneSectorCell) => {
+            ::core::option::Option::Some((15, &[0, 0, 0, 0]))
+        }
+        ("match/v1/type.proto", Kind::Self_) => ::core::option::Option::Some((12, &[0])),
+        ("match/v1/type.proto", Kind::MatchV1OrderPlaced) => {
+            ::core::option::Option::Some((12, &[1]))
+        }
+        ("order-value", Kind::ShopV1OrderPlaced) => {
+            ::core::option::Option::Some((11, &[0]))
+        }
+        ("shop/v1/common.proto", Kind::Money) => ::core::option::Option::Some((10, &[0])),
+        ("shop/v1/order.proto", Kind::ShopV1OrderPlaced) => {
+            ::core::option::Option::Some((14, &[0]))
+        }
+        ("shop/v1/order.proto", Kind::OrderPlacedLine) => {
+            ::core::option::Option::Some((14, &[0, 0]))
+        }
+        ("shop/v1/order.proto", Kind::OrderCancelled) => {
+            ::core::option::Option::Some((14, &[1]))
+        }
+        _ => ::core::option::Option::None,
+    }
+}
 /// The index paths 4 or more deep of each schema ID's messages (see [`DEEP_INDEX_IDS`]).
 #[allow(clippy::match_single_binding, dead_code)]
 fn deep_paths(id: u32) -> &'static [&'static [u32]] {
@@ -464,9 +620,22 @@ fn decode_kind(
                 })
         }
     }?;
+    let (subject, version) = match registrations(id).first() {
+        ::core::option::Option::Some((subject, version)) => {
+            (
+                ::core::option::Option::Some(::std::borrow::Cow::Borrowed(*subject)),
+                ::core::option::Option::Some(*version),
+            )
+        }
+        ::core::option::Option::None => {
+            (::core::option::Option::None, ::core::option::Option::None)
+        }
+    };
     ::core::result::Result::Ok(::huntreg_runtime::Decoded {
         event,
         schema_id: id,
+        subject,
+        version,
         framing,
     })
 }
@@ -525,7 +694,8 @@ pub fn decode(
 /// when the registry says it belongs to a subject this build knows, the record decodes
 /// with the newest compiled type of the message the registry names at its index (or, if
 /// the resolver cannot name it, the message at that index in the subject's newest
-/// version); the registry's compatibility check on that subject guaranteed it can.
+/// version); the registry's compatibility check on that subject guaranteed it can. The
+/// result's subject and version are the ones the resolver named.
 /// Wrap the resolver in [`::huntreg_runtime::CachingResolver`] to ask once per ID.
 pub fn decode_with(
     bytes: &[u8],
@@ -538,15 +708,19 @@ pub fn decode_with(
     if KNOWN_IDS.binary_search(&frame.id).is_ok() {
         return ::core::result::Result::Err(unknown(&frame));
     }
-    let subjects = resolver
-        .subjects(HUNT, frame.id)
+    let registered = resolver
+        .subject_versions(HUNT, frame.id)
         .map_err(|source| ::huntreg_runtime::DecodeError::Resolver {
             id: frame.id,
             source,
         })?;
-    for subject in &subjects {
-        let newest = ::huntreg_runtime::unqualify(HUNT, subject).and_then(newest_id_of);
-        if let ::core::option::Option::Some(newest) = newest {
+    for holder in &registered {
+        let subject = ::huntreg_runtime::unqualify(HUNT, &holder.subject);
+        let newest = subject.and_then(newest_id_of);
+        if let (
+            ::core::option::Option::Some(subject),
+            ::core::option::Option::Some(newest),
+        ) = (subject, newest) {
             let frame = match frame.framing {
                 ::huntreg_runtime::Framing::IndexFree if !deep_paths(newest)
                     .is_empty() => {
@@ -570,6 +744,13 @@ pub fn decode_with(
             return match found {
                 ::core::option::Option::Some(kind) => {
                     decode_kind(kind, frame.id, frame.payload, frame.framing)
+                        .map(|mut decoded| {
+                            decoded.subject = ::core::option::Option::Some(
+                                ::std::borrow::Cow::Owned(subject.into()),
+                            );
+                            decoded.version = holder.version;
+                            decoded
+                        })
                 }
                 ::core::option::Option::None => {
                     ::core::result::Result::Err(::huntreg_runtime::DecodeError::UnknownMessageIndex {
