@@ -10,8 +10,4 @@ document.addEventListener("DOMContentLoaded", () => {
       file.text().then((text) => { target.value = text; });
     });
   }
-  // The version pickers of a diff compare as soon as one changes.
-  for (const select of document.querySelectorAll("form.pick select")) {
-    select.addEventListener("change", () => select.form.submit());
-  }
 });

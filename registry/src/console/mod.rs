@@ -902,10 +902,7 @@ async fn diff(
                 id: to.1.id,
             },
         );
-        cx.insert(
-            "choices",
-            &versions.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-        );
+        cx.insert("newest", &versions.last().map_or(1, |(v, _)| *v));
         cx.insert("level", level.as_str());
         cx.insert("directions", directions(level));
         cx.insert("verdict", &verdict);
