@@ -171,6 +171,8 @@ fn pages_show_one_hunt_to_its_reader_and_anchor_findings() {
     assert_eq!(status, 200);
     let hex = format!("0x{:x}", data.found[1]);
     assert!(body.contains(&hex), "timeline lacks {hex}");
+    // Registration times, in UTC.
+    assert_eq!(body.matches(" UTC</time>").count(), 2, "{body}");
     assert!(body.contains("diff?from=1&amp;to=2"), "{body}");
     let (status, body) = a("/ui/hunts/.hunt-a/subjects/purse-value/versions/1");
     assert_eq!(status, 200);

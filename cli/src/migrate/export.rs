@@ -115,6 +115,7 @@ pub(crate) fn read(
                 v: FORMAT_VERSION,
                 id: item.source.id,
                 deleted: item.source.deleted,
+                registered_ms: None,
             },
         ));
     }

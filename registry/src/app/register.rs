@@ -783,6 +783,10 @@ fn register_job(
             v: store::records::FORMAT_VERSION,
             id,
             deleted: false,
+            registered_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| u64::try_from(d.as_millis()).ok()),
         },
         &targets,
     )?;

@@ -288,6 +288,7 @@ impl PageQuery {
 #[derive(Debug, Serialize)]
 struct SubjectRow {
     name: String,
+    registered: Option<String>,
     href: String,
     live: bool,
     versions: usize,
@@ -357,6 +358,7 @@ async fn hunt(
             };
             rows.push(SubjectRow {
                 name: subject.name.clone(),
+                registered: latest.and_then(|(_, r)| r.registered_ms).map(view::utc),
                 href,
                 live: *has_live,
                 versions: versions.len(),
@@ -415,6 +417,7 @@ fn record(app: &App, ctx: &Context, id: u32) -> Result<Arc<SchemaRecord>, PageEr
 #[derive(Debug, Serialize)]
 struct VersionRow {
     version: u32,
+    registered: Option<String>,
     id: u32,
     hex: String,
     deleted: bool,
@@ -473,6 +476,7 @@ async fn subject(
                 .map(|(v, _)| *v);
             rows.push(VersionRow {
                 version,
+                registered: rec.registered_ms.map(view::utc),
                 id: rec.id,
                 hex: hex_id(rec.id),
                 deleted: rec.deleted,
@@ -519,6 +523,7 @@ fn find_version(
 #[derive(Debug, Serialize)]
 struct VersionView {
     version: u32,
+    registered: Option<String>,
     id: u32,
     hex: String,
     deleted: bool,
@@ -582,6 +587,7 @@ async fn version(
         let href = subject_href(&subject);
         let view = VersionView {
             version: number,
+            registered: rec.registered_ms.map(view::utc),
             id: rec.id,
             hex: hex_id(rec.id),
             deleted: rec.deleted,

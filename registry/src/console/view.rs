@@ -66,6 +66,28 @@ pub(crate) fn parse_id(raw: &str) -> Option<u32> {
     }
 }
 
+/// A registration time (milliseconds since the Unix epoch) as `2026-12-06 15:20:11 UTC`.
+pub(crate) fn utc(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 const KEYWORDS: &[&str] = &[
     "syntax",
     "edition",
@@ -411,6 +433,13 @@ pub(crate) fn page(total: usize, size: usize, number: usize, base: &str) -> Page
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registration_times_read_as_utc() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(951_782_400_000), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc(1_796_571_611_999), "2026-12-06 15:40:11 UTC");
+    }
 
     #[test]
     fn ids_read_in_decimal_and_hex() {

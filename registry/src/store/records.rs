@@ -47,6 +47,10 @@ pub struct VersionRecord {
     /// Soft-deleted.
     #[serde(default)]
     pub deleted: bool,
+    /// When the registry wrote the version, in milliseconds since the Unix epoch; absent for
+    /// versions written before this field existed or copied from another registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_ms: Option<u64>,
 }
 
 /// A config entry (global, context or subject scope).
