@@ -337,7 +337,9 @@ async fn hunt(
     let ctx = parse_context(&raw)?;
     let app = s.0.clone();
     let number = q.number();
+    let c = ctx.clone();
     let (hunt, subjects, page) = blocking(move || {
+        let ctx = c;
         let hunt = hunt_view(&app, &ctx)?;
         let all = app.store.subjects(Some(&ctx)).map_err(ApiError::from)?;
         let page = view::page(all.len(), SUBJECTS_PER_PAGE, number, &hunt.href);
@@ -378,7 +380,6 @@ async fn hunt(
     cx.insert("hunt", &hunt);
     cx.insert("subjects", &subjects);
     cx.insert("page", &page);
-    let ctx = parse_context(&raw)?;
     render("hunt.html", cx, crumbs_for(Some(&ctx), None, None))
 }
 
@@ -574,7 +575,7 @@ async fn version(
     let subject = subject_of(&raw, name)?;
     let app = s.0.clone();
     let sub = subject.clone();
-    let mut cx = blocking(move || {
+    let (cx, number) = blocking(move || {
         let subject = sub;
         let versions = subject_versions(&app, &subject)?;
         let (number, rec) = find_version(&versions, &wanted)?;
@@ -624,11 +625,9 @@ async fn version(
         Ok((cx, number))
     })
     .await?;
-    let number = cx.1;
-    cx.0.insert("number", &number);
     render(
         "version.html",
-        cx.0,
+        cx,
         crumbs_for(
             Some(&subject.context),
             Some(&subject),
