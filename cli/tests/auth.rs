@@ -6,29 +6,10 @@
 
 mod server_support;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-use server_support::{confluent_python, huntreg, register_body, Server};
-
-fn hash(secret: &str) -> String {
-    let mut child = huntreg()
-        .arg("hash-secret")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(secret.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
+use server_support::{confluent_python, hash_secret, huntreg, register_body, Server};
 
 fn write_config(dir: &Path) -> std::path::PathBuf {
     let token = huntreg()
@@ -54,9 +35,9 @@ name = "ops"
 token_hash = "{ops}"
 grants = [{{ hunts = ["*"], actions = ["admin"] }}]
 "#,
-        producer = hash("producer-pw"),
-        reader = hash("reader-pw"),
-        ops = hash("ops-token"),
+        producer = hash_secret("producer-pw"),
+        reader = hash_secret("reader-pw"),
+        ops = hash_secret("ops-token"),
     );
     let path = dir.join("auth.toml");
     std::fs::write(&path, config).unwrap();

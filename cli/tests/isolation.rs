@@ -10,22 +10,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use serde_json::{json, Value};
-use server_support::{confluent_python, huntreg, Server};
-
-fn hash(secret: &str) -> String {
-    let out = huntreg()
-        .arg("hash-secret")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child.stdin.take().unwrap().write_all(secret.as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
+use server_support::{confluent_python, hash_secret, Server};
 
 /// Principals: `a-admin` (admin on hunt-a), `a-writer` (write on hunt-a), `ab` (write on
 /// hunt-a, read on hunt-b), `b-admin` (admin on hunt-b), `reader` (read everywhere) and
@@ -34,7 +19,7 @@ fn start(dir: &Path) -> Server {
     let principal = |name: &str, grants: &str| {
         format!(
             "[[principals]]\nname = \"{name}\"\npassword_hash = \"{}\"\ngrants = [{grants}]\n\n",
-            hash(name)
+            hash_secret(name)
         )
     };
     let config = [

@@ -13,12 +13,11 @@
 mod server_support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
-use server_support::{huntreg, Server};
+use server_support::{hash_secret, Server};
 
 /// The hunts under test: three named ones and the default context (`.`).
 const HUNTS: [&str; 4] = ["hunt-a", "hunt-b", "hunt-c", "."];
@@ -41,23 +40,6 @@ impl Grants {
     }
 }
 
-fn hash(secret: &str) -> String {
-    let mut child = huntreg()
-        .arg("hash-secret")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(secret.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 /// Writes an auth config: principals `p0`…`p4` with `grants`, and `ops` (admin everywhere),
 /// who takes the snapshots. Every password is the principal's name.
 fn auth_config(dir: &std::path::Path, grants: &[Grants]) -> std::path::PathBuf {
@@ -76,13 +58,13 @@ fn auth_config(dir: &std::path::Path, grants: &[Grants]) -> std::path::PathBuf {
         }
         out.push_str(&format!(
             "[[principals]]\nname = \"p{i}\"\npassword_hash = \"{}\"\ngrants = [{}]\n\n",
-            hash(&format!("p{i}")),
+            hash_secret(&format!("p{i}")),
             rules.join(", ")
         ));
     }
     out.push_str(&format!(
         "[[principals]]\nname = \"ops\"\npassword_hash = \"{}\"\ngrants = [{{ hunts = [\"*\"], actions = [\"admin\"] }}]\n",
-        hash("ops")
+        hash_secret("ops")
     ));
     let path = dir.join("auth.toml");
     std::fs::write(&path, out).unwrap();
