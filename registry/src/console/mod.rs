@@ -416,18 +416,6 @@ fn record(app: &App, ctx: &Context, id: u32) -> Result<Arc<SchemaRecord>, PageEr
 }
 
 #[derive(Debug, Serialize)]
-struct VersionRow {
-    version: u32,
-    registered: Option<String>,
-    id: u32,
-    hex: String,
-    deleted: bool,
-    references: Vec<RefView>,
-    previous: Option<u32>,
-    diff: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
 struct SubjectView {
     name: String,
     href: String,
@@ -470,21 +458,9 @@ async fn subject(
         let mut rows = Vec::with_capacity(page.range.len());
         for &&(version, rec) in &newest_first[page.range.clone()] {
             let record = record(&app, &subject.context, rec.id)?;
-            let previous = versions
-                .iter()
-                .rev()
-                .find(|(v, r)| *v < version && !r.deleted)
-                .map(|(v, _)| *v);
-            rows.push(VersionRow {
-                version,
-                registered: rec.registered_ms.map(view::utc),
-                id: rec.id,
-                hex: hex_id(rec.id),
-                deleted: rec.deleted,
-                references: references(&subject, &record),
-                previous,
-                diff: previous.map(|p| format!("{href}/diff?from={p}&to={version}")),
-            });
+            rows.push(VersionView::new(
+                &subject, &versions, version, &rec, &record,
+            ));
         }
         let view = SubjectView {
             name: subject.name.clone(),
@@ -521,6 +497,7 @@ fn find_version(
         .ok_or_else(|| PageError::not_found(format!("No version {raw:?} of this subject.")))
 }
 
+/// One version as the timeline and the version page show it.
 #[derive(Debug, Serialize)]
 struct VersionView {
     version: u32,
@@ -529,8 +506,36 @@ struct VersionView {
     hex: String,
     deleted: bool,
     references: Vec<RefView>,
+    /// The live version before it, which its diff compares against.
     previous: Option<u32>,
     diff: Option<String>,
+}
+
+impl VersionView {
+    fn new(
+        subject: &Subject,
+        versions: &[(u32, VersionRecord)],
+        version: u32,
+        rec: &VersionRecord,
+        record: &SchemaRecord,
+    ) -> VersionView {
+        let previous = versions
+            .iter()
+            .rev()
+            .find(|(v, r)| *v < version && !r.deleted)
+            .map(|(v, _)| *v);
+        let href = subject_href(subject);
+        VersionView {
+            version,
+            registered: rec.registered_ms.map(view::utc),
+            id: rec.id,
+            hex: hex_id(rec.id),
+            deleted: rec.deleted,
+            references: references(subject, record),
+            previous,
+            diff: previous.map(|p| format!("{href}/diff?from={p}&to={version}")),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -580,22 +585,8 @@ async fn version(
         let versions = subject_versions(&app, &subject)?;
         let (number, rec) = find_version(&versions, &wanted)?;
         let record = record(&app, &subject.context, rec.id)?;
-        let previous = versions
-            .iter()
-            .rev()
-            .find(|(v, r)| *v < number && !r.deleted)
-            .map(|(v, _)| *v);
         let href = subject_href(&subject);
-        let view = VersionView {
-            version: number,
-            registered: rec.registered_ms.map(view::utc),
-            id: rec.id,
-            hex: hex_id(rec.id),
-            deleted: rec.deleted,
-            references: references(&subject, &record),
-            previous,
-            diff: previous.map(|p| format!("{href}/diff?from={p}&to={number}")),
-        };
+        let view = VersionView::new(&subject, &versions, number, &rec, &record);
         let holders: Vec<Holder> = holders_of(&app, &caller, rec.id)?
             .into_iter()
             .map(|(s, v, deleted)| Holder {
