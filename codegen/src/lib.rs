@@ -58,6 +58,7 @@ mod error;
 mod ident;
 mod lockfile;
 mod model;
+mod patch;
 mod plan;
 mod registry;
 mod render;
