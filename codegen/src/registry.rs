@@ -54,6 +54,24 @@ struct VersionBody {
 }
 
 #[derive(Deserialize)]
+struct SubjectVersion {
+    subject: String,
+    version: u32,
+}
+
+/// What [`Registry::update_hunt`] read and what changed in what the lockfile had.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Update {
+    /// Versions read in full (new ones, and pinned ones whose ID changed).
+    pub fetched: usize,
+    /// Pinned versions kept after the registry confirmed their IDs.
+    pub kept: usize,
+    /// One line per change to what the lockfile had: `~ subject v2: soft-deleted`,
+    /// `~ subject v3: no longer ID 7, read again`, `- subject v1: no longer registered`.
+    pub changes: Vec<String>,
+}
+
+#[derive(Deserialize)]
 struct SerializedBody {
     schema: String,
 }
@@ -148,6 +166,23 @@ impl Registry {
         })
     }
 
+    /// `GET url` as JSON; a 404 (an ID or subject the registry no longer has) is `T`'s
+    /// default.
+    fn get_json_or_empty<T: for<'de> Deserialize<'de> + Default>(
+        &self,
+        hunt: &str,
+        url: &str,
+    ) -> Result<T, Error> {
+        let request = self.agent.get(url).set("Accept", CONTENT_TYPE);
+        match request.call() {
+            Err(ureq::Error::Status(404, _)) => Ok(T::default()),
+            Err(_) => self.get_json(hunt, url),
+            Ok(response) => response
+                .into_json()
+                .map_err(|e| self.error(hunt, format!("GET {url}: malformed response: {e}"))),
+        }
+    }
+
     fn get_json<T: for<'de> Deserialize<'de>>(&self, hunt: &str, url: &str) -> Result<T, Error> {
         let response = self.call(hunt, self.agent.get(url), None)?;
         response
@@ -159,6 +194,20 @@ impl Registry {
     /// reads the default context through the root paths (`GET /subjects`, ...), keeping
     /// its unqualified subjects only.
     pub fn fetch_hunt(&self, hunt: &str) -> Result<LockedHunt, Error> {
+        self.update_hunt(hunt, None).map(|(locked, _)| locked)
+    }
+
+    /// Like [`Registry::fetch_hunt`], but reads in full only the versions `pinned` (the
+    /// hunt as the lockfile has it) lacks. A pinned version the registry still lists is
+    /// kept once `GET /schemas/ids/{id}/versions` confirms it still has its ID (else it
+    /// is read again); a pinned version no longer listed is dropped. Every version's
+    /// soft-delete state comes from `GET .../versions?deletedOnly=true`. The result equals what
+    /// `fetch_hunt` would return.
+    pub fn update_hunt(
+        &self,
+        hunt: &str,
+        pinned: Option<&LockedHunt>,
+    ) -> Result<(LockedHunt, Update), Error> {
         let hunt = hunt_name(hunt);
         let hunt = hunt.as_str();
         let subjects: Vec<String> =
@@ -167,46 +216,142 @@ impl Registry {
             hunt: hunt.to_owned(),
             subjects: Vec::new(),
         };
+        let mut update = Update::default();
         for qualified in subjects {
             let Some(subject) = huntreg_runtime::unqualify(hunt, &qualified) else {
                 continue;
             };
-            let segment = utf8_percent_encode(subject, SEGMENT).to_string();
-            let versions: Vec<u32> = self.get_json(
-                hunt,
-                &self.hunt_url(hunt, &format!("subjects/{segment}/versions?deleted=true")),
-            )?;
-            let mut entry = LockedSubject {
-                subject: subject.to_owned(),
-                versions: Vec::new(),
-            };
-            for version in versions {
-                let url = self.hunt_url(
-                    hunt,
-                    &format!("subjects/{segment}/versions/{version}?deleted=true"),
-                );
-                let body: VersionBody = self.get_json(hunt, &url)?;
-                if let Some(t) = body.schema_type.as_deref().filter(|t| *t != "PROTOBUF") {
-                    return Err(self.error(
-                        hunt,
-                        format!("subject {subject} version {version} has schema type {t}; huntreg handles PROTOBUF only"),
-                    ));
-                }
-                let messages = self.message_order(hunt, &format!("{url}&format=serialized"));
-                entry.versions.push(LockedVersion {
-                    version: body.version,
-                    id: body.id,
-                    deleted: body.deleted,
-                    references: body.references,
-                    messages,
-                    schema: body.schema,
-                });
-            }
+            let old = pinned
+                .and_then(|p| p.subjects.iter().find(|s| s.subject == subject))
+                .map_or(&[][..], |s| s.versions.as_slice());
+            let entry = self.update_subject(hunt, subject, old, &mut update)?;
             locked.subjects.push(entry);
+        }
+        for old in pinned.map_or(&[][..], |p| p.subjects.as_slice()) {
+            if !locked.subjects.iter().any(|s| s.subject == old.subject) {
+                update
+                    .changes
+                    .push(format!("- {}: no longer registered", old.subject));
+            }
         }
         let mut lockfile = crate::Lockfile::default();
         lockfile.upsert(locked);
-        Ok(lockfile.hunts.remove(0))
+        Ok((lockfile.hunts.remove(0), update))
+    }
+
+    /// One subject of [`Registry::update_hunt`].
+    fn update_subject(
+        &self,
+        hunt: &str,
+        subject: &str,
+        old: &[LockedVersion],
+        update: &mut Update,
+    ) -> Result<LockedSubject, Error> {
+        let segment = utf8_percent_encode(subject, SEGMENT).to_string();
+        let listed: Vec<u32> = self.get_json(
+            hunt,
+            &self.hunt_url(hunt, &format!("subjects/{segment}/versions?deleted=true")),
+        )?;
+        // A version's own body need not say it is soft-deleted; this listing does (404
+        // when there are none).
+        let deleted: Vec<u32> = self.get_json_or_empty(
+            hunt,
+            &self.hunt_url(
+                hunt,
+                &format!("subjects/{segment}/versions?deletedOnly=true"),
+            ),
+        )?;
+        let mut entry = LockedSubject {
+            subject: subject.to_owned(),
+            versions: Vec::new(),
+        };
+        for &version in &listed {
+            let kept = match old.iter().find(|v| v.version == version) {
+                Some(pinned) if self.holds(hunt, subject, pinned)? => Some(pinned),
+                Some(pinned) => {
+                    update.changes.push(format!(
+                        "~ {subject} v{version}: no longer ID {}, read again",
+                        pinned.id
+                    ));
+                    None
+                }
+                None => None,
+            };
+            let Some(pinned) = kept else {
+                let mut fetched = self.fetch_version(hunt, subject, &segment, version)?;
+                fetched.deleted |= deleted.contains(&version);
+                entry.versions.push(fetched);
+                update.fetched += 1;
+                continue;
+            };
+            let mut version = pinned.clone();
+            version.deleted = deleted.contains(&version.version);
+            if version.deleted != pinned.deleted {
+                update.changes.push(format!(
+                    "~ {subject} v{}: {}",
+                    version.version,
+                    if version.deleted {
+                        "soft-deleted"
+                    } else {
+                        "no longer soft-deleted"
+                    }
+                ));
+            }
+            entry.versions.push(version);
+            update.kept += 1;
+        }
+        for pinned in old {
+            if !listed.contains(&pinned.version) {
+                update.changes.push(format!(
+                    "- {subject} v{}: no longer registered",
+                    pinned.version
+                ));
+            }
+        }
+        Ok(entry)
+    }
+
+    /// True when the registry still holds `pinned` (a version of `subject`) under its ID.
+    fn holds(&self, hunt: &str, subject: &str, pinned: &LockedVersion) -> Result<bool, Error> {
+        let url = self.hunt_url(
+            hunt,
+            &format!("schemas/ids/{}/versions?deleted=true", pinned.id),
+        );
+        let holders: Vec<SubjectVersion> = self.get_json_or_empty(hunt, &url)?;
+        Ok(holders.iter().any(|h| {
+            h.version == pinned.version
+                && huntreg_runtime::unqualify(hunt, &h.subject) == Some(subject)
+        }))
+    }
+
+    /// One version read in full: its body, then its serialized descriptor's message order.
+    fn fetch_version(
+        &self,
+        hunt: &str,
+        subject: &str,
+        segment: &str,
+        version: u32,
+    ) -> Result<LockedVersion, Error> {
+        let url = self.hunt_url(
+            hunt,
+            &format!("subjects/{segment}/versions/{version}?deleted=true"),
+        );
+        let body: VersionBody = self.get_json(hunt, &url)?;
+        if let Some(t) = body.schema_type.as_deref().filter(|t| *t != "PROTOBUF") {
+            return Err(self.error(
+                hunt,
+                format!("subject {subject} version {version} has schema type {t}; huntreg handles PROTOBUF only"),
+            ));
+        }
+        let messages = self.message_order(hunt, &format!("{url}&format=serialized"));
+        Ok(LockedVersion {
+            version: body.version,
+            id: body.id,
+            deleted: body.deleted,
+            references: body.references,
+            messages,
+            schema: body.schema,
+        })
     }
 
     /// The message-index order of a version, from its serialized descriptor
