@@ -1,7 +1,9 @@
 //! `huntreg pull` against a real `huntreg serve` on loopback, with a lockfile already
 //! there: only new versions are read in full (counted in the server's `/metrics`), a
 //! soft delete, a version gone and a version whose ID changed are reported, and the
-//! lockfile written equals a fresh full pull byte for byte.
+//! lockfile written equals a fresh full pull byte for byte. The server pages listings at 3
+//! items, so every listing takes several pages (it pages at 1000 by default, and a pull
+//! used to stop at the first page).
 
 mod server_support;
 
@@ -104,7 +106,7 @@ fn assert_equals_fresh_pull(server: &Server, lockfile: &Path) {
 #[test]
 fn a_second_pull_reads_only_what_changed() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("data"), &[]);
+    let server = Server::start(&tmp.path().join("data"), &["--max-page-size", "3"]);
     let lockfile = tmp.path().join("huntreg.lock");
     for n in 1..=5 {
         register(&server, "found", &schema(n));

@@ -166,6 +166,36 @@ impl Registry {
         })
     }
 
+    /// Every page of the listing at `url` (which has a query already): registries cap a
+    /// page (huntreg at 1000 items by default), so this asks with `offset` until a page
+    /// is empty, or repeats an item (a registry that ignores `offset`). A 404 is an empty
+    /// listing.
+    fn list_all<T>(&self, hunt: &str, url: &str) -> Result<Vec<T>, Error>
+    where
+        T: for<'de> Deserialize<'de> + Eq + std::hash::Hash + Clone,
+    {
+        let mut all: Vec<T> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let page: Vec<T> = if all.is_empty() {
+                self.get_json_or_empty(hunt, url)?
+            } else {
+                self.get_json_or_empty(hunt, &format!("{url}&offset={}", all.len()))?
+            };
+            let before = all.len();
+            for item in page {
+                if seen.insert(item.clone()) {
+                    all.push(item);
+                } else {
+                    return Ok(all);
+                }
+            }
+            if all.len() == before {
+                return Ok(all);
+            }
+        }
+    }
+
     /// `GET url` as JSON; a 404 (an ID or subject the registry no longer has) is `T`'s
     /// default.
     fn get_json_or_empty<T: for<'de> Deserialize<'de> + Default>(
@@ -211,7 +241,7 @@ impl Registry {
         let hunt = hunt_name(hunt);
         let hunt = hunt.as_str();
         let subjects: Vec<String> =
-            self.get_json(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
+            self.list_all(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
         let mut locked = LockedHunt {
             hunt: hunt.to_owned(),
             subjects: Vec::new(),
@@ -248,13 +278,13 @@ impl Registry {
         update: &mut Update,
     ) -> Result<LockedSubject, Error> {
         let segment = utf8_percent_encode(subject, SEGMENT).to_string();
-        let listed: Vec<u32> = self.get_json(
+        let listed: Vec<u32> = self.list_all(
             hunt,
             &self.hunt_url(hunt, &format!("subjects/{segment}/versions?deleted=true")),
         )?;
         // A version's own body need not say it is soft-deleted; this listing does (404
         // when there are none).
-        let deleted: Vec<u32> = self.get_json_or_empty(
+        let deleted: Vec<u32> = self.list_all(
             hunt,
             &self.hunt_url(
                 hunt,
