@@ -4,6 +4,7 @@
 //! addressed through the `/contexts/.{hunt}/` URL prefix; the default context (the hunt
 //! `.`) through the root paths.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -291,14 +292,26 @@ impl Registry {
                 &format!("subjects/{segment}/versions?deletedOnly=true"),
             ),
         )?;
+        let deleted: BTreeSet<u32> = deleted.into_iter().collect();
+        let listed_set: BTreeSet<u32> = listed.iter().copied().collect();
+        let pinned: Vec<&LockedVersion> = old
+            .iter()
+            .filter(|v| listed_set.contains(&v.version))
+            .collect();
+        let held = self.held(hunt, subject, &pinned)?;
+        let pinned: BTreeMap<u32, (&LockedVersion, bool)> = pinned
+            .into_iter()
+            .zip(held)
+            .map(|(v, held)| (v.version, (v, held)))
+            .collect();
         let mut entry = LockedSubject {
             subject: subject.to_owned(),
             versions: Vec::new(),
         };
         for &version in &listed {
-            let kept = match old.iter().find(|v| v.version == version) {
-                Some(pinned) if self.holds(hunt, subject, pinned)? => Some(pinned),
-                Some(pinned) => {
+            let kept = match pinned.get(&version) {
+                Some(&(pinned, true)) => Some(pinned),
+                Some(&(pinned, false)) => {
                     update.changes.push(format!(
                         "~ {subject} v{version}: no longer ID {}, read again",
                         pinned.id
@@ -331,7 +344,7 @@ impl Registry {
             update.kept += 1;
         }
         for pinned in old {
-            if !listed.contains(&pinned.version) {
+            if !listed_set.contains(&pinned.version) {
                 update.changes.push(format!(
                     "- {subject} v{}: no longer registered",
                     pinned.version
@@ -339,6 +352,41 @@ impl Registry {
             }
         }
         Ok(entry)
+    }
+
+    /// [`Registry::holds`] for each of `pinned`, asked over a few connections at once.
+    fn held(
+        &self,
+        hunt: &str,
+        subject: &str,
+        pinned: &[&LockedVersion],
+    ) -> Result<Vec<bool>, Error> {
+        const CONNECTIONS: usize = 4;
+        if pinned.is_empty() {
+            return Ok(Vec::new());
+        }
+        let chunk = pinned.len().div_ceil(CONNECTIONS);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = pinned
+                .chunks(chunk)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|v| self.holds(hunt, subject, v))
+                            .collect::<Result<Vec<bool>, Error>>()
+                    })
+                })
+                .collect();
+            let mut held = Vec::with_capacity(pinned.len());
+            for worker in workers {
+                let part = worker
+                    .join()
+                    .map_err(|_| self.error(hunt, "an ID check thread panicked".to_owned()))?;
+                held.extend(part?);
+            }
+            Ok(held)
+        })
     }
 
     /// True when the registry still holds `pinned` (a version of `subject`) under its ID.
