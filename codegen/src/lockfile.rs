@@ -164,11 +164,29 @@ impl Lockfile {
     /// Renders the lockfile in its canonical, sorted form, in format [`FORMAT`] (what
     /// `huntreg pull` writes).
     pub fn render(&self) -> String {
-        let mut sorted = self.clone();
-        sorted.sort();
+        let stored = if self.is_sorted() {
+            Stored::compact(self)
+        } else {
+            let mut sorted = self.clone();
+            sorted.sort();
+            Stored::compact(&sorted)
+        };
         // Serializing plain strings and integers cannot fail.
-        let body = serde_yaml::to_string(&Stored::compact(&sorted)).unwrap_or_default();
+        let body = serde_yaml::to_string(&stored).unwrap_or_default();
         format!("{HEADER}{body}")
+    }
+
+    /// True when [`Lockfile::sort`] would change nothing (what pull has: no copy of
+    /// every text to render it).
+    fn is_sorted(&self) -> bool {
+        self.hunts.is_sorted_by(|a, b| a.hunt <= b.hunt)
+            && self.hunts.iter().all(|hunt| {
+                hunt.subjects.is_sorted_by(|a, b| a.subject <= b.subject)
+                    && hunt.subjects.iter().all(|subject| {
+                        subject.versions.is_sorted_by_key(|v| v.version)
+                            && subject.versions.iter().all(|v| v.references.is_sorted())
+                    })
+            })
     }
 
     /// Sorts hunts, subjects, versions and references into canonical order.
