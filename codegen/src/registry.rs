@@ -1,6 +1,7 @@
 //! A small blocking client for the parts of the Confluent REST API huntreg needs at build
-//! and CI time: reading every version of a hunt's subjects (`huntreg pull`, live builds)
-//! and registering schemas (`huntreg push`). A hunt is the Confluent context `.{hunt}`,
+//! and CI time: reading every version of a hunt's subjects (`huntreg pull`, live builds),
+//! or only those a lockfile lacks (`Registry::update_hunt`), and registering schemas
+//! (`huntreg push`). A hunt is the Confluent context `.{hunt}`,
 //! addressed through the `/contexts/.{hunt}/` URL prefix; the default context (the hunt
 //! `.`) through the root paths.
 
