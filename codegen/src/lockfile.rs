@@ -363,7 +363,10 @@ impl Stored {
                     };
                     let previous = versions.last().map(|p| p.schema.as_str());
                     let schema = expand_text(format, previous, &v).map_err(|e| {
-                        format!("{}: {e}; run `huntreg pull` to rewrite the lockfile", at())
+                        format!(
+                            "{}: {e}; delete the lockfile and run `huntreg pull` again",
+                            at()
+                        )
                     })?;
                     versions.push(LockedVersion {
                         version: v.version,
@@ -598,7 +601,10 @@ mod tests {
                 err.contains(&format!("hunt h subject s {want}")),
                 "{from:?}: {err}"
             );
-            assert!(err.contains("run `huntreg pull`"), "{err}");
+            assert!(
+                err.contains("delete the lockfile and run `huntreg pull` again"),
+                "{err}"
+            );
         }
         let no_schema = text.replacen("    schema: |", "    patch: |", 1);
         let err = Lockfile::parse(&no_schema).unwrap_err().to_string();
