@@ -1,6 +1,8 @@
 //! `huntreg pull`: pins every registered version of a hunt's subjects in the lockfile
 //! that builds read (`huntreg_codegen::Lockfile`), or, with `--check`, fails when the
-//! committed lockfile no longer matches the registry.
+//! committed lockfile no longer matches the registry. With a lockfile already there, only
+//! the versions it lacks are read in full (`Registry::update_hunt`); the ones it has are
+//! confirmed by ID, and what changed in them is reported.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +26,11 @@ pub(crate) struct Args {
     /// Write nothing; exit 1 with a summary of the differences when the lockfile is stale.
     #[arg(long)]
     check: bool,
+    /// Skip compiling the hunt to warn when it would not build. That check runs only when
+    /// the hunt changed, but compiles every version: at thousands of versions it takes
+    /// longer than the pull itself, and the consumer's build runs it anyway.
+    #[arg(long)]
+    no_build_check: bool,
 }
 
 /// Runs `huntreg pull`.
@@ -36,13 +43,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut stale = false;
     for hunt in &args.hunt {
-        let fetched = registry.fetch_hunt(hunt)?;
+        let pinned = lockfile.hunt(hunt);
+        let (fetched, update) = registry.update_hunt(hunt, pinned)?;
         let versions: usize = fetched.subjects.iter().map(|s| s.versions.len()).sum();
-        if let Err(err) = Builder::new().hunt(&fetched.hunt).generate(&fetched) {
-            eprintln!(
-                "huntreg: warning: hunt {} would not build from these versions:\n{err}",
-                fetched.hunt
-            );
+        if !args.no_build_check && pinned != Some(&fetched) {
+            if let Err(err) = Builder::new().hunt(&fetched.hunt).generate(&fetched) {
+                eprintln!(
+                    "huntreg: warning: hunt {} would not build from these versions:\n{err}",
+                    fetched.hunt
+                );
+            }
         }
         if args.check {
             let diff = match lockfile.hunt(hunt) {
@@ -68,10 +78,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         } else {
             println!(
-                "hunt {}: {} subjects, {versions} versions",
+                "hunt {}: {} subjects, {versions} versions ({} read, {} already pinned)",
                 fetched.hunt,
-                fetched.subjects.len()
+                fetched.subjects.len(),
+                update.fetched,
+                update.kept
             );
+            for line in &update.changes {
+                println!("  {line}");
+            }
             lockfile.upsert(fetched);
         }
     }

@@ -1,9 +1,11 @@
 //! A small blocking client for the parts of the Confluent REST API huntreg needs at build
-//! and CI time: reading every version of a hunt's subjects (`huntreg pull`, live builds)
-//! and registering schemas (`huntreg push`). A hunt is the Confluent context `.{hunt}`,
+//! and CI time: reading every version of a hunt's subjects (`huntreg pull`, live builds),
+//! or only those a lockfile lacks (`Registry::update_hunt`), and registering schemas
+//! (`huntreg push`). A hunt is the Confluent context `.{hunt}`,
 //! addressed through the `/contexts/.{hunt}/` URL prefix; the default context (the hunt
 //! `.`) through the root paths.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -51,6 +53,24 @@ struct VersionBody {
     references: Vec<Reference>,
     #[serde(default)]
     deleted: bool,
+}
+
+#[derive(Deserialize)]
+struct SubjectVersion {
+    subject: String,
+    version: u32,
+}
+
+/// What [`Registry::update_hunt`] read and what changed in what the lockfile had.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Update {
+    /// Versions read in full (new ones, and pinned ones whose ID changed).
+    pub fetched: usize,
+    /// Pinned versions kept after the registry confirmed their IDs.
+    pub kept: usize,
+    /// One line per change to what the lockfile had: `~ subject v2: soft-deleted`,
+    /// `~ subject v3: no longer ID 7, read again`, `- subject v1: no longer registered`.
+    pub changes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +168,53 @@ impl Registry {
         })
     }
 
+    /// Every page of the listing at `url` (which has a query already): registries cap a
+    /// page (huntreg at 1000 items by default), so this asks with `offset` until a page
+    /// is empty, or repeats an item (a registry that ignores `offset`). A 404 is an empty
+    /// listing.
+    fn list_all<T>(&self, hunt: &str, url: &str) -> Result<Vec<T>, Error>
+    where
+        T: for<'de> Deserialize<'de> + Eq + std::hash::Hash + Clone,
+    {
+        let mut all: Vec<T> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let page: Vec<T> = if all.is_empty() {
+                self.get_json_or_empty(hunt, url)?
+            } else {
+                self.get_json_or_empty(hunt, &format!("{url}&offset={}", all.len()))?
+            };
+            let before = all.len();
+            for item in page {
+                if seen.insert(item.clone()) {
+                    all.push(item);
+                } else {
+                    return Ok(all);
+                }
+            }
+            if all.len() == before {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// `GET url` as JSON; a 404 (an ID or subject the registry no longer has) is `T`'s
+    /// default.
+    fn get_json_or_empty<T: for<'de> Deserialize<'de> + Default>(
+        &self,
+        hunt: &str,
+        url: &str,
+    ) -> Result<T, Error> {
+        let request = self.agent.get(url).set("Accept", CONTENT_TYPE);
+        match request.call() {
+            Err(ureq::Error::Status(404, _)) => Ok(T::default()),
+            Err(_) => self.get_json(hunt, url),
+            Ok(response) => response
+                .into_json()
+                .map_err(|e| self.error(hunt, format!("GET {url}: malformed response: {e}"))),
+        }
+    }
+
     fn get_json<T: for<'de> Deserialize<'de>>(&self, hunt: &str, url: &str) -> Result<T, Error> {
         let response = self.call(hunt, self.agent.get(url), None)?;
         response
@@ -159,54 +226,211 @@ impl Registry {
     /// reads the default context through the root paths (`GET /subjects`, ...), keeping
     /// its unqualified subjects only.
     pub fn fetch_hunt(&self, hunt: &str) -> Result<LockedHunt, Error> {
+        self.update_hunt(hunt, None).map(|(locked, _)| locked)
+    }
+
+    /// Like [`Registry::fetch_hunt`], but reads in full only the versions `pinned` (the
+    /// hunt as the lockfile has it) lacks. A pinned version the registry still lists is
+    /// kept once `GET /schemas/ids/{id}/versions` confirms it still has its ID (else it
+    /// is read again); a pinned version no longer listed is dropped. Every version's
+    /// soft-delete state comes from `GET .../versions?deletedOnly=true`. The result equals what
+    /// `fetch_hunt` would return.
+    pub fn update_hunt(
+        &self,
+        hunt: &str,
+        pinned: Option<&LockedHunt>,
+    ) -> Result<(LockedHunt, Update), Error> {
         let hunt = hunt_name(hunt);
         let hunt = hunt.as_str();
         let subjects: Vec<String> =
-            self.get_json(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
+            self.list_all(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
         let mut locked = LockedHunt {
             hunt: hunt.to_owned(),
             subjects: Vec::new(),
         };
+        let mut update = Update::default();
         for qualified in subjects {
             let Some(subject) = huntreg_runtime::unqualify(hunt, &qualified) else {
                 continue;
             };
-            let segment = utf8_percent_encode(subject, SEGMENT).to_string();
-            let versions: Vec<u32> = self.get_json(
-                hunt,
-                &self.hunt_url(hunt, &format!("subjects/{segment}/versions?deleted=true")),
-            )?;
-            let mut entry = LockedSubject {
-                subject: subject.to_owned(),
-                versions: Vec::new(),
-            };
-            for version in versions {
-                let url = self.hunt_url(
-                    hunt,
-                    &format!("subjects/{segment}/versions/{version}?deleted=true"),
-                );
-                let body: VersionBody = self.get_json(hunt, &url)?;
-                if let Some(t) = body.schema_type.as_deref().filter(|t| *t != "PROTOBUF") {
-                    return Err(self.error(
-                        hunt,
-                        format!("subject {subject} version {version} has schema type {t}; huntreg handles PROTOBUF only"),
-                    ));
-                }
-                let messages = self.message_order(hunt, &format!("{url}&format=serialized"));
-                entry.versions.push(LockedVersion {
-                    version: body.version,
-                    id: body.id,
-                    deleted: body.deleted,
-                    references: body.references,
-                    messages,
-                    schema: body.schema,
-                });
-            }
+            let old = pinned
+                .and_then(|p| p.subjects.iter().find(|s| s.subject == subject))
+                .map_or(&[][..], |s| s.versions.as_slice());
+            let entry = self.update_subject(hunt, subject, old, &mut update)?;
             locked.subjects.push(entry);
+        }
+        for old in pinned.map_or(&[][..], |p| p.subjects.as_slice()) {
+            if !locked.subjects.iter().any(|s| s.subject == old.subject) {
+                update
+                    .changes
+                    .push(format!("- {}: no longer registered", old.subject));
+            }
         }
         let mut lockfile = crate::Lockfile::default();
         lockfile.upsert(locked);
-        Ok(lockfile.hunts.remove(0))
+        Ok((lockfile.hunts.remove(0), update))
+    }
+
+    /// One subject of [`Registry::update_hunt`].
+    fn update_subject(
+        &self,
+        hunt: &str,
+        subject: &str,
+        old: &[LockedVersion],
+        update: &mut Update,
+    ) -> Result<LockedSubject, Error> {
+        let segment = utf8_percent_encode(subject, SEGMENT).to_string();
+        let listed: Vec<u32> = self.list_all(
+            hunt,
+            &self.hunt_url(hunt, &format!("subjects/{segment}/versions?deleted=true")),
+        )?;
+        // A version's own body need not say it is soft-deleted; this listing does (404
+        // when there are none).
+        let deleted: Vec<u32> = self.list_all(
+            hunt,
+            &self.hunt_url(
+                hunt,
+                &format!("subjects/{segment}/versions?deletedOnly=true"),
+            ),
+        )?;
+        let deleted: BTreeSet<u32> = deleted.into_iter().collect();
+        let listed_set: BTreeSet<u32> = listed.iter().copied().collect();
+        let pinned: Vec<&LockedVersion> = old
+            .iter()
+            .filter(|v| listed_set.contains(&v.version))
+            .collect();
+        let held = self.held(hunt, subject, &pinned)?;
+        let pinned: BTreeMap<u32, (&LockedVersion, bool)> = pinned
+            .into_iter()
+            .zip(held)
+            .map(|(v, held)| (v.version, (v, held)))
+            .collect();
+        let mut entry = LockedSubject {
+            subject: subject.to_owned(),
+            versions: Vec::new(),
+        };
+        for &version in &listed {
+            let kept = match pinned.get(&version) {
+                Some(&(pinned, true)) => Some(pinned),
+                Some(&(pinned, false)) => {
+                    update.changes.push(format!(
+                        "~ {subject} v{version}: no longer ID {}, read again",
+                        pinned.id
+                    ));
+                    None
+                }
+                None => None,
+            };
+            let Some(pinned) = kept else {
+                let mut fetched = self.fetch_version(hunt, subject, &segment, version)?;
+                fetched.deleted |= deleted.contains(&version);
+                entry.versions.push(fetched);
+                update.fetched += 1;
+                continue;
+            };
+            let mut version = pinned.clone();
+            version.deleted = deleted.contains(&version.version);
+            if version.deleted != pinned.deleted {
+                update.changes.push(format!(
+                    "~ {subject} v{}: {}",
+                    version.version,
+                    if version.deleted {
+                        "soft-deleted"
+                    } else {
+                        "no longer soft-deleted"
+                    }
+                ));
+            }
+            entry.versions.push(version);
+            update.kept += 1;
+        }
+        for pinned in old {
+            if !listed_set.contains(&pinned.version) {
+                update.changes.push(format!(
+                    "- {subject} v{}: no longer registered",
+                    pinned.version
+                ));
+            }
+        }
+        Ok(entry)
+    }
+
+    /// [`Registry::holds`] for each of `pinned`, asked over a few connections at once.
+    fn held(
+        &self,
+        hunt: &str,
+        subject: &str,
+        pinned: &[&LockedVersion],
+    ) -> Result<Vec<bool>, Error> {
+        const CONNECTIONS: usize = 4;
+        if pinned.is_empty() {
+            return Ok(Vec::new());
+        }
+        let chunk = pinned.len().div_ceil(CONNECTIONS);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = pinned
+                .chunks(chunk)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|v| self.holds(hunt, subject, v))
+                            .collect::<Result<Vec<bool>, Error>>()
+                    })
+                })
+                .collect();
+            let mut held = Vec::with_capacity(pinned.len());
+            for worker in workers {
+                let part = worker
+                    .join()
+                    .map_err(|_| self.error(hunt, "an ID check thread panicked".to_owned()))?;
+                held.extend(part?);
+            }
+            Ok(held)
+        })
+    }
+
+    /// True when the registry still holds `pinned` (a version of `subject`) under its ID.
+    fn holds(&self, hunt: &str, subject: &str, pinned: &LockedVersion) -> Result<bool, Error> {
+        let url = self.hunt_url(
+            hunt,
+            &format!("schemas/ids/{}/versions?deleted=true", pinned.id),
+        );
+        let holders: Vec<SubjectVersion> = self.get_json_or_empty(hunt, &url)?;
+        Ok(holders.iter().any(|h| {
+            h.version == pinned.version
+                && huntreg_runtime::unqualify(hunt, &h.subject) == Some(subject)
+        }))
+    }
+
+    /// One version read in full: its body, then its serialized descriptor's message order.
+    fn fetch_version(
+        &self,
+        hunt: &str,
+        subject: &str,
+        segment: &str,
+        version: u32,
+    ) -> Result<LockedVersion, Error> {
+        let url = self.hunt_url(
+            hunt,
+            &format!("subjects/{segment}/versions/{version}?deleted=true"),
+        );
+        let body: VersionBody = self.get_json(hunt, &url)?;
+        if let Some(t) = body.schema_type.as_deref().filter(|t| *t != "PROTOBUF") {
+            return Err(self.error(
+                hunt,
+                format!("subject {subject} version {version} has schema type {t}; huntreg handles PROTOBUF only"),
+            ));
+        }
+        let messages = self.message_order(hunt, &format!("{url}&format=serialized"));
+        Ok(LockedVersion {
+            version: body.version,
+            id: body.id,
+            deleted: body.deleted,
+            references: body.references,
+            messages,
+            schema: body.schema,
+        })
     }
 
     /// The message-index order of a version, from its serialized descriptor

@@ -1,0 +1,174 @@
+//! `huntreg pull` against a real `huntreg serve` on loopback, with a lockfile already
+//! there: only new versions are read in full (counted in the server's `/metrics`), a
+//! soft delete, a version gone and a version whose ID changed are reported, and the
+//! lockfile written equals a fresh full pull byte for byte. The server pages listings at 3
+//! items, so every listing takes several pages (it pages at 1000 by default, and a pull
+//! used to stop at the first page).
+
+mod server_support;
+
+use std::fs;
+use std::path::Path;
+
+use server_support::{client, huntreg, register_body, Server};
+
+const HUNT: &str = "pull-hunt";
+
+/// The seed-like schema with fields `1..=n`: each version adds one field.
+fn schema(n: u32) -> String {
+    let mut text = "syntax = \"proto3\";\npackage hunt.v1;\n\nmessage Found {\n".to_owned();
+    for i in 1..=n {
+        text.push_str(&format!("  int32 f{i} = {i};\n"));
+    }
+    text.push_str("}\n");
+    text
+}
+
+fn register(server: &Server, subject: &str, schema: &str) -> u32 {
+    let response = client()
+        .post(server.at(&format!("/contexts/.{HUNT}/subjects/{subject}/versions")))
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .body(register_body(schema))
+        .send()
+        .unwrap();
+    assert!(response.status().is_success(), "{:?}", response.text());
+    response.json::<serde_json::Value>().unwrap()["id"]
+        .as_u64()
+        .unwrap() as u32
+}
+
+fn delete(server: &Server, path: &str) {
+    let response = client()
+        .delete(server.at(&format!("/contexts/.{HUNT}/subjects/{path}")))
+        .send()
+        .unwrap();
+    assert!(response.status().is_success(), "{:?}", response.text());
+}
+
+/// Full reads of one version so far (`GET /subjects/{s}/versions/{v}`, body and
+/// serialized descriptor).
+fn version_reads(server: &Server) -> u64 {
+    let metrics = client()
+        .get(server.at("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with(
+                "huntreg_http_requests_total{route=\"/subjects/{subject}/versions/{version}\",method=\"GET\"",
+            )
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+fn pull(server: &Server, lockfile: &Path, check: bool) -> (i32, String) {
+    let mut command = huntreg();
+    command
+        .args([
+            "pull",
+            "--registry",
+            &server.url,
+            "--hunt",
+            HUNT,
+            "--lockfile",
+        ])
+        .arg(lockfile);
+    if check {
+        command.arg("--check");
+    }
+    let out = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || check,
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, stdout)
+}
+
+/// Pulls into a new lockfile and checks the incremental one equals it byte for byte.
+fn assert_equals_fresh_pull(server: &Server, lockfile: &Path) {
+    let fresh = lockfile.with_extension("fresh");
+    let (_, out) = pull(server, &fresh, false);
+    assert!(out.contains("already pinned"), "{out}");
+    assert_eq!(
+        fs::read_to_string(lockfile).unwrap(),
+        fs::read_to_string(&fresh).unwrap()
+    );
+    fs::remove_file(fresh).unwrap();
+}
+
+#[test]
+fn a_second_pull_reads_only_what_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(&tmp.path().join("data"), &["--max-page-size", "3"]);
+    let lockfile = tmp.path().join("huntreg.lock");
+    for n in 1..=5 {
+        register(&server, "found", &schema(n));
+    }
+    register(&server, "other", &schema(1).replace("Found", "Other"));
+    register(&server, "other", &schema(2).replace("Found", "Other"));
+
+    let (_, out) = pull(&server, &lockfile, false);
+    assert!(
+        out.contains("hunt pull-hunt: 2 subjects, 7 versions (7 read, 0 already pinned)"),
+        "{out}"
+    );
+    let text = fs::read_to_string(&lockfile).unwrap();
+    assert!(text.contains("format: 2\n"), "{text}");
+    assert_eq!(text.matches("      patch: |\n").count(), 5, "{text}");
+
+    // Nothing new: nothing read in full, the file is unchanged, --check agrees.
+    let reads = version_reads(&server);
+    let (_, out) = pull(&server, &lockfile, false);
+    assert!(out.contains("(0 read, 7 already pinned)"), "{out}");
+    assert!(out.contains("unchanged:"), "{out}");
+    assert_eq!(version_reads(&server), reads);
+    assert_eq!(pull(&server, &lockfile, true).0, 0);
+
+    // Three new versions and a soft delete: three versions read (body and descriptor).
+    for n in 6..=8 {
+        register(&server, "found", &schema(n));
+    }
+    delete(&server, "other/versions/1");
+    let (code, out) = pull(&server, &lockfile, true);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("+ found v8 (id"), "{out}");
+    assert!(out.contains("~ other v1: deleted false -> true"), "{out}");
+    let reads = version_reads(&server);
+    let (_, out) = pull(&server, &lockfile, false);
+    assert!(
+        out.contains("2 subjects, 10 versions (3 read, 7 already pinned)"),
+        "{out}"
+    );
+    assert!(out.contains("  ~ other v1: soft-deleted\n"), "{out}");
+    assert_eq!(version_reads(&server) - reads, 3 * 2);
+    assert_equals_fresh_pull(&server, &lockfile);
+
+    // Version 8 deleted for good and registered again with another schema: same version
+    // number, new ID, read again. Subject `other` deleted for good: gone.
+    delete(&server, "found/versions/8");
+    delete(&server, "found/versions/8?permanent=true");
+    let id = register(&server, "found", &schema(8).replace("f8", "g8"));
+    delete(&server, "other");
+    delete(&server, "other?permanent=true");
+    let (_, out) = pull(&server, &lockfile, false);
+    assert!(
+        out.contains("1 subjects, 8 versions (1 read, 7 already pinned)"),
+        "{out}"
+    );
+    assert!(out.contains("  ~ found v8: no longer ID"), "{out}");
+    assert!(out.contains("  - other: no longer registered\n"), "{out}");
+    let text = fs::read_to_string(&lockfile).unwrap();
+    assert!(
+        text.contains(&format!("- version: 8\n      id: {id}\n")),
+        "{text}"
+    );
+    assert!(text.contains("+  int32 g8 = 8;"), "{text}");
+    assert_equals_fresh_pull(&server, &lockfile);
+}
