@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::migrate::{
     self,
-    http::{Api, Credentials},
+    http::{Api, SourceCredentials},
 };
 
 /// The `format` field of a backup's header line.
@@ -59,24 +59,9 @@ pub(crate) struct ExportArgs {
     /// directory (huntreg, or any Confluent-compatible registry).
     #[arg(long, value_name = "URL", help_heading = "Export a running registry")]
     from: Option<String>,
-    /// Credentials for HTTP Basic, read on every hunt (used with --from only).
-    #[arg(
-        long,
-        value_name = "USER:PASSWORD",
-        env = "HUNTREG_FROM_USER_INFO",
-        hide_env_values = true,
-        help_heading = "Export a running registry"
-    )]
-    from_user_info: Option<String>,
-    /// Bearer token (same grants as --from-user-info).
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "HUNTREG_FROM_TOKEN",
-        hide_env_values = true,
-        help_heading = "Export a running registry"
-    )]
-    from_token: Option<String>,
+    /// Credentials for the registry --from names.
+    #[command(flatten, next_help_heading = "Export a running registry")]
+    source: SourceCredentials,
     /// Leave out versions that are not PROTOBUF (AVRO, JSON) instead of refusing.
     #[arg(long, requires = "from", help_heading = "Export a running registry")]
     skip_unsupported: bool,
@@ -231,8 +216,7 @@ pub(crate) fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `huntreg export --from URL`.
 fn export_live(from: &str, args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let credentials =
-        Credentials::from_flags(args.from_user_info.clone(), args.from_token.clone())?;
+    let credentials = args.source.credentials()?;
     let api = Api::new("source", from, &credentials);
     let live = match migrate::export::read(&api, args.skip_unsupported)? {
         Ok(live) => live,

@@ -19,6 +19,34 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
+/// The source registry's credentials, as `export --from` and `import --from` take them.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SourceCredentials {
+    /// Source registry credentials for HTTP Basic (read on every hunt copied).
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "HUNTREG_FROM_USER_INFO",
+        hide_env_values = true
+    )]
+    from_user_info: Option<String>,
+    /// Source registry bearer token (the same grants as --from-user-info).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HUNTREG_FROM_TOKEN",
+        hide_env_values = true
+    )]
+    from_token: Option<String>,
+}
+
+impl SourceCredentials {
+    /// Basic or bearer credentials; both at once is a usage error.
+    pub(crate) fn credentials(&self) -> anyhow::Result<Credentials> {
+        Credentials::from_flags(self.from_user_info.clone(), self.from_token.clone())
+    }
+}
+
 /// Credentials for one registry.
 #[derive(Debug, Clone)]
 pub(crate) enum Credentials {

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use huntreg_registry::types::Context;
 
-use http::{Api, Credentials};
+use http::{Api, Credentials, SourceCredentials};
 pub(crate) use plan::Problems;
 use plan::{Mapping, OnTarget};
 
@@ -66,24 +66,9 @@ pub(crate) struct LiveArgs {
         help_heading = "Migrate from a live registry"
     )]
     into_hunt: Option<String>,
-    /// Source credentials for HTTP Basic.
-    #[arg(
-        long,
-        value_name = "USER:PASSWORD",
-        env = "HUNTREG_FROM_USER_INFO",
-        hide_env_values = true,
-        help_heading = "Migrate from a live registry"
-    )]
-    from_user_info: Option<String>,
-    /// Source bearer token.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "HUNTREG_FROM_TOKEN",
-        hide_env_values = true,
-        help_heading = "Migrate from a live registry"
-    )]
-    from_token: Option<String>,
+    /// Credentials for the source registry.
+    #[command(flatten, next_help_heading = "Migrate from a live registry")]
+    source: SourceCredentials,
     /// Target credentials for HTTP Basic: admin on the target hunts and read on every hunt (`*`).
     #[arg(
         long,
@@ -155,11 +140,7 @@ pub(crate) fn run(args: LiveArgs) -> anyhow::Result<ExitCode> {
     let (Some(from), Some(to)) = (&args.from, &args.to) else {
         bail!("--from needs --to (the target huntreg's URL, or HUNTREG_URL)");
     };
-    let source = Api::new(
-        "source",
-        from,
-        &Credentials::from_flags(args.from_user_info.clone(), args.from_token.clone())?,
-    );
+    let source = Api::new("source", from, &args.source.credentials()?);
     let target = Api::new(
         "target",
         to,
