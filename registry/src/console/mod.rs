@@ -13,8 +13,6 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use huntreg_compat::{
     check_level, explain, Category, ChangeKind, Direction, Finding, Image, Level, RuleSet, RULES,
 };
@@ -38,23 +36,6 @@ const SUBJECTS_PER_PAGE: usize = 100;
 const VERSIONS_PER_PAGE: usize = 50;
 /// Unchanged lines shown around each change of a diff.
 const DIFF_CONTEXT: usize = 6;
-
-/// The console's routes, merged into the registry's router unless `--no-ui`.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/ui", get(index))
-        .route("/ui/static/{file}", get(asset))
-        .route("/ui/rules", get(rules))
-        .route("/ui/ids", get(ids))
-        .route("/ui/hunts/{hunt}", get(hunt))
-        .route("/ui/hunts/{hunt}/check", get(check_form).post(check_submit))
-        .route("/ui/hunts/{hunt}/subjects/{subject}", get(subject))
-        .route("/ui/hunts/{hunt}/subjects/{subject}/diff", get(diff))
-        .route(
-            "/ui/hunts/{hunt}/subjects/{subject}/versions/{version}",
-            get(version),
-        )
-}
 
 fn templates() -> &'static Tera {
     static TERA: OnceLock<Tera> = OnceLock::new();
@@ -212,7 +193,7 @@ fn readable_contexts(app: &App, caller: &Caller) -> Result<Vec<Context>, PageErr
 }
 
 /// `GET /static/{file}`: the stylesheet and the script.
-async fn asset(Path(file): Path<String>) -> Response {
+pub(crate) async fn asset(Path(file): Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "console.css" => (
             include_str!("../../console/console.css"),
@@ -246,7 +227,10 @@ struct HuntRow {
 }
 
 /// `GET /ui`: the hunts the caller may read.
-async fn index(State(s): State<AppState>, caller: Caller) -> Result<Html<String>, PageError> {
+pub(crate) async fn index(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> Result<Html<String>, PageError> {
     let app = s.0.clone();
     let hunts = blocking(move || {
         let mut rows = Vec::new();
@@ -272,7 +256,7 @@ async fn index(State(s): State<AppState>, caller: Caller) -> Result<Html<String>
 
 /// `?page=N`.
 #[derive(Debug, Deserialize)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     page: Option<String>,
 }
 
@@ -329,7 +313,7 @@ fn live(
 }
 
 /// `GET /ui/hunts/{hunt}`: the hunt's subjects.
-async fn hunt(
+pub(crate) async fn hunt(
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<PageQuery>,
@@ -440,7 +424,7 @@ fn subject_versions(app: &App, subject: &Subject) -> Result<Vec<(u32, VersionRec
 }
 
 /// `GET /ui/hunts/{hunt}/subjects/{subject}`: the subject's versions, newest first.
-async fn subject(
+pub(crate) async fn subject(
     State(s): State<AppState>,
     Path((raw, name)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
@@ -572,7 +556,7 @@ fn holders_of(app: &App, caller: &Caller, id: u32) -> Result<Vec<(Subject, u32, 
 }
 
 /// `GET /ui/hunts/{hunt}/subjects/{subject}/versions/{version}`.
-async fn version(
+pub(crate) async fn version(
     State(s): State<AppState>,
     caller: Caller,
     Path((raw, name, wanted)): Path<(String, String, String)>,
@@ -724,7 +708,7 @@ fn level_findings(level: Level, old: &Image, new: &Image) -> Vec<FindingView> {
 }
 
 #[derive(Debug, Deserialize)]
-struct DiffQuery {
+pub(crate) struct DiffQuery {
     from: Option<String>,
     to: Option<String>,
 }
@@ -759,7 +743,7 @@ fn semver_word(kind: ChangeKind) -> &'static str {
 
 /// `GET /ui/hunts/{hunt}/subjects/{subject}/diff?from=A&to=B`: side by side, with the
 /// findings at the subject's effective level on their lines and the semver class.
-async fn diff(
+pub(crate) async fn diff(
     State(s): State<AppState>,
     Path((raw, name)): Path<(String, String)>,
     Query(q): Query<DiffQuery>,
@@ -917,7 +901,7 @@ async fn diff(
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
-struct CheckForm {
+pub(crate) struct CheckForm {
     #[serde(default)]
     subject: String,
     #[serde(default)]
@@ -928,7 +912,7 @@ struct CheckForm {
 }
 
 #[derive(Debug, Deserialize)]
-struct CheckQuery {
+pub(crate) struct CheckQuery {
     subject: Option<String>,
 }
 
@@ -944,7 +928,7 @@ fn subject_names(app: &App, ctx: &Context) -> Result<Vec<String>, PageError> {
 }
 
 /// `GET /ui/hunts/{hunt}/check`: the dry-run form, filled with a subject's latest text.
-async fn check_form(
+pub(crate) async fn check_form(
     State(s): State<AppState>,
     Path(raw): Path<String>,
     Query(q): Query<CheckQuery>,
@@ -1022,7 +1006,7 @@ fn parse_references(raw: &str) -> Result<Vec<ReferenceRequest>, String> {
 /// `POST /ui/hunts/{hunt}/check`: the dry run, through the registry's own compatibility
 /// check at the subject's effective level; findings against the latest version anchored
 /// in the submitted text.
-async fn check_submit(
+pub(crate) async fn check_submit(
     State(s): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
@@ -1186,7 +1170,7 @@ fn anchored_check(
 }
 
 #[derive(Debug, Deserialize)]
-struct IdQuery {
+pub(crate) struct IdQuery {
     q: Option<String>,
 }
 
@@ -1203,7 +1187,7 @@ struct IdHolder {
 }
 
 /// `GET /ui/ids?q=0x9d`: which hunts, subjects and versions hold an ID, and its messages.
-async fn ids(
+pub(crate) async fn ids(
     State(s): State<AppState>,
     caller: Caller,
     Query(q): Query<IdQuery>,
@@ -1260,7 +1244,7 @@ struct RuleView {
 }
 
 /// `GET /ui/rules`: every rule a finding can name, with its purpose and categories.
-async fn rules() -> Result<Html<String>, PageError> {
+pub(crate) async fn rules() -> Result<Html<String>, PageError> {
     let rules: Vec<RuleView> = RULES
         .iter()
         .map(|r| RuleView {

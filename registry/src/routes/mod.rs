@@ -1,5 +1,5 @@
-//! The HTTP surface: every endpoint in one table, JSON 404/405 fallbacks, and the metrics
-//! middleware. Paths reach the table only through [`path`], the one reading of a request
+//! The HTTP surface: the router built from the endpoint table ([`endpoints`]), JSON 404/405
+//! fallbacks, and the metrics middleware. Paths reach the table only through [`path`], the one reading of a request
 //! path (dot and empty segments refused, the `/contexts/{ctx}/…` prefix rewritten), which
 //! the auth layer sees too.
 
@@ -7,6 +7,7 @@ mod accept;
 mod compatibility;
 mod config;
 mod contexts;
+pub mod endpoints;
 pub mod path;
 mod schemas;
 mod subjects;
@@ -17,11 +18,12 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::MethodRouter;
 use axum::Router;
 
 use crate::app::App;
 use crate::error::{ApiError, ErrorCause};
+use endpoints::Media;
 
 /// Shared state of every handler: a cheap clone of the registry.
 #[derive(Debug, Clone)]
@@ -39,100 +41,23 @@ fn json(methods: MethodRouter<AppState>) -> MethodRouter<AppState> {
     methods.route_layer(middleware::from_fn(accept::negotiate))
 }
 
-/// The routes alone: every request must already have passed [`path::layer`].
+/// The routes alone, one per entry of [`endpoints::ENDPOINTS`]: every request must already
+/// have passed [`path::layer`].
 pub(crate) fn api(state: AppState) -> Router {
     let limit = state.0.config.security.limits.max_body_bytes;
-    let console = if state.0.config.ui {
-        crate::console::routes()
-    } else {
-        Router::new()
-    };
-    Router::new()
-        .route("/", json(get(contexts::root).post(contexts::root)))
-        .route("/schemas/types", json(get(schemas::types)))
-        .route("/schemas", json(get(schemas::list)))
-        .route("/schemas/ids/{id}", json(get(schemas::by_id)))
-        .route("/schemas/ids/{id}/schema", json(get(schemas::by_id_raw)))
-        .route(
-            "/schemas/ids/{id}/subjects",
-            json(get(schemas::id_subjects)),
-        )
-        .route(
-            "/schemas/ids/{id}/versions",
-            json(get(schemas::id_versions)),
-        )
-        .route("/schemas/guids/{guid}", json(get(schemas::by_guid)))
-        .route("/schemas/guids/{guid}/ids", json(get(schemas::guid_ids)))
-        .route("/subjects", json(get(subjects::list)))
-        .route(
-            "/subjects/{subject}",
-            json(post(subjects::lookup).delete(subjects::delete_subject)),
-        )
-        .route(
-            "/subjects/{subject}/versions",
-            json(get(subjects::versions).post(subjects::register)),
-        )
-        .route(
-            "/subjects/{subject}/metadata",
-            json(get(subjects::latest_with_metadata)),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}",
-            json(get(subjects::version).delete(subjects::delete_version)),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}/schema",
-            json(get(subjects::version_raw)),
-        )
-        .route(
-            "/subjects/{subject}/versions/{version}/referencedby",
-            json(get(subjects::referenced_by)),
-        )
-        .route(
-            "/compatibility/subjects/{subject}/versions",
-            json(post(compatibility::check_all)),
-        )
-        .route(
-            "/compatibility/subjects/{subject}/versions/{version}",
-            json(post(compatibility::check_version)),
-        )
-        .route(
-            "/config",
-            json(
-                get(config::get_top)
-                    .put(config::put_top)
-                    .delete(config::delete_top),
-            ),
-        )
-        .route(
-            "/config/{subject}",
-            json(get(config::get).put(config::put).delete(config::delete)),
-        )
-        .route(
-            "/mode",
-            json(
-                get(config::get_mode_top)
-                    .put(config::put_mode_top)
-                    .delete(config::delete_mode_top),
-            ),
-        )
-        .route(
-            "/mode/{subject}",
-            json(
-                get(config::get_mode)
-                    .put(config::put_mode)
-                    .delete(config::delete_mode),
-            ),
-        )
-        .route("/contexts", json(get(contexts::list)))
-        .route(
-            "/contexts/{context}",
-            json(axum::routing::delete(contexts::delete)),
-        )
-        .route("/v1/metadata/id", json(get(contexts::cluster_id)))
-        .route("/v1/metadata/version", json(get(contexts::server_version)))
-        .route("/metrics", get(contexts::metrics))
-        .merge(console)
+    let mut router = Router::new();
+    for endpoint in endpoints::ENDPOINTS {
+        let handler = endpoint.method_router();
+        let handler = match endpoint.media {
+            Media::Json => json(handler),
+            Media::Own => handler,
+            Media::Console if state.0.config.ui => handler,
+            Media::Console => continue,
+        };
+        // Entries sharing a path merge into one method router.
+        router = router.route(endpoint.path, handler);
+    }
+    router
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))

@@ -7,10 +7,12 @@
 //!   context slot of `/contexts/./…`, the default context's name, which the rewrite turns
 //!   into a qualified subject before anything else reads the path.
 //! * One trailing slash is dropped (`/subjects/` is `/subjects`).
-//! * `/contexts/{ctx}/…` is rewritten onto the root routes with the subject qualified, as
-//!   Confluent's `ContextFilter` does. `…/schemas/guids/…` gets the context's `subject`
-//!   as `…/schemas/ids/…` does (Confluent leaves it alone and searches every context):
-//!   under a hunt's base URL a GUID resolves in that hunt.
+//! * `/contexts/{ctx}/…` is rewritten onto the root routes as Confluent's `ContextFilter`
+//!   does, by the place the endpoint table gives the route: the `{subject}` slot is
+//!   qualified, a `subject`/`subjectPrefix` query parameter set, the top-level config and
+//!   mode turned into the context's. `…/schemas/guids/…` gets the context's `subject` as
+//!   `…/schemas/ids/…` does (Confluent leaves it alone and searches every context): under a
+//!   hunt's base URL a GUID resolves in that hunt.
 
 use axum::extract::Request;
 use axum::http::Uri;
@@ -19,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 
+use super::endpoints::{match_path, Place};
 use crate::error::ApiError;
 use crate::types::Context;
 
@@ -128,31 +131,31 @@ fn rewrite_uri(uri: &Uri) -> Result<Option<Uri>, ApiError> {
     if let Some(rest) = path.strip_prefix("/contexts/") {
         let rest = rest.to_owned();
         if let Some((ctx_raw, remainder)) = rest.split_once('/') {
-            let ctx = Context::parse(&decode(ctx_raw))?;
+            let ctx_name = percent_decode_str(ctx_raw).decode_utf8().map_err(|_| {
+                ApiError::BadRequest(format!("Context name {ctx_raw:?} is not UTF-8"))
+            })?;
+            let ctx = Context::parse(&ctx_name)?;
             let mut segments: Vec<String> = remainder.split('/').map(str::to_owned).collect();
-            let subject_at = match segments[0].as_str() {
-                "subjects" if segments.len() == 1 => {
-                    query = Some(with_param(query.as_deref(), "subjectPrefix", &ctx));
-                    None
+            // What the prefix qualifies is the endpoint table's to say; a path no endpoint
+            // serves is passed on unchanged, for the router's 404.
+            let remainder_path = format!("/{remainder}");
+            let place = match_path(&remainder_path)
+                .as_ref()
+                .and_then(|m| m.endpoints().next())
+                .map(|e| (e.path, e.place));
+            match place {
+                Some((template, Place::Subject | Place::SubjectOrFallback | Place::ConfigKey)) => {
+                    if let Some(i) = template.split('/').skip(1).position(|p| p == "{subject}") {
+                        segments[i] = encode(&qualify(&ctx, &decode(&segments[i])));
+                    }
                 }
-                "schemas" if segments.len() == 1 => {
-                    query = Some(with_param(query.as_deref(), "subjectPrefix", &ctx));
-                    None
+                Some((_, Place::Query(name))) => {
+                    query = Some(with_param(query.as_deref(), name, &ctx));
                 }
-                "schemas" if segments.get(1).is_some_and(|s| s == "ids" || s == "guids") => {
-                    query = Some(with_param(query.as_deref(), "subject", &ctx));
-                    None
-                }
-                "config" | "mode" if segments.len() == 1 => {
+                Some((_, Place::ConfigTop)) => {
                     segments.push(encode(&format!(":{}:", ctx.as_str())));
-                    None
                 }
-                "subjects" | "config" | "mode" => Some(1),
-                "compatibility" if segments.len() > 2 => Some(2),
-                _ => None,
-            };
-            if let Some(i) = subject_at {
-                segments[i] = encode(&qualify(&ctx, &decode(&segments[i])));
+                Some((_, Place::Nowhere | Place::Everywhere | Place::Context(_))) | None => {}
             }
             path = format!("/{}", segments.join("/"));
         }

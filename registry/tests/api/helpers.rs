@@ -33,7 +33,20 @@ impl TestApp {
             data_dir: data_dir(dir.path()),
             ..Config::default()
         };
-        let app = Application::build(config).await.unwrap();
+        // The store of a stopped instance is closed, but its last handles may still be
+        // dropping on another thread (the file lock goes with them): retry briefly.
+        let mut tries = 0;
+        let app = loop {
+            match Application::build(config.clone()).await {
+                Ok(app) => break app,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    eprintln!("registry did not start yet ({e:#}); retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("registry did not start: {e:#}"),
+            }
+        };
         let base = format!("http://{}", app.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
