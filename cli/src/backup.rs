@@ -17,11 +17,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
-use huntreg_registry::store::{
-    self, ConfigRecord, ExportRecord, ModeRecord, SchemaRecord, SledStore, Store, StoreError,
+use huntreg_store::types::{Context, Subject};
+use huntreg_store::{
+    ConfigRecord, ExportRecord, ModeRecord, SchemaRecord, SledStore, Store, StoreError,
     VersionRecord,
 };
-use huntreg_registry::types::{Context, Subject};
 use serde::{Deserialize, Serialize};
 
 use crate::migrate::{
@@ -391,7 +391,7 @@ pub(crate) fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .map(|record| {
             target.submit(Box::new(move |tx| {
-                Box::new(store::import_record(tx, &record)) as Box<dyn Any + Send>
+                Box::new(huntreg_store::import_record(tx, &record)) as Box<dyn Any + Send>
             }))
         })
         .collect();

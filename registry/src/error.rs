@@ -7,6 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::store::StoreError;
+use crate::types::NameError;
 
 /// The media type of every response.
 pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
@@ -100,6 +101,18 @@ pub enum ApiError {
     /// 500: a bug. The message is generic; the cause is logged.
     #[error("Internal Server Error")]
     Internal(String),
+}
+
+impl From<NameError> for ApiError {
+    fn from(e: NameError) -> ApiError {
+        match e {
+            NameError::Context(message) => ApiError::BadRequest(message),
+            NameError::Subject(subject) => ApiError::InvalidSubject(subject),
+            NameError::Id => ApiError::NotFound,
+            NameError::Version(version) => ApiError::InvalidVersion(version),
+            NameError::Mode => ApiError::InvalidMode,
+        }
+    }
 }
 
 impl ApiError {

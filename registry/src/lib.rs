@@ -18,10 +18,12 @@ pub mod routes;
 pub mod schema;
 pub mod security;
 pub mod startup;
-pub mod store;
 pub mod tls;
-pub mod types;
 
 pub use config::Config;
+/// The storage layer, re-exported: the registry is written against its `Store` trait.
+pub use huntreg_store as store;
+/// The domain's names (contexts, subjects, IDs, versions, modes), from the store crate.
+pub use huntreg_store::types;
 pub use routes::{router, AppState};
 pub use startup::Application;

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Context as _};
-use huntreg_registry::types::Subject;
+use huntreg_store::types::Subject;
 use serde_json::{json, Value};
 
 use super::http::{qualified, qualified_segment, segment, Api};

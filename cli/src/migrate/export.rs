@@ -19,11 +19,11 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use anyhow::bail;
 use base64::Engine as _;
 use huntreg_registry::app::scope_key;
-use huntreg_registry::store::records::FORMAT_VERSION;
-use huntreg_registry::store::{
+use huntreg_store::records::FORMAT_VERSION;
+use huntreg_store::types::{Context, Subject, GLOBAL_CONTEXT};
+use huntreg_store::{
     hex_encode, ConfigRecord, ExportRecord, ModeRecord, SchemaRecord, VersionRecord,
 };
-use huntreg_registry::types::{Context, Subject, GLOBAL_CONTEXT};
 
 use super::http::{segment, Api};
 use super::plan::{self, Mapping, Problems};

@@ -18,7 +18,7 @@ mod source;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use huntreg_registry::types::Context;
+use huntreg_store::types::Context;
 
 use http::{Api, Credentials, SourceCredentials};
 pub(crate) use plan::Problems;

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use huntreg_registry::schema::{self, DepFiles, Input};
-use huntreg_registry::store::ReferenceRecord;
-use huntreg_registry::types::{Context, Subject};
+use huntreg_store::types::{Context, Subject};
+use huntreg_store::ReferenceRecord;
 use serde_json::Value;
 
 use super::http::{qualified, qualified_segment, Api};

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Context as _};
-use huntreg_registry::store::ReferenceRecord;
-use huntreg_registry::types::{Context, Subject};
+use huntreg_store::types::{Context, Subject};
+use huntreg_store::ReferenceRecord;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 

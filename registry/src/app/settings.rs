@@ -1,11 +1,13 @@
 //! Config and mode at global (`:.__GLOBAL:`), top-level, context (hunt) and subject
 //! scope, with Confluent's fallback order (spec §2.13, §2.14, §3.3).
 
+use huntreg_compat::Level;
+
 use super::{scope_chain, App};
 use crate::dto::{ConfigUpdate, ModeBody};
 use crate::error::ApiError;
 use crate::store::{self, ConfigRecord, ModeRecord};
-use crate::types::{parse_level, Level, Mode, Subject};
+use crate::types::{Mode, Subject};
 
 /// A config as answered by `GET /config…`.
 #[derive(Debug, Clone)]
@@ -150,7 +152,7 @@ impl App {
     pub fn get_mode(&self, subject: &Subject, default_to_global: bool) -> Result<Mode, ApiError> {
         let scope = scope_key(subject);
         match self.store.mode(&scope)? {
-            Some(rec) => Mode::parse(&rec.mode),
+            Some(rec) => Ok(Mode::parse(&rec.mode)?),
             None if scope.is_empty() || default_to_global => self.effective_mode(subject),
             None => Err(ApiError::SubjectModeNotFound(subject.to_string())),
         }
@@ -251,4 +253,10 @@ fn purge_soft_deleted(tx: &mut dyn store::Txn, scope: &Subject) -> Result<usize,
         }
     }
     Ok(purged)
+}
+
+/// Parses a compatibility level case-insensitively (42203 otherwise).
+fn parse_level(raw: &str) -> Result<Level, ApiError> {
+    raw.parse::<Level>()
+        .map_err(|_| ApiError::InvalidCompatibilityLevel)
 }

@@ -1,5 +1,6 @@
-//! Storage: the [`Store`] trait the registry is written against, and its sled
-//! implementation ([`SledStore`]). Only this module knows about sled.
+//! huntreg's storage layer: the domain types ([`types`]), the [`Store`] trait the registry
+//! is written against, the records and their formats, the sled implementation
+//! ([`SledStore`]), and export and import. The only crate that touches a database.
 //!
 //! Reads go straight to the store ([`Reads`]). Writes are jobs run one at a time on a
 //! single writer thread against a [`Txn`]: a job reads, then stages writes, and its staged
@@ -10,6 +11,7 @@
 mod keys;
 pub mod records;
 mod sled_store;
+pub mod types;
 
 use std::any::Any;
 use std::fmt;

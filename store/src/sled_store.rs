@@ -476,7 +476,7 @@ impl Txn for SledTxn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::write;
+    use crate::write;
 
     #[tokio::test]
     async fn concurrent_jobs_are_serialized_and_durable() {

@@ -1,11 +1,29 @@
-//! Newtypes parsed at the HTTP boundary: qualified subjects and contexts, versions,
-//! schema ids and GUIDs, modes and compatibility levels. Handlers take these, never raw strings.
+//! The domain's names, parsed once where they enter (the HTTP boundary, imports):
+//! qualified subjects and contexts, versions, schema ids and GUIDs, and modes. Handlers and
+//! the store take these, never raw strings. A name that does not parse is a [`NameError`],
+//! which the HTTP layer maps onto Confluent's error codes.
 
 use std::fmt;
 
-pub use huntreg_compat::Level;
-
-use crate::error::ApiError;
+/// A name that does not parse, by what it should have been.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// A context name that is not valid (the message says why).
+    #[error("{0}")]
+    Context(String),
+    /// A subject name that is not valid.
+    #[error("The specified subject '{0}' is not valid.")]
+    Subject(String),
+    /// A schema id that is not a non-negative 32-bit integer (Jersey answers 404).
+    #[error("not a schema id")]
+    Id,
+    /// A version that is neither `latest`, `-1` nor a positive 32-bit integer.
+    #[error("The specified version '{0}' is not a valid version id.")]
+    Version(String),
+    /// A mode that is not one of Confluent's.
+    #[error("Invalid mode")]
+    Mode,
+}
 
 /// The name of the default context as clients see it in `GET /contexts`.
 pub const DEFAULT_CONTEXT_NAME: &str = ".";
@@ -26,18 +44,18 @@ impl Context {
 
     /// Normalizes a context name as Confluent does: `"."`, `""` and `":.:"` are the
     /// default context; a missing leading dot is added; surrounding colons are removed.
-    pub fn parse(raw: &str) -> Result<Context, ApiError> {
+    pub fn parse(raw: &str) -> Result<Context, NameError> {
         let trimmed = raw.trim_start_matches(':').trim_end_matches(':');
         if trimmed.is_empty() || trimmed == "." {
             return Ok(Context::default_context());
         }
         if trimmed.contains(':') {
-            return Err(ApiError::BadRequest(format!(
+            return Err(NameError::Context(format!(
                 "Context name '{raw}' cannot contain a colon"
             )));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(ApiError::BadRequest(format!(
+            return Err(NameError::Context(format!(
                 "Context name '{raw}' is not valid"
             )));
         }
@@ -123,9 +141,9 @@ impl std::hash::Hash for Subject {
 
 impl Subject {
     /// Parses a (possibly qualified) subject as Confluent's `QualifiedSubject` does.
-    pub fn parse(raw: &str) -> Result<Subject, ApiError> {
+    pub fn parse(raw: &str) -> Result<Subject, NameError> {
         if raw.chars().any(char::is_control) {
-            return Err(ApiError::InvalidSubject(raw.to_owned()));
+            return Err(NameError::Subject(raw.to_owned()));
         }
         if let Some(rest) = raw.strip_prefix(":.") {
             let (ctx, name) = match rest.find(':') {
@@ -167,16 +185,16 @@ impl Subject {
     }
 
     /// Checks the subject may hold schemas (42208 otherwise).
-    pub fn validate_for_register(&self) -> Result<(), ApiError> {
+    pub fn validate_for_register(&self) -> Result<(), NameError> {
         if self.context.is_global() || self.name == "__GLOBAL" || self.name == "__EMPTY" {
-            return Err(ApiError::InvalidSubject(self.to_string()));
+            return Err(NameError::Subject(self.to_string()));
         }
         Ok(())
     }
 
     /// Resolves a reference subject relative to this subject's context: an unqualified
     /// reference lives in the referencing subject's context.
-    pub fn qualify_reference(&self, reference: &str) -> Result<Subject, ApiError> {
+    pub fn qualify_reference(&self, reference: &str) -> Result<Subject, NameError> {
         let parsed = Subject::parse(reference)?;
         if reference.starts_with(":.") {
             Ok(parsed)
@@ -202,12 +220,12 @@ pub struct SchemaId(pub u32);
 
 impl SchemaId {
     /// Parses a path segment; anything but a positive 32-bit integer is a 404, as in Jersey.
-    pub fn parse(raw: &str) -> Result<SchemaId, ApiError> {
+    pub fn parse(raw: &str) -> Result<SchemaId, NameError> {
         raw.parse::<i64>()
             .ok()
             .filter(|n| *n >= 0 && *n <= i64::from(i32::MAX))
             .map(|n| SchemaId(n as u32))
-            .ok_or(ApiError::NotFound)
+            .ok_or(NameError::Id)
     }
 }
 
@@ -227,7 +245,7 @@ impl Guid {
     /// The GUID of a stored schema from its hex content hash (`None` if the hash is not
     /// at least 16 bytes of hex).
     pub fn of_hash(hex: &str) -> Option<Guid> {
-        let bytes = crate::store::hex_decode(hex.get(..32)?)?;
+        let bytes = crate::hex_decode(hex.get(..32)?)?;
         Some(Guid(bytes.try_into().ok()?))
     }
 
@@ -242,7 +260,7 @@ impl Guid {
         if hex.len() != 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
             return None;
         }
-        Some(Guid(crate::store::hex_decode(&hex)?.try_into().ok()?))
+        Some(Guid(crate::hex_decode(&hex)?.try_into().ok()?))
     }
 
     /// The bytes a store key holds: the content hash's first 16 bytes.
@@ -274,13 +292,13 @@ pub enum Version {
 
 impl Version {
     /// Parses `latest`, `-1` or a positive number (42202 otherwise).
-    pub fn parse(raw: &str) -> Result<Version, ApiError> {
+    pub fn parse(raw: &str) -> Result<Version, NameError> {
         if raw.eq_ignore_ascii_case("latest") || raw == "-1" {
             return Ok(Version::Latest);
         }
         match raw.parse::<i64>() {
             Ok(n) if n >= 1 && n <= i64::from(i32::MAX) => Ok(Version::Number(n as u32)),
-            _ => Err(ApiError::InvalidVersion(raw.to_owned())),
+            _ => Err(NameError::Version(raw.to_owned())),
         }
     }
 }
@@ -319,13 +337,13 @@ impl Mode {
     }
 
     /// Parses a mode case-insensitively (42204 otherwise).
-    pub fn parse(raw: &str) -> Result<Mode, ApiError> {
+    pub fn parse(raw: &str) -> Result<Mode, NameError> {
         match raw.trim().to_ascii_uppercase().as_str() {
             "READWRITE" => Ok(Mode::ReadWrite),
             "READONLY" => Ok(Mode::ReadOnly),
             "READONLY_OVERRIDE" => Ok(Mode::ReadOnlyOverride),
             "IMPORT" => Ok(Mode::Import),
-            _ => Err(ApiError::InvalidMode),
+            _ => Err(NameError::Mode),
         }
     }
 
@@ -333,12 +351,6 @@ impl Mode {
     pub fn is_read_only(self) -> bool {
         matches!(self, Mode::ReadOnly | Mode::ReadOnlyOverride)
     }
-}
-
-/// Parses a compatibility level case-insensitively (42203 otherwise).
-pub fn parse_level(raw: &str) -> Result<Level, ApiError> {
-    raw.parse::<Level>()
-        .map_err(|_| ApiError::InvalidCompatibilityLevel)
 }
 
 #[cfg(test)]
