@@ -61,26 +61,11 @@ fn sources() -> BTreeMap<String, String> {
         .collect()
 }
 
-struct Memory(BTreeMap<String, String>);
-
-impl protox::file::FileResolver for Memory {
-    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        match self.0.get(name) {
-            Some(text) => protox::file::File::from_source(name, text),
-            None => Err(protox::Error::file_not_found(name)),
-        }
-    }
-}
-
 /// Compiles the schema from text, as a consumer that compiles per message would.
 fn compile(sources: &BTreeMap<String, String>) -> MessageDescriptor {
-    let mut resolver = protox::file::ChainFileResolver::new();
-    resolver.add(Memory(sources.clone()));
-    resolver.add(protox::file::GoogleFileResolver::new());
-    let mut compiler = protox::Compiler::with_file_resolver(resolver);
-    compiler.open_file(SUBJECT).expect("schema compiles");
-    compiler
-        .descriptor_pool()
+    huntreg_schema::compile_texts(std::sync::Arc::new(sources.clone()), &[SUBJECT])
+        .expect("schema compiles")
+        .pool
         .get_message_by_name(MESSAGE)
         .expect("message exists")
 }

@@ -70,23 +70,9 @@ fn writer_pool(subject: &str, version: u32) -> prost_reflect::DescriptorPool {
         files.insert(r.name.clone(), find(&r.subject, r.version).schema);
     }
     files.insert(subject.to_owned(), main.schema.clone());
-    let mut resolver = protox::file::ChainFileResolver::new();
-    resolver.add(Memory(files));
-    resolver.add(protox::file::GoogleFileResolver::new());
-    let mut compiler = protox::Compiler::with_file_resolver(resolver);
-    compiler.open_file(subject).unwrap();
-    compiler.descriptor_pool()
-}
-
-struct Memory(BTreeMap<String, String>);
-
-impl protox::file::FileResolver for Memory {
-    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        match self.0.get(name) {
-            Some(text) => protox::file::File::from_source(name, text),
-            None => Err(protox::Error::file_not_found(name)),
-        }
-    }
+    huntreg_schema::compile_texts(std::sync::Arc::new(files), &[subject])
+        .unwrap()
+        .pool
 }
 
 #[test]
@@ -458,7 +444,7 @@ fn the_lockfile_pins_the_schemas_directory() {
                     }
                 }
                 let mut resolver = protox::file::ChainFileResolver::new();
-                resolver.add(Memory(files));
+                resolver.add(huntreg_schema::MemoryResolver::new().texts(files.into()));
                 resolver.add(protox::file::GoogleFileResolver::new());
                 let mut compiler = protox::Compiler::with_file_resolver(resolver);
                 compiler.include_source_info(false);

@@ -3,28 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use huntreg_schema::compile_texts;
 use prost_reflect::DescriptorPool;
 use prost_types::FileDescriptorSet;
-use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
 /// A compiled set of files.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
     pub(crate) fds: FileDescriptorSet,
     pub(crate) pool: DescriptorPool,
-}
-
-/// Files held in memory, by import name.
-struct MemoryResolver(BTreeMap<String, String>);
-
-impl FileResolver for MemoryResolver {
-    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        match self.0.get(name) {
-            Some(source) => File::from_source(name, source),
-            None => Err(protox::Error::file_not_found(name)),
-        }
-    }
 }
 
 /// Compiles `open` (names in `files`) with their imports resolved from `files` and the
@@ -34,15 +23,10 @@ pub(crate) fn compile_memory(
     files: &BTreeMap<String, String>,
     open: &[String],
 ) -> Result<Compiled, String> {
-    let mut resolver = ChainFileResolver::new();
-    resolver.add(MemoryResolver(files.clone()));
-    resolver.add(GoogleFileResolver::new());
-    let mut compiler = protox::Compiler::with_file_resolver(resolver);
-    compiler.include_imports(true).include_source_info(true);
-    compiler.open_files(open).map_err(render_protox)?;
+    let compiled = compile_texts(Arc::new(files.clone()), open).map_err(render_protox)?;
     Ok(Compiled {
-        fds: compiler.file_descriptor_set(),
-        pool: compiler.descriptor_pool(),
+        fds: compiled.files,
+        pool: compiled.pool,
     })
 }
 

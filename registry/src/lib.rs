@@ -15,12 +15,13 @@ pub mod extract;
 pub mod limits;
 pub mod metrics;
 pub mod routes;
-pub mod schema;
 pub mod security;
 pub mod startup;
 pub mod tls;
 
 pub use config::Config;
+/// The schema layer, re-exported: compiling, canonical text, hashing.
+pub use huntreg_schema as schema;
 /// The storage layer, re-exported: the registry is written against its `Store` trait.
 pub use huntreg_store as store;
 /// The domain's names (contexts, subjects, IDs, versions, modes), from the store crate.

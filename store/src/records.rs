@@ -8,17 +8,7 @@ use super::StoreError;
 /// The record format written by this build.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// A reference as stored: exactly as the client sent it (subject possibly unqualified),
-/// with `version: -1` already resolved to a concrete number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReferenceRecord {
-    /// The import path.
-    pub name: String,
-    /// The referenced subject, as sent.
-    pub subject: String,
-    /// The referenced version.
-    pub version: u32,
-}
+pub use huntreg_schema::ReferenceRecord;
 
 /// One schema (an id in a context): immutable once written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

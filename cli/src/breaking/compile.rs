@@ -4,35 +4,12 @@
 
 use std::sync::Arc;
 
+use huntreg_schema::MemoryResolver;
 use miette::Diagnostic;
 use prost_reflect::DescriptorPool;
-use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
+use protox::file::{ChainFileResolver, GoogleFileResolver};
 
 use super::source::Sources;
-
-/// Resolves imports from in-memory module sources, in priority order.
-struct MemoryResolver {
-    roots: Vec<Arc<Sources>>,
-    source_info: bool,
-}
-
-impl FileResolver for MemoryResolver {
-    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        for root in &self.roots {
-            if let Some(text) = root.get(name) {
-                let file = File::from_source(name, text)?;
-                if self.source_info {
-                    return Ok(file);
-                }
-                // Without source info the pool builds faster; errors lose their spans.
-                let mut proto = file.file_descriptor_proto().clone();
-                proto.source_code_info = None;
-                return Ok(File::from_file_descriptor_proto(proto));
-            }
-        }
-        Err(protox::Error::file_not_found(name))
-    }
-}
 
 /// A compile error located the way buf prints `COMPILE` findings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +41,11 @@ pub(crate) fn compile(
             .map(|(_, s)| s.clone()),
     );
     let mut chain = ChainFileResolver::new();
-    chain.add(MemoryResolver { roots, source_info });
+    let memory = roots.into_iter().fold(
+        MemoryResolver::new().source_info(source_info),
+        MemoryResolver::texts,
+    );
+    chain.add(memory);
     chain.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
     compiler.include_source_info(true).include_imports(true);

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use huntreg_registry::schema::{self, DepFiles, Input};
+use huntreg_schema::{self as schema, DepFiles, Input};
 use huntreg_store::types::{Context, Subject};
 use huntreg_store::ReferenceRecord;
 use serde_json::Value;

@@ -161,19 +161,10 @@ pub(crate) fn without_guid(body: &Value) -> Value {
 
 /// The base64 `FileDescriptorProto` a serializer would send for `.proto` text.
 pub(crate) fn descriptor_b64(name: &str, source: &str) -> String {
-    struct One(String, String);
-    impl protox::file::FileResolver for One {
-        fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-            if name == self.0 {
-                protox::file::File::from_source(name, &self.1)
-            } else {
-                protox::file::GoogleFileResolver::new().open_file(name)
-            }
-        }
-    }
-    let mut c = protox::Compiler::with_file_resolver(One(name.into(), source.into()));
-    c.open_file(name).unwrap();
-    let fds = c.file_descriptor_set();
+    let texts = [(name.to_owned(), source.to_owned())].into_iter().collect();
+    let fds = huntreg_schema::compile_texts(std::sync::Arc::new(texts), &[name])
+        .unwrap()
+        .files;
     let fd = fds.file.into_iter().find(|f| f.name() == name).unwrap();
     base64::engine::general_purpose::STANDARD.encode(prost::Message::encode_to_vec(&fd))
 }

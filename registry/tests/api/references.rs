@@ -119,20 +119,15 @@ async fn imports_need_a_reference_unless_well_known() {
 
 fn descriptor_with_dep() -> String {
     use base64::Engine;
-    struct R;
-    impl protox::file::FileResolver for R {
-        fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-            match name {
-                "treasure/found.proto" => protox::file::File::from_source(name, FOUND),
-                "treasure/common.proto" => protox::file::File::from_source(name, COMMON),
-                _ => protox::file::GoogleFileResolver::new().open_file(name),
-            }
-        }
-    }
-    let mut c = protox::Compiler::with_file_resolver(R);
-    c.open_file("treasure/found.proto").unwrap();
-    let fd = c
-        .file_descriptor_set()
+    let texts = [
+        ("treasure/found.proto".to_owned(), FOUND.to_owned()),
+        ("treasure/common.proto".to_owned(), COMMON.to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let fd = huntreg_schema::compile_texts(std::sync::Arc::new(texts), &["treasure/found.proto"])
+        .unwrap()
+        .files
         .file
         .into_iter()
         .find(|f| f.name() == "treasure/found.proto")

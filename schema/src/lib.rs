@@ -1,10 +1,14 @@
-//! Schemas: accepting `.proto` text or base64 `FileDescriptorProto` input, compiling it
-//! with protox against its references and the well-known files, the canonical form
-//! (text, descriptor bytes, content hash), and building descriptor pools of stored
-//! versions for compatibility checks.
+//! huntreg's schema layer: accepting `.proto` text or base64 `FileDescriptorProto` input,
+//! compiling it with protox against its references and the well-known files (through the
+//! one in-memory resolver, [`MemoryResolver`]), the canonical form (text, descriptor bytes,
+//! content hash), and building descriptor pools of stored versions for compatibility
+//! checks. Pure: no HTTP, no storage.
 
 pub mod canonical;
+mod resolver;
 pub mod wellknown;
+
+pub use resolver::{compile_texts, CompiledTexts, MemoryResolver, Texts};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -16,7 +20,18 @@ use prost_reflect::DescriptorPool;
 use prost_types::FileDescriptorProto;
 use sha2::{Digest, Sha256};
 
-use crate::store::ReferenceRecord;
+/// A schema reference as Confluent defines it and the store keeps it: exactly as the
+/// client sent it (subject possibly unqualified), with `version: -1` already resolved to a
+/// concrete number. Part of a schema's content hash.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReferenceRecord {
+    /// The import path.
+    pub name: String,
+    /// The referenced subject, as sent.
+    pub subject: String,
+    /// The referenced version.
+    pub version: u32,
+}
 
 /// The file name of the main file in served descriptors (`format=serialized`), as Confluent.
 pub const SERVED_FILE_NAME: &str = "default";
@@ -84,7 +99,7 @@ impl DepFiles {
         self.files.contains_key(name)
     }
 
-    fn get(&self, name: &str) -> Option<&Arc<DepFile>> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Arc<DepFile>> {
         self.files.get(name)
     }
 }
@@ -181,11 +196,11 @@ pub fn content_hash(canonical: &str, references: &[ReferenceRecord]) -> [u8; 32]
 
 fn compile_text(text: &str, main: &str, deps: &DepFiles) -> Result<DescriptorPool, String> {
     let mut chain = protox::file::ChainFileResolver::new();
-    chain.add(SourceResolver {
-        main: main.to_owned(),
-        source: text.to_owned(),
-        deps: deps.clone(),
-    });
+    chain.add(
+        MemoryResolver::new()
+            .text(main, text)
+            .descriptors(deps.clone()),
+    );
     chain.add(wellknown::resolver());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
     compiler.include_source_info(true);
@@ -290,27 +305,6 @@ fn add_with_deps(
         .map_err(|e| format!("invalid descriptor {name}: {e}"))?;
     added.insert(name.to_owned());
     Ok(())
-}
-
-/// Resolves the main source and the dependency files for protox.
-struct SourceResolver {
-    main: String,
-    source: String,
-    deps: DepFiles,
-}
-
-impl protox::file::FileResolver for SourceResolver {
-    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        if name == self.main {
-            return protox::file::File::from_source(name, &self.source);
-        }
-        match self.deps.get(name) {
-            Some(file) => Ok(protox::file::File::from_file_descriptor_proto(
-                file.proto.clone(),
-            )),
-            None => Err(protox::Error::file_not_found(name)),
-        }
-    }
 }
 
 /// Rewrites a serialized `FileDescriptorProto`: sets `name` (field 1) and drops

@@ -1,7 +1,7 @@
 //! Property tests of the registry's canonical form over generated schemas: canonicalising
 //! is idempotent, and a schema sent as base64 descriptor canonicalises like its text.
 
-use huntreg_registry::schema::{prepare, DepFiles, Input};
+use huntreg_schema::{prepare, DepFiles, Input};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

@@ -12,83 +12,83 @@ use prost::Message;
 pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     (
         "google/type/calendar_period.proto",
-        include_str!("../../proto/google/type/calendar_period.proto"),
+        include_str!("../proto/google/type/calendar_period.proto"),
     ),
     (
         "google/type/color.proto",
-        include_str!("../../proto/google/type/color.proto"),
+        include_str!("../proto/google/type/color.proto"),
     ),
     (
         "google/type/date.proto",
-        include_str!("../../proto/google/type/date.proto"),
+        include_str!("../proto/google/type/date.proto"),
     ),
     (
         "google/type/datetime.proto",
-        include_str!("../../proto/google/type/datetime.proto"),
+        include_str!("../proto/google/type/datetime.proto"),
     ),
     (
         "google/type/dayofweek.proto",
-        include_str!("../../proto/google/type/dayofweek.proto"),
+        include_str!("../proto/google/type/dayofweek.proto"),
     ),
     (
         "google/type/decimal.proto",
-        include_str!("../../proto/google/type/decimal.proto"),
+        include_str!("../proto/google/type/decimal.proto"),
     ),
     (
         "google/type/expr.proto",
-        include_str!("../../proto/google/type/expr.proto"),
+        include_str!("../proto/google/type/expr.proto"),
     ),
     (
         "google/type/fraction.proto",
-        include_str!("../../proto/google/type/fraction.proto"),
+        include_str!("../proto/google/type/fraction.proto"),
     ),
     (
         "google/type/interval.proto",
-        include_str!("../../proto/google/type/interval.proto"),
+        include_str!("../proto/google/type/interval.proto"),
     ),
     (
         "google/type/latlng.proto",
-        include_str!("../../proto/google/type/latlng.proto"),
+        include_str!("../proto/google/type/latlng.proto"),
     ),
     (
         "google/type/localized_text.proto",
-        include_str!("../../proto/google/type/localized_text.proto"),
+        include_str!("../proto/google/type/localized_text.proto"),
     ),
     (
         "google/type/money.proto",
-        include_str!("../../proto/google/type/money.proto"),
+        include_str!("../proto/google/type/money.proto"),
     ),
     (
         "google/type/month.proto",
-        include_str!("../../proto/google/type/month.proto"),
+        include_str!("../proto/google/type/month.proto"),
     ),
     (
         "google/type/phone_number.proto",
-        include_str!("../../proto/google/type/phone_number.proto"),
+        include_str!("../proto/google/type/phone_number.proto"),
     ),
     (
         "google/type/postal_address.proto",
-        include_str!("../../proto/google/type/postal_address.proto"),
+        include_str!("../proto/google/type/postal_address.proto"),
     ),
     (
         "google/type/quaternion.proto",
-        include_str!("../../proto/google/type/quaternion.proto"),
+        include_str!("../proto/google/type/quaternion.proto"),
     ),
     (
         "google/type/timeofday.proto",
-        include_str!("../../proto/google/type/timeofday.proto"),
+        include_str!("../proto/google/type/timeofday.proto"),
     ),
     (
         "confluent/meta.proto",
-        include_str!("../../proto/confluent/meta.proto"),
+        include_str!("../proto/confluent/meta.proto"),
     ),
     (
         "confluent/type/decimal.proto",
-        include_str!("../../proto/confluent/type/decimal.proto"),
+        include_str!("../proto/confluent/type/decimal.proto"),
     ),
     (
         "confluent/type/variant.proto",
-        include_str!("../../proto/confluent/type/variant.proto"),
+        include_str!("../proto/confluent/type/variant.proto"),
     ),
 ];
 
