@@ -28,9 +28,22 @@ pub enum ApiError {
     /// 400: malformed JSON, a type mismatch in the body, or a bad context name.
     #[error("{0}")]
     BadRequest(String),
-    /// 413: the request body exceeds the configured limit.
-    #[error("Request body is too large")]
-    PayloadTooLarge,
+    /// 413: the request body exceeds the configured limit (named when known).
+    #[error("{}", match .0 { Some(limit) => format!("Request body is larger than the limit of {limit} bytes"), None => "Request body is too large".to_owned() })]
+    PayloadTooLarge(Option<usize>),
+    /// 408: the request did not finish within the configured time (seconds).
+    #[error("Request timed out after {0}s")]
+    TimedOut(u64),
+    /// 503: too many requests in flight; the answer says when to retry.
+    #[error("Too many requests in flight; retry shortly")]
+    Overloaded,
+    /// 40101: no credentials, or credentials that do not verify. The auth layer adds its
+    /// challenge header.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 42201 or 42209: a schema over one of the registry's limits.
+    #[error(transparent)]
+    Limit(#[from] crate::limits::LimitError),
     /// 422: a body that parses but lacks required content.
     #[error("{0}")]
     Unprocessable(String),
@@ -123,7 +136,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => 405,
             ApiError::NotAcceptable => 406,
             ApiError::BadRequest(_) => 400,
-            ApiError::PayloadTooLarge => 413,
+            ApiError::PayloadTooLarge(_) => 413,
+            ApiError::TimedOut(_) => 408,
+            ApiError::Overloaded => 503,
+            ApiError::Unauthorized(_) => 40101,
+            ApiError::Limit(limit) => limit.error_code(),
             ApiError::Unprocessable(_) => 422,
             ApiError::Forbidden(_) => 40301,
             ApiError::SubjectNotFound(_) => 40401,
@@ -179,6 +196,11 @@ impl IntoResponse for ApiError {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if let ApiError::Overloaded = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         let cause = match &self {
             ApiError::Store(err) => Some(format!("store error: {err}")),
             ApiError::Internal(detail) => Some(detail.clone()),
@@ -202,7 +224,9 @@ mod tests {
         assert_eq!(ApiError::SubjectNotFound("s".into()).status(), 404);
         assert_eq!(ApiError::Incompatible("x".into()).status(), 409);
         assert_eq!(ApiError::InvalidVersion("x".into()).status(), 422);
-        assert_eq!(ApiError::PayloadTooLarge.status(), 413);
+        assert_eq!(ApiError::PayloadTooLarge(None).status(), 413);
+        assert_eq!(ApiError::Unauthorized("x".into()).status(), 401);
+        assert_eq!(ApiError::Overloaded.status(), 503);
         assert_eq!(
             ApiError::SchemaNotFound(Some(7)).to_string(),
             "Schema 7 not found"

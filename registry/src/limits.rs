@@ -21,14 +21,14 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderValue, Method, Request, StatusCode};
+use axum::http::{Method, Request};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use prost::Message as _;
 use tokio::sync::Semaphore;
 use tower::{Layer, Service};
 
-use crate::auth::error_response;
+use crate::error::ApiError;
 
 /// Default for [`Limits::max_body_bytes`]: 16 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
@@ -142,11 +142,7 @@ impl LimitError {
 
 impl IntoResponse for LimitError {
     fn into_response(self) -> Response {
-        error_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            self.error_code(),
-            &self.to_string(),
-        )
+        ApiError::from(self).into_response()
     }
 }
 
@@ -338,24 +334,12 @@ where
         let enforcer = self.enforcer.clone();
         Box::pin(async move {
             let Ok(_permit) = enforcer.in_flight.clone().try_acquire_owned() else {
-                let mut response = error_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    503,
-                    "Too many requests in flight; retry shortly",
-                );
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                return Ok(response);
+                return Ok(ApiError::Overloaded.into_response());
             };
             let timeout = enforcer.limits.request_timeout();
             match tokio::time::timeout(timeout, enforcer.handle(inner, req)).await {
                 Ok(response) => Ok(response),
-                Err(_) => Ok(error_response(
-                    StatusCode::REQUEST_TIMEOUT,
-                    408,
-                    &format!("Request timed out after {}s", timeout.as_secs()),
-                )),
+                Err(_) => Ok(ApiError::TimedOut(timeout.as_secs()).into_response()),
             }
         })
     }
@@ -375,23 +359,14 @@ impl Enforcer {
             };
         }
         let max = self.limits.max_body_bytes;
-        let too_large = || {
-            error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                413,
-                &format!("Request body is larger than the limit of {max} bytes"),
-            )
-        };
+        let too_large = || ApiError::PayloadTooLarge(Some(max)).into_response();
         let (parts, body) = req.into_parts();
         let bytes = match read_body(body, max).await {
             Ok(bytes) => bytes,
             Err(BodyError::TooLarge) => return too_large(),
             Err(BodyError::Read(err)) => {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    400,
-                    &format!("Could not read the request body: {err}"),
-                )
+                return ApiError::BadRequest(format!("Could not read the request body: {err}"))
+                    .into_response()
             }
         };
         if parts.method == Method::POST || parts.method == Method::PUT {
@@ -475,6 +450,7 @@ async fn read_body(mut body: Body, max: usize) -> Result<Bytes, BodyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{header, StatusCode};
     use axum::routing::{get, post};
     use axum::Router;
     use tower::ServiceExt as _;

@@ -21,9 +21,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Request};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
+
+use crate::error::ApiError;
 
 pub use classify::{classify, Access, Action, Scope, DEFAULT_HUNT};
 pub use config::{AuthConfig, ConfigError};
@@ -238,21 +240,18 @@ impl Authenticator {
                 grants: Some(principal.grants.clone()),
             })
         } else {
-            Err(error_response(
-                StatusCode::FORBIDDEN,
-                FORBIDDEN,
-                &format!(
-                    "Forbidden: principal '{}' may not {} {}",
-                    principal.name,
-                    access.action,
-                    describe(access)
-                ),
+            Err(ApiError::Forbidden(format!(
+                "Forbidden: principal '{}' may not {} {}",
+                principal.name,
+                access.action,
+                describe(access)
             ))
+            .into_response())
         }
     }
 
     fn unauthorized(&self, message: &str) -> Response {
-        let mut response = error_response(StatusCode::UNAUTHORIZED, UNAUTHORIZED, message);
+        let mut response = ApiError::Unauthorized(message.to_owned()).into_response();
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, self.challenge.clone());
@@ -271,23 +270,10 @@ fn describe(access: &Access) -> String {
     }
 }
 
-/// A Confluent error response: `{"error_code": code, "message": message}`.
-pub(crate) fn error_response(status: StatusCode, code: u32, message: &str) -> Response {
-    let body = serde_json::json!({ "error_code": code, "message": message }).to_string();
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/vnd.schemaregistry.v1+json"),
-        )],
-        body,
-    )
-        .into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
     use axum::routing::{get, post};
     use axum::Router;
     use base64::Engine as _;
