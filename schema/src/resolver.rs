@@ -71,7 +71,7 @@ impl MemoryResolver {
         self
     }
 
-    fn from_text(&self, name: &str, source: &str) -> Result<File, protox::Error> {
+    fn open_text(&self, name: &str, source: &str) -> Result<File, protox::Error> {
         let file = File::from_source(name, source)?;
         if self.source_info {
             return Ok(file);
@@ -88,11 +88,11 @@ impl FileResolver for MemoryResolver {
             match layer {
                 Layer::Texts(texts) => {
                     if let Some(source) = texts.get(name) {
-                        return self.from_text(name, source);
+                        return self.open_text(name, source);
                     }
                 }
                 Layer::Text { name: n, source } if n == name => {
-                    return self.from_text(name, source);
+                    return self.open_text(name, source);
                 }
                 Layer::Text { .. } => {}
                 Layer::Descriptors(files) => {
