@@ -73,7 +73,7 @@ pub(crate) fn write(
                 "{}\nthe target refused ID {} for {at}: it names another schema there that the \
                  preflight could not see (one whose every version was permanently deleted, or one \
                  registered since the preflight). {} versions were written before it; the subjects \
-                 written to stay in IMPORT mode. See \"Migrating from another registry\" in the README.",
+                 written to stay in IMPORT mode. See \"Migrating from another registry\" in docs/operations.md.",
                 answer.describe(),
                 item.source.id,
                 written.versions
