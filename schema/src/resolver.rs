@@ -14,7 +14,7 @@ pub type Texts = BTreeMap<String, String>;
 
 /// Resolves imports from in-memory texts and descriptors, in the order they were added: the
 /// first layer holding a name wins. Well-known files are not included; chain a resolver for
-/// them after this one ([`crate::wellknown::resolver`], or protox's `GoogleFileResolver`).
+/// them after this one (the registry's bundled set, or protox's `GoogleFileResolver`).
 #[derive(Debug, Clone)]
 pub struct MemoryResolver {
     layers: Vec<Layer>,

@@ -1,6 +1,6 @@
 //! Well-known imports resolved without references, as Confluent does
 //! (`ProtobufSchema.KNOWN_DEPENDENCIES`): `google/protobuf/*` (shipped by protox),
-//! `google/type/*` and the Confluent files (embedded from `registry/proto/`).
+//! `google/type/*` and the Confluent files (embedded from `schema/proto/`).
 //! Compiled once, on first use, into descriptor bytes the pools are built from.
 
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
 //! The endpoint table: every route of the registry once, with its method, path, handler,
-//! action and where it acts ([`Place`]). The router ([`super::api`]), the `/contexts/{ctx}/`
+//! action and where it acts ([`Place`]). The router (`routes::api`), the `/contexts/{ctx}/`
 //! rewrite ([`super::path`]) and the auth classification ([`crate::auth::classify`]) are all
 //! derived from [`ENDPOINTS`], so a route cannot be served without an access verdict, and
 //! the authorizer and the router cannot read a path two ways.
