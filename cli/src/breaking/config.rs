@@ -8,20 +8,10 @@ use serde::Deserialize;
 
 use super::input::normalize_rel;
 
-/// One module: a root directory of `.proto` files and its breaking configuration.
-#[derive(Debug, Clone)]
-pub(crate) struct Module {
-    /// Root directory, relative to the tree ("" for the tree root).
-    pub(crate) root: String,
-    /// Tree-relative directories the module is limited to (v2 `includes`); empty: all.
-    pub(crate) includes: Vec<String>,
-    /// Tree-relative directories left out of the module.
-    pub(crate) excludes: Vec<String>,
-    /// The module's breaking configuration (paths module-relative), from huntreg-compat.
-    pub(crate) breaking: BreakingConfig,
-    /// The configuration version the module was declared with.
-    pub(crate) version: ConfigVersion,
-}
+/// One module: buf.yaml's module (`huntreg_compat::Module`) with its `path`, `includes` and
+/// `excludes` rebased onto the tree (`""` is the tree root); its breaking configuration keeps
+/// module-relative paths and the version the module was declared with.
+pub(crate) use huntreg_compat::Module;
 
 /// The modules of one input, in declaration order.
 #[derive(Debug, Clone)]
@@ -88,21 +78,19 @@ pub(crate) fn parse_buf_yaml(text: &str, dir: &str, file: &str) -> Result<Worksp
             // v1beta1 `build.roots`: each root is a module of its own.
             for r in under(&m.includes)? {
                 modules.push(Module {
-                    root: r,
+                    path: r,
                     includes: Vec::new(),
                     excludes: under(&m.excludes)?,
                     breaking: m.breaking.clone(),
-                    version,
                 });
             }
             continue;
         }
         modules.push(Module {
-            root,
+            path: root,
             includes: under(&m.includes)?,
             excludes: under(&m.excludes)?,
             breaking: m.breaking.clone(),
-            version,
         });
     }
     Ok(Workspace {
@@ -116,11 +104,10 @@ pub(crate) fn default_workspace(dir: &str) -> Workspace {
     Workspace {
         root: dir.to_owned(),
         modules: vec![Module {
-            root: dir.to_owned(),
+            path: dir.to_owned(),
             includes: Vec::new(),
             excludes: Vec::new(),
             breaking: BreakingConfig::default(),
-            version: ConfigVersion::V1,
         }],
     }
 }
@@ -185,7 +172,7 @@ pub(crate) fn discover(
             if ws
                 .modules
                 .iter()
-                .any(|m| contains(&m.root, start) || contains(start, &m.root))
+                .any(|m| contains(&m.path, start) || contains(start, &m.path))
             {
                 return Ok(ws);
             }
@@ -193,13 +180,13 @@ pub(crate) fn discover(
         let yaml = join(&dir, "buf.yaml");
         if let Some(text) = read(&yaml) {
             let ws = parse_buf_yaml(&text, &dir, &yaml)?;
-            if ws.modules.first().map(|m| m.version) == Some(ConfigVersion::V2) {
+            if ws.modules.first().map(|m| m.breaking.version()) == Some(ConfigVersion::V2) {
                 // A v2 workspace counts only if the input is in one of its modules or
                 // holds some of them; otherwise the input stands on its own.
                 if ws
                     .modules
                     .iter()
-                    .any(|m| contains(&m.root, start) || contains(start, &m.root))
+                    .any(|m| contains(&m.path, start) || contains(start, &m.path))
                 {
                     return Ok(ws);
                 }
@@ -239,8 +226,8 @@ mod tests {
     fn no_configuration_means_one_v1_module_at_the_input() {
         let ws = discover("a/b", &tree(&[])).unwrap();
         assert_eq!(ws.modules.len(), 1);
-        assert_eq!(ws.modules[0].root, "a/b");
-        assert_eq!(ws.modules[0].version, ConfigVersion::V1);
+        assert_eq!(ws.modules[0].path, "a/b");
+        assert_eq!(ws.modules[0].breaking.version(), ConfigVersion::V1);
     }
 
     #[test]
@@ -248,7 +235,7 @@ mod tests {
         let yaml = "version: v2\nmodules:\n  - path: proto\n  - path: other\n    breaking:\n      use: [WIRE]\nbreaking:\n  use: [PACKAGE]\n  ignore: [proto/legacy, other/x.proto]\n";
         let ws = discover("ws/proto", &tree(&[("ws/buf.yaml", yaml)])).unwrap();
         assert_eq!(ws.root, "ws");
-        let roots: Vec<_> = ws.modules.iter().map(|m| m.root.as_str()).collect();
+        let roots: Vec<_> = ws.modules.iter().map(|m| m.path.as_str()).collect();
         assert_eq!(roots, ["ws/proto", "ws/other"]);
         assert_eq!(
             ids(&ws.modules[0]),
@@ -258,7 +245,7 @@ mod tests {
             ids(&ws.modules[1]),
             category(huntreg_compat::Category::Wire)
         );
-        assert_eq!(ws.modules[0].version, ConfigVersion::V2);
+        assert_eq!(ws.modules[0].breaking.version(), ConfigVersion::V2);
     }
 
     #[test]
@@ -273,7 +260,7 @@ mod tests {
         let v1_wire =
             huntreg_compat::RuleSet::from_config(ConfigVersion::V1, &["WIRE"], &[]).unwrap();
         assert_eq!(ids(&ws.modules[0]), v1_wire.ids());
-        assert_eq!(ws.modules[1].root, "b");
+        assert_eq!(ws.modules[1].path, "b");
         assert_eq!(ws.modules[1].breaking, BreakingConfig::default());
     }
 
@@ -284,14 +271,14 @@ mod tests {
             ("x/y/buf.yaml", "version: v1\nbreaking: {use: [WIRE]}\n"),
         ];
         let ws = discover("x/y/z", &tree(&files)).unwrap();
-        assert_eq!(ws.modules[0].root, "x/y");
+        assert_eq!(ws.modules[0].path, "x/y");
     }
 
     #[test]
     fn a_v2_workspace_that_does_not_cover_the_input_is_skipped() {
         let files = [("buf.yaml", "version: v2\nmodules: [{path: schemas}]\n")];
         let ws = discover("tests/cases", &tree(&files)).unwrap();
-        assert_eq!(ws.modules[0].root, "tests/cases");
+        assert_eq!(ws.modules[0].path, "tests/cases");
         let ws = discover("schemas", &tree(&files)).unwrap();
         assert_eq!(ws.root, "");
     }
@@ -307,7 +294,7 @@ mod tests {
     fn v1beta1_roots_are_modules() {
         let yaml = "version: v1beta1\nbuild:\n  roots: [a, b]\n";
         let ws = parse_buf_yaml(yaml, "w", "w/buf.yaml").unwrap();
-        let roots: Vec<_> = ws.modules.iter().map(|m| m.root.as_str()).collect();
+        let roots: Vec<_> = ws.modules.iter().map(|m| m.path.as_str()).collect();
         assert_eq!(roots, ["w/a", "w/b"]);
     }
 

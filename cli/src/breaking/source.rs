@@ -357,7 +357,7 @@ fn load_tree(
     let mut modules = Vec::new();
     for (index, module) in ws.modules.into_iter().enumerate() {
         let mut paths: Vec<String> = tree
-            .list_protos(&module.root)?
+            .list_protos(&module.path)?
             .into_iter()
             .filter(|p| {
                 (module.includes.is_empty() || module.includes.iter().any(|i| contains(i, p)))
@@ -368,12 +368,12 @@ fn load_tree(
         let texts = tree.read_many(&paths)?;
         let mut src = Sources::new();
         for (path, text) in paths.iter().zip(texts) {
-            if let Some(name) = strip(&module.root, path) {
+            if let Some(name) = strip(&module.path, path) {
                 src.insert(name, text);
             }
         }
-        roots.push(module.root.clone());
-        if config.is_none() && contains(&module.root, start) && module.root != start {
+        roots.push(module.path.clone());
+        if config.is_none() && contains(&module.path, start) && module.path != start {
             let rel = |p: &str| match strip(&ws.root, p) {
                 Some(r) if !r.is_empty() => r,
                 _ => ".".to_owned(),
@@ -381,18 +381,18 @@ fn load_tree(
             return Err(format!(
                 "failed to build input \"{}\" because it is contained by module at path \"{}\" specified in your configuration, you must provide the workspace or module as the input, and filter to this path using --path",
                 rel(start),
-                rel(&module.root)
+                rel(&module.path)
             ));
         }
-        let selected = contains(&module.root, start) || contains(start, &module.root);
+        let selected = contains(&module.path, start) || contains(start, &module.path);
         // A module ignored as a whole stays resolvable for imports but is never checked.
         if selected && !module.breaking.ignores_everything() {
             let targets = src
                 .keys()
-                .filter(|name| contains(start, &join(&module.root, name)))
+                .filter(|name| contains(start, &join(&module.path, name)))
                 .cloned()
                 .collect();
-            let key = strip(&ws.root, &module.root).unwrap_or_else(|| module.root.clone());
+            let key = strip(&ws.root, &module.path).unwrap_or_else(|| module.path.clone());
             modules.push(LoadedModule {
                 module,
                 key,
@@ -403,7 +403,7 @@ fn load_tree(
         sources.push(Arc::new(src));
     }
     if let Some(empty) = modules.iter().find(|m| sources[m.index].is_empty()) {
-        let shown = join(display, &relative(start, &empty.module.root));
+        let shown = join(display, &relative(start, &empty.module.path));
         return Err(format!(
             "Module \"path: \"{}\"\" had no .proto files",
             if shown.is_empty() { "." } else { &shown }
