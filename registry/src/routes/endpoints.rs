@@ -248,70 +248,106 @@ pub fn match_path(path: &str) -> Option<Matched<'_>> {
     } else {
         raw.split('/').collect()
     };
-    let mut best: Option<(Vec<bool>, &'static str)> = None;
+    let mut best: Option<(u64, &Template)> = None;
     for template in templates() {
-        let Some(literals) = literal_mask(template, &segments) else {
+        let Some(literals) = template.literal_mask(&segments) else {
             continue;
         };
-        if best.as_ref().is_none_or(|(mask, _)| literals > *mask) {
+        if best.is_none_or(|(mask, _)| literals > mask) {
             best = Some((literals, template));
         }
     }
     let (_, template) = best?;
     let mut slots = Vec::new();
-    for (i, part) in template_parts(template).enumerate() {
-        if let Some(name) = part.strip_prefix("{*").and_then(|p| p.strip_suffix('}')) {
-            let rest = segments[i..].join("/");
-            let value = percent_decode_str(&rest).decode_utf8().ok()?.into_owned();
-            slots.push((name, std::borrow::Cow::Owned(value)));
-            break;
-        }
-        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            slots.push((name, percent_decode_str(segments[i]).decode_utf8().ok()?));
+    for (i, part) in template.parts.iter().enumerate() {
+        match part {
+            Part::Literal(_) => {}
+            Part::Slot(name) => {
+                slots.push((*name, percent_decode_str(segments[i]).decode_utf8().ok()?));
+            }
+            Part::Rest(name) => {
+                let rest = segments[i..].join("/");
+                let value = percent_decode_str(&rest).decode_utf8().ok()?.into_owned();
+                slots.push((*name, std::borrow::Cow::Owned(value)));
+            }
         }
     }
     Some(Matched {
-        path: template,
+        path: template.path,
         slots,
     })
 }
 
-/// The distinct paths of the table, in table order.
-fn templates() -> impl Iterator<Item = &'static str> {
-    ENDPOINTS
-        .iter()
-        .enumerate()
-        .filter(|(i, e)| !ENDPOINTS[..*i].iter().any(|p| p.path == e.path))
-        .map(|(_, e)| e.path)
+/// One segment of a path template.
+#[derive(Debug)]
+enum Part {
+    Literal(&'static str),
+    Slot(&'static str),
+    /// `{*name}`: the rest of the path, one segment at least.
+    Rest(&'static str),
 }
 
-fn template_parts(template: &'static str) -> impl Iterator<Item = &'static str> {
-    let raw = template.strip_prefix('/').unwrap_or(template);
-    raw.split('/').filter(move |_| !raw.is_empty())
+/// A distinct path of the table, split once.
+#[derive(Debug)]
+struct Template {
+    path: &'static str,
+    parts: Vec<Part>,
 }
 
-/// Whether `template` matches `segments`, and if so which positions matched a literal.
-fn literal_mask(template: &'static str, segments: &[&str]) -> Option<Vec<bool>> {
-    let parts: Vec<&str> = template_parts(template).collect();
-    let rest = parts.last().is_some_and(|p| p.starts_with("{*"));
-    let fixed = if rest { parts.len() - 1 } else { parts.len() };
-    if segments.len() < fixed
-        || (!rest && segments.len() != fixed)
-        || (rest && segments.len() == fixed)
-    {
-        return None;
-    }
-    let mut mask = Vec::with_capacity(parts.len());
-    for (part, segment) in parts.iter().zip(segments) {
-        if part.starts_with('{') {
-            mask.push(false);
-        } else if part == segment {
-            mask.push(true);
-        } else {
+impl Template {
+    /// Whether the template matches `segments`, and if so a mask of the positions that
+    /// matched a literal, the first position in the highest bit (so a larger mask is the
+    /// router's choice).
+    fn literal_mask(&self, segments: &[&str]) -> Option<u64> {
+        let rest = matches!(self.parts.last(), Some(Part::Rest(_)));
+        let fixed = self.parts.len() - usize::from(rest);
+        if segments.len() < fixed + usize::from(rest) || (!rest && segments.len() != fixed) {
             return None;
         }
+        let mut mask = 0u64;
+        for (i, (part, segment)) in self.parts.iter().zip(segments).enumerate().take(63) {
+            match part {
+                Part::Literal(literal) if literal == segment => mask |= 1 << (63 - i),
+                Part::Literal(_) => return None,
+                Part::Slot(_) | Part::Rest(_) => {}
+            }
+        }
+        Some(mask)
     }
-    Some(mask)
+}
+
+/// The distinct paths of the table, in table order, split into parts once.
+fn templates() -> &'static [Template] {
+    static TEMPLATES: std::sync::OnceLock<Vec<Template>> = std::sync::OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let mut out: Vec<Template> = Vec::new();
+        for endpoint in ENDPOINTS {
+            if out.iter().any(|t| t.path == endpoint.path) {
+                continue;
+            }
+            let raw = endpoint.path.strip_prefix('/').unwrap_or(endpoint.path);
+            let parts = raw
+                .split('/')
+                .filter(|_| !raw.is_empty())
+                .map(|part| {
+                    if let Some(name) = part.strip_prefix("{*").and_then(|p| p.strip_suffix('}')) {
+                        Part::Rest(name)
+                    } else if let Some(name) =
+                        part.strip_prefix('{').and_then(|p| p.strip_suffix('}'))
+                    {
+                        Part::Slot(name)
+                    } else {
+                        Part::Literal(part)
+                    }
+                })
+                .collect();
+            out.push(Template {
+                path: endpoint.path,
+                parts,
+            });
+        }
+        out
+    })
 }
 
 #[cfg(test)]
