@@ -281,6 +281,10 @@ impl Lowering<'_> {
                 &child(path, 5, 0),
             );
         }
+        let is_map_entry = message
+            .options
+            .as_ref()
+            .is_some_and(|o| o.map_entry == Some(true));
         let oneof_features: Vec<FeatureSet> = (0..message.oneof_decl.len())
             .map(|i| self.own(&child(path, 8, i)).over(features))
             .collect();
@@ -293,7 +297,13 @@ impl Lowering<'_> {
                 .oneof_index
                 .and_then(|o| oneof_features.get(o as usize).copied())
                 .unwrap_or(features);
-            self.field(field, &name, &child(path, 2, i), parent, false, in_oneof)?;
+            let field_path = child(path, 2, i);
+            if is_map_entry {
+                // Map entry fields have no presence of their own in any syntax.
+                self.check_map_entry_field(field, &field_path)?;
+                continue;
+            }
+            self.field(field, &name, &field_path, parent, false, in_oneof)?;
         }
         for (i, ext) in message.extension.iter().enumerate() {
             self.field(ext, &name, &child(path, 6, i), features, true, false)?;
@@ -484,6 +494,25 @@ impl Lowering<'_> {
             packed: (repeated && packable)
                 .then(|| resolved.repeated_field_encoding == Some(PACKED)),
         });
+        Ok(())
+    }
+
+    /// The key and value fields of a map entry accept no features that change their encoding.
+    fn check_map_entry_field(
+        &self,
+        field: &FieldDescriptorProto,
+        path: &[i32],
+    ) -> Result<(), Failure> {
+        let own = self.own(path);
+        if own.field_presence.is_some() || own.message_encoding.is_some() {
+            return fail(
+                path,
+                format!(
+                    "map entry field '{}' can't specify field presence or message encoding",
+                    field.name()
+                ),
+            );
+        }
         Ok(())
     }
 

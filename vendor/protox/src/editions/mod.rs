@@ -79,6 +79,29 @@ pub(crate) fn lower_encoded(
         .map_err(|f| to_error(f, &located, None))
 }
 
+/// Lowers an encoded `FileDescriptorProto` for a caller that builds its own
+/// [`DescriptorPool`]: an editions file comes back as its proto2 or proto3 equivalent (see the
+/// module docs), resolved against the files already in `pool`; any other file is returned
+/// decoded as it is.
+///
+/// # Errors
+///
+/// The bytes do not decode, or the editions file fails a feature check or has no proto2 or
+/// proto3 equivalent.
+pub fn lower_descriptor(
+    encoded: &[u8],
+    pool: &DescriptorPool,
+) -> Result<FileDescriptorProto, Error> {
+    use prost::Message;
+    let file = FileDescriptorProto::decode(encoded)
+        .map_err(|e| editions_error("", format!("the descriptor does not decode: {e}"), None))?;
+    if is_editions(&file) {
+        lower_encoded(file, encoded, pool)
+    } else {
+        Ok(file)
+    }
+}
+
 /// Lowers an editions `FileDescriptorProto` handed over already decoded by `prost-types`,
 /// which has dropped its `edition` and `features`: only a file that relies on the edition
 /// defaults alone can be lowered, and edition 2023 and 2024 share those.
