@@ -26,13 +26,21 @@ use crate::Image;
 pub(crate) struct Side<'a> {
     index: &'a Index,
     files: Vec<FileDescriptor>,
+    image: &'a Image,
 }
 
 impl<'a> Side<'a> {
+    /// The edition file `name`'s source declares, when its source is attached (see
+    /// [`Image::declared_edition`]).
+    pub(crate) fn declared_edition(&self, name: &str) -> Option<&'a str> {
+        self.image.declared_edition(name)
+    }
+
     pub(crate) fn new(image: &'a Image) -> Side<'a> {
         let index = image.index();
         Side {
             index,
+            image,
             files: index.files.iter().map(|(f, _)| f.clone()).collect(),
         }
     }
