@@ -117,13 +117,34 @@ struct Side {
 }
 
 impl Side {
+    /// The source text of file `name`, this module's first.
+    fn text(&self, name: &str) -> Option<&str> {
+        std::iter::once(self.index)
+            .chain(0..self.sources.len())
+            .find_map(|i| self.sources.get(i).and_then(|s| s.get(name)))
+            .map(String::as_str)
+    }
+
+    /// Attaches the source of every editions file: they compile to their proto2 or proto3
+    /// equivalent, and compat reads the declared edition from the source.
+    fn attach_editions(&self, mut image: Image) -> Image {
+        let names: Vec<String> = image.pool().files().map(|f| f.name().to_owned()).collect();
+        for name in names {
+            if let Some(text) = self.text(&name) {
+                if text.contains("edition") {
+                    image = image.with_source(name, text);
+                }
+            }
+        }
+        image
+    }
+
     /// Columns as buf counts them: a tab advances to the next multiple of 4.
     /// Spans arrive counting every character as one column.
     fn tab_stops(&self, name: &str, span: [u32; 4]) -> [u32; 4] {
-        let text = std::iter::once(self.index)
-            .chain(0..self.sources.len())
-            .find_map(|i| self.sources.get(i).and_then(|s| s.get(name)));
-        let Some(text) = text else { return span };
+        let Some(text) = self.text(name) else {
+            return span;
+        };
         let column = |line: u32, col: u32| -> u32 {
             let Some(l) = text.lines().nth(line.saturating_sub(1) as usize) else {
                 return col;
@@ -379,8 +400,12 @@ fn execute(args: &Args) -> Result<(Vec<Annotation>, Option<Semver>), String> {
         };
         let input_targets = targets(&pair.input, &input);
         let against_targets = targets(&pair.against, &against);
-        let input_image = Image::with_targets(input, input_targets);
-        let against_image = Image::with_targets(against, against_targets);
+        let input_image = pair
+            .input
+            .attach_editions(Image::with_targets(input, input_targets));
+        let against_image = pair
+            .against
+            .attach_editions(Image::with_targets(against, against_targets));
         // The input's configuration chooses the rules and drops ignored findings.
         let report = pair.breaking.check(&against_image, &input_image);
         if args.semver.is_some() {

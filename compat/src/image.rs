@@ -68,6 +68,16 @@ impl Image {
         self
     }
 
+    /// The edition (`"2023"`, `"2024"`) that file `name`'s attached source declares.
+    ///
+    /// Editions files reach the pool as their exactly equivalent proto2 or proto3 form (the
+    /// vendored protox lowers them; `prost-reflect` knows no editions), so the declared
+    /// edition is read from the source: buf's FILE_SAME_SYNTAX compares `editions` with
+    /// proto2 and proto3, and edition 2024 changes the C++ string type default.
+    pub fn declared_edition(&self, name: &str) -> Option<&str> {
+        declared_edition(self.source(name)?)
+    }
+
     /// The source text attached for file `name`, if any.
     pub fn source(&self, name: &str) -> Option<&str> {
         self.sources.get(name).map(|s| &**s)
@@ -112,5 +122,45 @@ mod tests {
         assert!(cached.index.get().is_some(), "the clone's index is shared");
         let with_source = handed_out.with_source("a.proto", "message A {}");
         assert!(with_source.index.get().is_none(), "new source, new index");
+    }
+}
+
+/// The edition of an `edition = "…";` first statement, skipping whitespace and comments.
+fn declared_edition(source: &str) -> Option<&str> {
+    let mut rest = source;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("//") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+        } else {
+            break;
+        }
+    }
+    let rest = rest
+        .strip_prefix("edition")?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &rest[1..];
+    value.split_once(quote).map(|(edition, _)| edition)
+}
+
+#[cfg(test)]
+mod editions_tests {
+    use super::declared_edition;
+
+    #[test]
+    fn the_declared_edition_is_the_first_statement() {
+        assert_eq!(declared_edition("edition = \"2023\";\n"), Some("2023"));
+        assert_eq!(
+            declared_edition("// header\n/* block */\n  edition='2024';"),
+            Some("2024")
+        );
+        assert_eq!(declared_edition("syntax = \"proto3\";\n"), None);
+        assert_eq!(declared_edition("message edition {}"), None);
+        assert_eq!(declared_edition("edition = \"2023"), None);
     }
 }

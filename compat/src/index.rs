@@ -124,7 +124,9 @@ struct FileDigests {
 type MessageDigests = HashMap<String, (u128, Vec<(u32, u128)>)>;
 
 impl FileDigests {
-    fn new(file: &FileDescriptor) -> FileDigests {
+    /// `edition` is the edition the file's source declares (see [`Image::declared_edition`]):
+    /// an editions file and its proto2 or proto3 equivalent differ in syntax only.
+    fn new(file: &FileDescriptor, edition: Option<&str>) -> FileDigests {
         let p = file.file_descriptor_proto();
         let mut messages = HashMap::new();
         let top: Vec<u128> = p
@@ -136,6 +138,7 @@ impl FileDigests {
         d.str(p.name());
         d.str(p.package());
         d.str(p.syntax());
+        d.str(edition.unwrap_or_default());
         d.message(p.options.as_ref());
         d.int(p.dependency.len() as i64);
         p.dependency.iter().for_each(|dep| d.str(dep));
@@ -335,8 +338,16 @@ impl Index {
             let Some(file) = image.pool().get_file_by_name(target) else {
                 continue;
             };
-            let digests = FileDigests::new(&file);
-            let context = file_context(&file);
+            let digests = FileDigests::new(&file, image.declared_edition(target));
+            // The declared edition joins the file context: edition 2024 changes field
+            // defaults (the C++ string type) that its proto3 or proto2 form cannot show.
+            let mut context = file_context(&file).to_vec();
+            context.extend_from_slice(
+                image
+                    .declared_edition(target)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
             let package = file.package_name();
             let mut contents = Contents::default();
             for m in messages_of(&file) {

@@ -26,13 +26,21 @@ use crate::Image;
 pub(crate) struct Side<'a> {
     index: &'a Index,
     files: Vec<FileDescriptor>,
+    image: &'a Image,
 }
 
 impl<'a> Side<'a> {
+    /// The edition file `name`'s source declares, when its source is attached (see
+    /// [`Image::declared_edition`]).
+    pub(crate) fn declared_edition(&self, name: &str) -> Option<&'a str> {
+        self.image.declared_edition(name)
+    }
+
     pub(crate) fn new(image: &'a Image) -> Side<'a> {
         let index = image.index();
         Side {
             index,
+            image,
             files: index.files.iter().map(|(f, _)| f.clone()).collect(),
         }
     }
@@ -380,7 +388,14 @@ impl<'a> Pairs<'a> {
                     let prev = Field::Extension(self.prev.index.extensions[i].clone());
                     let cur = Field::Extension(current.extensions[j].clone());
                     let context = |f: &Field| file_context(&f.file());
-                    let same = field_digest(&prev, &context(&prev)).is_some()
+                    // Digests do not cover the declaring scope: an extension moved into
+                    // a message keeps its digest but changes its full name (FIELD_SAME_NAME).
+                    let full_name = |f: &Field| match f {
+                        Field::Extension(e) => e.full_name().to_owned(),
+                        Field::Field(f) => f.full_name().to_owned(),
+                    };
+                    let same = full_name(&prev) == full_name(&cur)
+                        && field_digest(&prev, &context(&prev)).is_some()
                         && field_digest(&prev, &context(&prev))
                             == field_digest(&cur, &context(&cur));
                     if !same {

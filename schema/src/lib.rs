@@ -301,8 +301,15 @@ fn add_with_deps(
             ));
         }
     }
-    pool.decode_file_descriptor_proto(bytes)
-        .map_err(|e| format!("invalid descriptor {name}: {e}"))?;
+    if proto.syntax() == "editions" {
+        // Protobuf editions: added as the exactly equivalent proto2 or proto3 file.
+        let lowered = protox::editions::lower_descriptor(bytes, pool)
+            .map_err(|e| format!("invalid descriptor {name}: {e}"))?;
+        pool.add_file_descriptor_proto(lowered)
+    } else {
+        pool.decode_file_descriptor_proto(bytes)
+    }
+    .map_err(|e| format!("invalid descriptor {name}: {e}"))?;
     added.insert(name.to_owned());
     Ok(())
 }

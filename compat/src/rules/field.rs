@@ -146,8 +146,14 @@ fn changed_type(cx: &mut Cx<'_>, pair: &FieldPair, extra: &str) {
         format!(
             "{} changed type from {} to {}.{extra}",
             field_description(&pair.cur),
-            q(kind_name(&pair.prev)),
-            q(kind_name(&pair.cur))
+            q(&editions_kind_name(
+                &pair.prev,
+                cx.prev.declared_edition(pair.prev.file().name())
+            )),
+            q(&editions_kind_name(
+                &pair.cur,
+                cx.cur.declared_edition(pair.cur.file().name())
+            ))
         ),
     );
 }
@@ -341,10 +347,22 @@ fn is_string_or_bytes(f: &Field) -> bool {
 }
 
 /// C++ string type from `ctype` (proto2/proto3 files): (type, is STRING_PIECE).
-fn cpp_string_type(f: &Field) -> (&'static str, bool) {
+/// [`kind_name`], except that in an editions file a group-typed field (how the proto2 view
+/// spells `features.message_encoding = DELIMITED`) is a delimited message, as buf prints it.
+fn editions_kind_name(field: &Field, edition: Option<&str>) -> String {
+    if edition.is_some() && field.is_group() {
+        "message (delimited encoding)".to_owned()
+    } else {
+        kind_name(field).to_owned()
+    }
+}
+
+fn cpp_string_type(f: &Field, edition: Option<&str>) -> (&'static str, bool) {
     match f.proto().options.as_ref().and_then(|o| o.ctype) {
         Some(1) => ("CORD", false),
         Some(2) => ("STRING", true),
+        // Edition 2024 makes `string_view` accessors the C++ default.
+        _ if edition == Some("2024") => ("VIEW", false),
         _ => ("STRING", false),
     }
 }
@@ -357,7 +375,13 @@ pub(crate) fn field_same_cpp_string_type(cx: &mut Cx<'_>, pair: &FieldPair) {
     if !is_string_or_bytes(&pair.prev) || !is_string_or_bytes(&pair.cur) {
         return;
     }
-    let (prev, cur) = (cpp_string_type(&pair.prev), cpp_string_type(&pair.cur));
+    let (prev, cur) = (
+        cpp_string_type(
+            &pair.prev,
+            cx.prev.declared_edition(pair.prev.file().name()),
+        ),
+        cpp_string_type(&pair.cur, cx.cur.declared_edition(pair.cur.file().name())),
+    );
     if prev != cur && !(prev.1 && cur.0 == "STRING") {
         let name = |(t, piece): (&'static str, bool)| if piece { "STRING_PIECE" } else { t };
         cx.report(

@@ -212,11 +212,18 @@ pub(crate) fn file_same_package(cx: &mut Cx<'_>, pair: &FilePair) {
 
 /// FILE_SAME_SYNTAX: the file's syntax changed (a missing `syntax` reads as proto2).
 pub(crate) fn file_same_syntax(cx: &mut Cx<'_>, pair: &FilePair) {
-    let syntax = |f: &FileDescriptor| match f.file_descriptor_proto().syntax.as_deref() {
-        None | Some("") => "proto2".to_owned(),
-        Some(s) => s.to_owned(),
+    // An editions file is in the pool as its proto2 or proto3 equivalent; buf compares
+    // `editions` (any edition) with proto2 and proto3.
+    let syntax = |f: &FileDescriptor, edition: Option<&str>| match (
+        edition,
+        f.file_descriptor_proto().syntax.as_deref(),
+    ) {
+        (Some(_), _) => "editions".to_owned(),
+        (None, None | Some("")) => "proto2".to_owned(),
+        (None, Some(s)) => s.to_owned(),
     };
-    let (prev, cur) = (syntax(&pair.prev), syntax(&pair.cur));
+    let prev = syntax(&pair.prev, cx.prev.declared_edition(pair.prev.name()));
+    let cur = syntax(&pair.cur, cx.cur.declared_edition(pair.cur.name()));
     same_value(cx, pair, "syntax", &[12], &prev, &cur);
 }
 

@@ -5,6 +5,7 @@ mod concurrency;
 mod config;
 mod contexts;
 mod deletes;
+mod editions;
 mod guids;
 mod helpers;
 mod http;
