@@ -4,8 +4,9 @@
 //! mutations of the treasure-hunt tree in `tests/buf_diff/base/` under every rule category
 //! and several configurations (ignores, v1 and missing configs, modules, git inputs).
 //!
-//! Both tools print `--error-format json`; verdicts (exit codes) must agree on every case
-//! and findings, compared as (rule ID, path, start line), on at least 98%. Every run writes
+//! Both tools print `--error-format json`; verdicts (exit codes) must agree on every case,
+//! findings, compared as (rule ID, path, start line), on every case, and every JSON line
+//! (columns, end positions and messages too) must be identical. Every run writes
 //! the disagreements to `target/buf-diff/disagreements.txt` and copies each disagreeing case
 //! to `target/buf-diff/cases/<name>/` so it can be re-run by hand.
 
@@ -626,8 +627,12 @@ fn huntreg_breaking_agrees_with_buf() {
         cases.len(),
         "{summary}see target/buf-diff/disagreements.txt"
     );
-    assert!(
-        finding_pct >= 98.0,
+    assert_eq!(
+        shared, union,
         "{summary}see target/buf-diff/disagreements.txt"
+    );
+    assert_eq!(
+        exact_shared, exact_union,
+        "{summary}{details}\nsee target/buf-diff/disagreements.txt"
     );
 }
