@@ -36,8 +36,9 @@ type RenderedCache = RwLock<HashMap<u32, Vec<(Option<Box<str>>, IdRendering, Byt
 const IMAGE_CACHE_ENTRIES: usize = 8192;
 /// Bytes of schema text and descriptors the record cache holds at most.
 const RECORD_CACHE_BYTES: usize = 128 << 20;
-/// Subjects whose compatibility history is kept in memory.
-const HISTORY_CACHE_ENTRIES: usize = 4096;
+/// Subjects whose compatibility history is kept in memory (the store keeps every one; a
+/// history is read back in one scan).
+const HISTORY_CACHE_ENTRIES: usize = 256;
 /// Schema records and rendered bodies kept in memory.
 const RECORD_CACHE_ENTRIES: usize = 65_536;
 
@@ -105,12 +106,102 @@ struct RecordCache {
 type KeptHistory = Arc<Mutex<SyncedHistory>>;
 
 /// A subject's compatibility [`History`] and the live `(version, id)`s it was built from,
-/// oldest first. Extended as versions register; rebuilt when the live list is no longer an
-/// extension of it (a delete).
+/// oldest first. Extended as versions register; deleted versions are retired, and a
+/// history mostly retired is rebuilt.
+///
+/// It is kept in the store as entries of the subject ([`Store::history_entries`]), under
+/// keys of the registry's own: `f` (the format), `p` + position (u32 BE) -> version and id
+/// (u32 BE each) for every version ever pushed, and `l` + a [`History`] entry's key -> its
+/// value. A registration writes its position and the few leaf entries it changed.
 #[derive(Debug, Default)]
 pub(crate) struct SyncedHistory {
     pub(crate) live: Vec<(u32, u32)>,
     pub(crate) history: History,
+    /// The store holds entries this history cannot be read from: rewrite them all.
+    stale: bool,
+}
+
+/// The format of the kept history entries.
+const HISTORY_FORMAT: u8 = 1;
+/// The key of the format entry.
+const HISTORY_FORMAT_KEY: u8 = b'f';
+/// The tag of position entries.
+const HISTORY_POSITION: u8 = b'p';
+/// The tag of leaf entries.
+const HISTORY_LEAF: u8 = b'l';
+
+fn leaf_key(key: &[u8; 16]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(17);
+    k.push(HISTORY_LEAF);
+    k.extend_from_slice(key);
+    k
+}
+
+fn position_key(position: u32) -> Vec<u8> {
+    let mut k = vec![HISTORY_POSITION];
+    k.extend_from_slice(&position.to_be_bytes());
+    k
+}
+
+fn position_value(version: u32, id: u32) -> Vec<u8> {
+    let mut v = version.to_be_bytes().to_vec();
+    v.extend_from_slice(&id.to_be_bytes());
+    v
+}
+
+/// Entries to write for one subject, in key order.
+#[derive(Debug, Default)]
+struct HistoryWrites {
+    clear: bool,
+    entries: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl SyncedHistory {
+    /// Reads a kept history back from its stored entries (key order). Entries of another
+    /// format, or with a position missing, give an empty history marked stale.
+    fn load(entries: &[(Vec<u8>, Vec<u8>)]) -> SyncedHistory {
+        if entries.is_empty() {
+            return SyncedHistory::default();
+        }
+        let stale = SyncedHistory {
+            stale: true,
+            ..SyncedHistory::default()
+        };
+        let mut live = Vec::new();
+        let mut leaves = Vec::new();
+        let mut format = None;
+        for (key, value) in entries {
+            match key.split_first() {
+                Some((&HISTORY_FORMAT_KEY, [])) => format = value.first().copied(),
+                Some((&HISTORY_POSITION, rest)) => {
+                    let (Ok(position), Ok(v)) =
+                        (<[u8; 4]>::try_from(rest), <[u8; 8]>::try_from(&value[..]))
+                    else {
+                        return stale;
+                    };
+                    if u32::from_be_bytes(position) as usize != live.len() {
+                        return stale;
+                    }
+                    let version = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+                    let id = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
+                    live.push((version, id));
+                }
+                Some((&HISTORY_LEAF, rest)) => leaves.push((rest, &value[..])),
+                _ => return stale,
+            }
+        }
+        if format != Some(HISTORY_FORMAT) {
+            return stale;
+        }
+        match History::from_entries(live.len(), leaves) {
+            Some(history) => SyncedHistory {
+                live,
+                history,
+                stale: false,
+            },
+            None => stale,
+        }
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -406,88 +497,161 @@ impl App {
         Ok(Image::with_targets(pool, [main]))
     }
 
+    /// The kept history of `subject`: from the cache, or else read back from the store
+    /// (no version is compiled), or else empty.
+    fn kept_history(&self, subject: &Subject) -> Result<KeptHistory, ApiError> {
+        let key = (subject.context.clone(), subject.name.clone());
+        if let Some(entry) = self
+            .histories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(entry.clone());
+        }
+        let loaded = SyncedHistory::load(&self.store.history_entries(subject)?);
+        let entry = Arc::new(Mutex::new(loaded));
+        let mut histories = self.histories.lock().unwrap_or_else(|p| p.into_inner());
+        // Another thread may have read it meanwhile: keep one copy.
+        if let Some(existing) = histories.get(&key) {
+            return Ok(existing.clone());
+        }
+        histories.insert(key, entry.clone());
+        Ok(entry)
+    }
+
     /// The compatibility history of `subject` over exactly the live versions `live`
-    /// (oldest first), extended or rebuilt as needed. The history of a subject is built once
-    /// (each version loaded once, uncached) and then extended by one version per registration.
+    /// (oldest first), extended or rebuilt as needed. The history of a subject is kept in
+    /// the store: it is read back without compiling anything, extended by one version per
+    /// registration, and built from every version (each loaded once) only when the store
+    /// has none (a store written before histories were kept, or an import).
     pub(crate) fn history(
         &self,
         subject: &Subject,
         live: &[(u32, u32)],
     ) -> Result<Arc<Mutex<SyncedHistory>>, ApiError> {
-        let key = (subject.context.clone(), subject.name.clone());
-        let entry = {
-            let mut histories = self.histories.lock().unwrap_or_else(|p| p.into_inner());
-            match histories.get(&key) {
-                Some(entry) => entry.clone(),
-                None => {
-                    let entry = Arc::new(Mutex::new(SyncedHistory::default()));
-                    histories.insert(key, entry.clone());
-                    entry
-                }
-            }
-        };
+        let entry = self.kept_history(subject)?;
         {
             let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
-            // Versions that left the live list are retired; what follows the last kept one
-            // is appended. A history mostly retired is rebuilt.
-            let mut at = 0;
-            let mut gone = Vec::new();
-            for (i, kept) in synced.live.iter().enumerate() {
-                if live.get(at) == Some(kept) {
-                    at += 1;
-                } else {
-                    gone.push(i);
-                }
-            }
-            if !gone.is_empty() {
-                synced.history.retire(&gone);
-                let SyncedHistory { live: kept, .. } = &mut *synced;
-                let mut i = 0;
-                kept.retain(|_| {
-                    i += 1;
-                    gone.binary_search(&(i - 1)).is_err()
-                });
-            }
-            if synced.history.retired() > 64 && synced.history.retired() > synced.history.len() {
-                *synced = SyncedHistory::default();
-            }
-            let start = synced.live.len();
-            for &(version, id) in &live[start..] {
-                let image = self.load_image(subject, id)?;
-                synced.history.push(&image);
-                synced.live.push((version, id));
-            }
+            self.sync_history(subject, &mut synced, live)?;
         }
         Ok(entry)
     }
 
-    /// Extends the kept history of `subject`, if one is kept, with its newest live
-    /// versions, or else prepares the image of its newest live version: run after a
-    /// registration is answered, so the next one finds what it compares against ready.
+    /// Brings `synced` to exactly the live versions `live`, and queues the entries that
+    /// changed for the store (in order: the subject's lock is held).
+    fn sync_history(
+        &self,
+        subject: &Subject,
+        synced: &mut SyncedHistory,
+        live: &[(u32, u32)],
+    ) -> Result<(), ApiError> {
+        // Versions that left the live list are retired; what follows the last kept one
+        // is appended. A history mostly retired is rebuilt.
+        let mut at = 0;
+        let mut gone = Vec::new();
+        for (i, kept) in synced.live.iter().enumerate() {
+            if live.get(at) == Some(kept) {
+                at += 1;
+            } else {
+                gone.push(i);
+            }
+        }
+        if !gone.is_empty() {
+            synced.history.retire(&gone);
+            let SyncedHistory { live: kept, .. } = &mut *synced;
+            let mut i = 0;
+            kept.retain(|_| {
+                i += 1;
+                gone.binary_search(&(i - 1)).is_err()
+            });
+        }
+        let mut writes = HistoryWrites::default();
+        if synced.stale
+            || (synced.history.retired() > 64 && synced.history.retired() > synced.history.len())
+        {
+            *synced = SyncedHistory::default();
+            writes.clear = true;
+        }
+        let start = synced.live.len();
+        let missing = &live[start..];
+        if synced.history.positions() == 0 && !missing.is_empty() {
+            // A new history: whatever the store held for the subject goes.
+            writes.clear = true;
+        }
+        for &(version, id) in missing {
+            // A version or two (a registration): through the image cache, where the
+            // newest is wanted next anyway; a whole history: each version loaded once.
+            let image = if missing.len() <= 2 {
+                self.image(subject, id)?
+            } else {
+                self.load_image(subject, id)?
+            };
+            let position = synced.history.positions() as u32;
+            for (key, value) in synced.history.push_changes(&image) {
+                writes.entries.insert(leaf_key(&key), Some(value));
+            }
+            writes
+                .entries
+                .insert(position_key(position), Some(position_value(version, id)));
+            synced.live.push((version, id));
+        }
+        if writes.clear || !writes.entries.is_empty() {
+            if writes.clear {
+                writes
+                    .entries
+                    .insert(vec![HISTORY_FORMAT_KEY], Some(vec![HISTORY_FORMAT]));
+            }
+            self.persist_history(subject, writes);
+        }
+        Ok(())
+    }
+
+    /// Queues a write of changed history entries without waiting for it: the entries are
+    /// a cache of what the versions already say, so a lost write costs a rebuild, never a
+    /// wrong answer (a position missing from the store makes the history read back stale).
+    fn persist_history(&self, subject: &Subject, writes: HistoryWrites) {
+        let subject = subject.clone();
+        let _answer = self.store.submit(Box::new(move |tx| {
+            let done = (|| {
+                if writes.clear {
+                    tx.clear_history(&subject)?;
+                }
+                for (key, value) in &writes.entries {
+                    tx.put_history_entry(&subject, key, value.as_deref());
+                }
+                Ok::<_, store::StoreError>(())
+            })();
+            if let Err(e) = done {
+                tracing::warn!(error = %e, %subject, "compatibility history not kept");
+            }
+            Box::new(())
+        }));
+    }
+
+    /// Extends the kept history of `subject` with its newest live versions, if a history
+    /// is kept or the subject is young, and prepares the image of its newest live version:
+    /// run after a registration is answered, so the next one finds what it compares
+    /// against ready, at any level (a subject whose level turns transitive later has its
+    /// history already).
     pub(crate) fn warm_history(&self, subject: &Subject) -> Result<(), ApiError> {
-        let key = (subject.context.clone(), subject.name.clone());
-        let kept = self
-            .histories
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .is_some();
-        if kept {
-            let live: Vec<(u32, u32)> = self
-                .store
-                .versions(subject)?
-                .iter()
-                .filter(|(_, r)| !r.deleted)
-                .map(|(v, r)| (*v, r.id))
-                .collect();
-            self.history(subject, &live)?;
-        } else if let Some((_, id)) = self
+        let live: Vec<(u32, u32)> = self
             .store
             .versions(subject)?
             .iter()
-            .rev()
-            .find_map(|(v, r)| (!r.deleted).then_some((*v, r.id)))
+            .filter(|(_, r)| !r.deleted)
+            .map(|(v, r)| (*v, r.id))
+            .collect();
+        let entry = self.kept_history(subject)?;
         {
+            let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
+            // A long history never kept is built by the first transitive check that needs
+            // it, not here.
+            if synced.history.positions() > 0 || live.len() <= 2 {
+                self.sync_history(subject, &mut synced, &live)?;
+            }
+        }
+        if let Some(&(_, id)) = live.last() {
             // A level that reads the newest version only: have its image ready.
             self.image(subject, id)?.prepare();
         }

@@ -364,6 +364,19 @@ macro_rules! impl_reads {
                     .transpose()
             }
 
+            fn history_entries(
+                &self,
+                subject: &Subject,
+            ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+                let prefix = keys::history_prefix(subject);
+                let mut out = Vec::new();
+                for item in self.$tree.scan_prefix(&prefix) {
+                    let (k, v) = item.map_err(backend)?;
+                    out.push((k[prefix.len()..].to_vec(), v.to_vec()));
+                }
+                Ok(out)
+            }
+
             fn contexts(&self) -> Result<Vec<Context>, StoreError> {
                 let mut out = Vec::new();
                 for item in self.$tree.scan_prefix([keys::CONTEXT]) {
@@ -457,6 +470,22 @@ impl Txn for SledTxn<'_> {
         match record {
             Some(r) => self.batch.insert(keys::mode(scope), records::encode(r)?),
             None => self.batch.remove(keys::mode(scope)),
+        }
+        Ok(())
+    }
+
+    fn put_history_entry(&mut self, subject: &Subject, key: &[u8], value: Option<&[u8]>) {
+        let key = keys::history(subject, key);
+        match value {
+            Some(v) => self.batch.insert(key, v),
+            None => self.batch.remove(key),
+        }
+    }
+
+    fn clear_history(&mut self, subject: &Subject) -> Result<(), StoreError> {
+        for item in self.tree.scan_prefix(keys::history_prefix(subject)) {
+            let (k, _) = item.map_err(backend)?;
+            self.batch.remove(k);
         }
         Ok(())
     }
