@@ -34,27 +34,39 @@ type RenderedCache = RwLock<HashMap<u32, Vec<(Option<Box<str>>, IdRendering, Byt
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
+/// Descriptor bytes of the compiled images kept in memory at most (an image takes several
+/// times its descriptor): long histories of large schemas must not fill memory.
+const IMAGE_CACHE_BYTES: usize = 8 << 20;
 /// Bytes of schema text and descriptors the record cache holds at most.
-const RECORD_CACHE_BYTES: usize = 128 << 20;
+const RECORD_CACHE_BYTES: usize = 32 << 20;
 /// Subjects whose compatibility history is kept in memory (the store keeps every one; a
 /// history is read back in one scan).
 const HISTORY_CACHE_ENTRIES: usize = 256;
 /// Schema records and rendered bodies kept in memory.
 const RECORD_CACHE_ENTRIES: usize = 65_536;
 
-/// A map that forgets its least recently used tenth when full.
+/// A map that forgets its least recently used tenth when full: when it holds `capacity`
+/// entries, or when the weights of its entries would pass `max_weight`.
 #[derive(Debug)]
 pub(crate) struct Bounded<K, V> {
-    map: HashMap<K, (V, u64)>,
+    map: HashMap<K, (V, u64, usize)>,
     capacity: usize,
+    max_weight: usize,
+    weight: usize,
     clock: u64,
 }
 
 impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
     fn new(capacity: usize) -> Self {
+        Self::weighted(capacity, usize::MAX)
+    }
+
+    fn weighted(capacity: usize, max_weight: usize) -> Self {
         Bounded {
             map: HashMap::new(),
             capacity: capacity.max(10),
+            max_weight,
+            weight: 0,
             clock: 0,
         }
     }
@@ -62,22 +74,41 @@ impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
     fn get(&mut self, key: &K) -> Option<&V> {
         self.clock += 1;
         let now = self.clock;
-        self.map.get_mut(key).map(|(v, used)| {
+        self.map.get_mut(key).map(|(v, used, _)| {
             *used = now;
             &*v
         })
     }
 
     fn insert(&mut self, key: K, value: V) {
-        if self.map.len() >= self.capacity {
-            let mut ages: Vec<u64> = self.map.values().map(|(_, used)| *used).collect();
+        self.insert_weighted(key, value, 0);
+    }
+
+    fn insert_weighted(&mut self, key: K, value: V, weight: usize) {
+        if let Some((_, _, old)) = self.map.remove(&key) {
+            self.weight -= old;
+        }
+        while !self.map.is_empty()
+            && (self.map.len() >= self.capacity
+                || self.weight.saturating_add(weight) > self.max_weight)
+        {
+            let mut ages: Vec<u64> = self.map.values().map(|(_, used, _)| *used).collect();
             let cut = ages.len() / 10;
             let (_, threshold, _) = ages.select_nth_unstable(cut);
             let threshold = *threshold;
-            self.map.retain(|_, (_, used)| *used > threshold);
+            let mut freed = 0;
+            self.map.retain(|_, (_, used, w)| {
+                let keep = *used > threshold;
+                if !keep {
+                    freed += *w;
+                }
+                keep
+            });
+            self.weight -= freed;
         }
         self.clock += 1;
-        self.map.insert(key, (value, self.clock));
+        self.weight += weight;
+        self.map.insert(key, (value, self.clock, weight));
     }
 }
 
@@ -119,6 +150,8 @@ pub(crate) struct SyncedHistory {
     pub(crate) history: History,
     /// The store holds entries this history cannot be read from: rewrite them all.
     stale: bool,
+    /// Entries changed since the last write, written with the next registration.
+    pending: HistoryWrites,
 }
 
 /// The format of the kept history entries.
@@ -154,6 +187,21 @@ fn position_value(version: u32, id: u32) -> Vec<u8> {
 struct HistoryWrites {
     clear: bool,
     entries: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl HistoryWrites {
+    /// Stages the writes in a job's batch (a failure is logged: the entries are a cache).
+    fn apply(&self, tx: &mut dyn store::Txn, subject: &Subject) {
+        if self.clear {
+            if let Err(e) = tx.clear_history(subject) {
+                tracing::warn!(error = %e, %subject, "compatibility history not kept");
+                return;
+            }
+        }
+        for (key, value) in &self.entries {
+            tx.put_history_entry(subject, key, value.as_deref());
+        }
+    }
 }
 
 impl SyncedHistory {
@@ -197,7 +245,7 @@ impl SyncedHistory {
             Some(history) => SyncedHistory {
                 live,
                 history,
-                stale: false,
+                ..SyncedHistory::default()
             },
             None => stale,
         }
@@ -231,7 +279,7 @@ impl App {
             config,
             metrics,
             schemas: RwLock::default(),
-            images: Mutex::new(Bounded::new(IMAGE_CACHE_ENTRIES)),
+            images: Mutex::new(Bounded::weighted(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_BYTES)),
             histories: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
             rendered: RwLock::default(),
         }
@@ -466,17 +514,22 @@ impl App {
         {
             return Ok(image.clone());
         }
-        let image = self.load_image(subject, id)?;
+        let (image, weight) = self.load_image_weighted(subject, id)?;
         self.images
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(key, image.clone());
+            .insert_weighted(key, image.clone(), weight);
         Ok(image)
     }
 
     /// The image of stored schema `id` as a version of `subject`, built from the store and
     /// not cached.
     fn load_image(&self, subject: &Subject, id: u32) -> Result<Image, ApiError> {
+        Ok(self.load_image_weighted(subject, id)?.0)
+    }
+
+    /// [`App::load_image`], with the size of the descriptor it was built from.
+    fn load_image_weighted(&self, subject: &Subject, id: u32) -> Result<(Image, usize), ApiError> {
         // Read through the record cache without filling it: building a history reads
         // every version once.
         let record = match self.cached_record(&subject.context, id) {
@@ -494,7 +547,7 @@ impl App {
         let descriptor = decode_descriptor(&record)?;
         let pool =
             schema::pool_from_descriptor(&main, &descriptor, &deps).map_err(ApiError::Internal)?;
-        Ok(Image::with_targets(pool, [main]))
+        Ok((Image::with_targets(pool, [main]), descriptor.len()))
     }
 
     /// The kept history of `subject`: from the cache, or else read back from the store
@@ -596,37 +649,65 @@ impl App {
                 .insert(position_key(position), Some(position_value(version, id)));
             synced.live.push((version, id));
         }
-        if writes.clear || !writes.entries.is_empty() {
-            if writes.clear {
-                writes
-                    .entries
-                    .insert(vec![HISTORY_FORMAT_KEY], Some(vec![HISTORY_FORMAT]));
-            }
-            self.persist_history(subject, writes);
+        if writes.clear {
+            // A whole history: written now, and what was pending is obsolete.
+            writes
+                .entries
+                .insert(vec![HISTORY_FORMAT_KEY], Some(vec![HISTORY_FORMAT]));
+            synced.pending = HistoryWrites::default();
+            let subject = subject.clone();
+            let _answer = self.store.submit(Box::new(move |tx| {
+                writes.apply(tx, &subject);
+                Box::new(())
+            }));
+        } else {
+            // A version or two: written with the subject's next registration.
+            synced.pending.entries.append(&mut writes.entries);
         }
         Ok(())
     }
 
-    /// Queues a write of changed history entries without waiting for it: the entries are
-    /// a cache of what the versions already say, so a lost write costs a rebuild, never a
-    /// wrong answer (a position missing from the store makes the history read back stale).
-    fn persist_history(&self, subject: &Subject, writes: HistoryWrites) {
-        let subject = subject.clone();
-        let _answer = self.store.submit(Box::new(move |tx| {
-            let done = (|| {
-                if writes.clear {
-                    tx.clear_history(&subject)?;
-                }
-                for (key, value) in &writes.entries {
-                    tx.put_history_entry(&subject, key, value.as_deref());
-                }
-                Ok::<_, store::StoreError>(())
-            })();
-            if let Err(e) = done {
-                tracing::warn!(error = %e, %subject, "compatibility history not kept");
-            }
-            Box::new(())
+    /// Submits the write job `job` of a registration into `subject`, with the subject's
+    /// kept-history entries not written yet applied first in the same batch. The entries
+    /// are a cache of what the versions already say: entries lost to a crash are
+    /// recomputed (a version missing from the end) or rebuilt (one missing from the
+    /// middle), never read wrong. They are taken and submitted under the subject's
+    /// history lock, so they reach the store in the order they were computed.
+    pub(crate) fn submit_with_history<T, F>(
+        &self,
+        subject: &Subject,
+        job: F,
+    ) -> impl std::future::Future<Output = Result<T, store::StoreError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn store::Txn) -> T + Send + 'static,
+    {
+        let key = (subject.context.clone(), subject.name.clone());
+        let kept = self
+            .histories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        let mut guard = kept
+            .as_ref()
+            .map(|k| k.lock().unwrap_or_else(|p| p.into_inner()));
+        let pending = guard
+            .as_mut()
+            .map(|synced| std::mem::take(&mut synced.pending))
+            .unwrap_or_default();
+        let history_subject = subject.clone();
+        let answer = self.store.submit(Box::new(move |tx| {
+            pending.apply(tx, &history_subject);
+            Box::new(job(tx)) as Box<dyn std::any::Any + Send>
         }));
+        drop(guard);
+        async move {
+            let boxed = answer.await.map_err(|_| store::StoreError::Closed)??;
+            boxed.downcast::<T>().map(|b| *b).map_err(|_| {
+                store::StoreError::Backend("write job returned an unexpected type".into())
+            })
+        }
     }
 
     /// Extends the kept history of `subject` with its newest live versions, if a history
@@ -634,14 +715,24 @@ impl App {
     /// run after a registration is answered, so the next one finds what it compares
     /// against ready, at any level (a subject whose level turns transitive later has its
     /// history already).
-    pub(crate) fn warm_history(&self, subject: &Subject) -> Result<(), ApiError> {
-        let live: Vec<(u32, u32)> = self
-            .store
-            .versions(subject)?
-            .iter()
-            .filter(|(_, r)| !r.deleted)
-            .map(|(v, r)| (*v, r.id))
-            .collect();
+    ///
+    /// `live` is the subject's live versions after the registration when the registration
+    /// knows them (else they are read).
+    pub(crate) fn warm_history(
+        &self,
+        subject: &Subject,
+        live: Option<Vec<(u32, u32)>>,
+    ) -> Result<(), ApiError> {
+        let live: Vec<(u32, u32)> = match live {
+            Some(live) => live,
+            None => self
+                .store
+                .versions(subject)?
+                .iter()
+                .filter(|(_, r)| !r.deleted)
+                .map(|(v, r)| (*v, r.id))
+                .collect(),
+        };
         let entry = self.kept_history(subject)?;
         {
             let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
@@ -715,6 +806,18 @@ mod tests {
         assert_eq!(cache.get(&0), Some(&0), "recently used entries stay");
         assert_eq!(cache.get(&1), None, "the least recently used entry went");
         assert_eq!(cache.get(&10), Some(&10));
+    }
+
+    #[test]
+    fn bounded_cache_keeps_its_weight_under_the_bound() {
+        let mut cache = Bounded::weighted(100, 50);
+        for i in 0..10 {
+            cache.insert_weighted(i, i, 10);
+        }
+        assert!(cache.weight <= 50, "{}", cache.weight);
+        assert_eq!(cache.get(&9), Some(&9), "the newest entry stays");
+        assert_eq!(cache.get(&0), None);
+        assert_eq!(cache.weight, cache.map.values().map(|e| e.2).sum::<usize>());
     }
 
     #[test]

@@ -52,6 +52,9 @@ impl std::fmt::Debug for SledStore {
     }
 }
 
+/// Bytes of sled's page cache.
+const SLED_CACHE_BYTES: u64 = 64 << 20;
+
 fn backend(e: sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -61,6 +64,9 @@ impl SledStore {
     pub fn open(dir: &Path, observer: Option<FlushObserver>) -> Result<SledStore, StoreError> {
         let db = sled::Config::new()
             .path(dir)
+            // sled's default page cache is 1 GiB: resident memory would grow with the
+            // store. Reads that repeat are served by the registry's own caches.
+            .cache_capacity(SLED_CACHE_BYTES)
             .flush_every_ms(Some(1000))
             .open()
             .map_err(backend)?;
@@ -282,7 +288,7 @@ macro_rules! impl_reads {
                 for item in self.$tree.scan_prefix(&prefix) {
                     let (k, v) = item.map_err(backend)?;
                     if let Some(n) = keys::be_u32(&k[prefix.len()..]) {
-                        out.push((n, records::decode(&v)?));
+                        out.push((n, records::decode_version(&v)?));
                     }
                 }
                 Ok(out)
