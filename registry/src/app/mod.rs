@@ -207,7 +207,7 @@ impl HistoryWrites {
 impl SyncedHistory {
     /// Reads a kept history back from its stored entries (key order). Entries of another
     /// format, or with a position missing, give an empty history marked stale.
-    fn load(entries: &[(Vec<u8>, Vec<u8>)]) -> SyncedHistory {
+    fn load(entries: &[store::HistoryEntry]) -> SyncedHistory {
         if entries.is_empty() {
             return SyncedHistory::default();
         }
@@ -428,6 +428,19 @@ impl App {
         version: Version,
         deleted: bool,
     ) -> Result<ResolvedVersion, ApiError> {
+        // A numbered version of the subject itself is one point read, however long the
+        // history; anything else (latest, a miss, the context fallback) reads the list.
+        if let Version::Number(n) = version {
+            if let Some(record) = self.store.version(subject, n)? {
+                if deleted || !record.deleted {
+                    return Ok(ResolvedVersion {
+                        subject: subject.clone(),
+                        version: n,
+                        record,
+                    });
+                }
+            }
+        }
         let (subject, versions) = self.subject_versions(subject)?;
         let visible = |r: &VersionRecord| deleted || !r.deleted;
         let found = match version {

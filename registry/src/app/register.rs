@@ -111,6 +111,9 @@ const OPTIMISTIC_ATTEMPTS: usize = 3;
 /// Attempts in all; the last ones cannot lose a race, so this bound is never reached.
 const MAX_ATTEMPTS: usize = OPTIMISTIC_ATTEMPTS + 2;
 
+/// A subject's live `(version, id)`s, oldest first.
+type LiveVersions = Vec<(u32, u32)>;
+
 /// A compatibility check against a given live history, run on the writer.
 type Recheck = Box<dyn FnOnce(&[(u32, u32)]) -> Result<Vec<String>, ApiError> + Send>;
 
@@ -296,7 +299,7 @@ impl App {
         normalize: bool,
         force: bool,
         caller: Caller,
-    ) -> Result<(RegisterOutcome, Option<Vec<(u32, u32)>>), ApiError> {
+    ) -> Result<(RegisterOutcome, Option<LiveVersions>), ApiError> {
         Self::authorize_references(&subject, &req.references, &caller)?;
         if req.schema.trim().is_empty() {
             // Confluent re-registers the latest live version (a metadata-only update).

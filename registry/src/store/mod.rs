@@ -72,8 +72,11 @@ pub trait Reads {
     /// The subject's kept compatibility-history entries, as [`Txn::put_history_entry`]
     /// wrote them, in key order (bytewise). They are derived data: not exported, and
     /// removed only by [`Txn::clear_history`].
-    fn history_entries(&self, subject: &Subject) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn history_entries(&self, subject: &Subject) -> Result<Vec<HistoryEntry>, StoreError>;
 }
+
+/// One kept compatibility-history entry of a subject: key and value, opaque to the store.
+pub type HistoryEntry = (Vec<u8>, Vec<u8>);
 
 /// A write job's view: reads (which see earlier jobs of the same group) plus staged writes,
 /// applied atomically when the job returns.

@@ -373,7 +373,7 @@ macro_rules! impl_reads {
             fn history_entries(
                 &self,
                 subject: &Subject,
-            ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+            ) -> Result<Vec<crate::store::HistoryEntry>, StoreError> {
                 let prefix = keys::history_prefix(subject);
                 let mut out = Vec::new();
                 for item in self.$tree.scan_prefix(&prefix) {
