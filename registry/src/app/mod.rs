@@ -723,6 +723,31 @@ impl App {
         }
     }
 
+    /// Queues the kept-history entries not written yet, of every subject (at shutdown,
+    /// before the store closes), so a restart has nothing to recompute.
+    pub fn write_pending_histories(&self) {
+        let kept: Vec<((Context, String), KeptHistory)> = self
+            .histories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map
+            .iter()
+            .map(|(k, (v, _, _))| (k.clone(), v.clone()))
+            .collect();
+        for ((context, name), entry) in kept {
+            let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
+            if synced.pending.entries.is_empty() {
+                continue;
+            }
+            let writes = std::mem::take(&mut synced.pending);
+            let subject = Subject::new(context, name);
+            let _answer = self.store.submit(Box::new(move |tx| {
+                writes.apply(tx, &subject);
+                Box::new(())
+            }));
+        }
+    }
+
     /// Extends the kept history of `subject` with its newest live versions, if a history
     /// is kept or the subject is young, and prepares the image of its newest live version:
     /// run after a registration is answered, so the next one finds what it compares
