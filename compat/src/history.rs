@@ -22,6 +22,13 @@
 //! messages. Only those are checked pair by pair, with the pairwise check itself, so the
 //! findings, messages and locations are exactly the pairwise check's.
 //! `compat/tests/prop_history.rs` compares the two on random histories.
+//!
+//! **Persisting.** A history is kept as one entry per key ([`History::entries`]): the
+//! key's 16 bytes, and its variants with their version ranges, the range still held by
+//! the newest version written open-ended. Appending a version
+//! ([`History::push_changes`]) changes only the entries of keys it adds, re-adds or
+//! drops, so a store that keeps the entries writes what changed, not the history; and
+//! [`History::from_entries`] reads them back without compiling any version.
 
 use std::collections::HashMap;
 
@@ -113,7 +120,15 @@ pub struct History {
     retired: Vec<bool>,
     live: usize,
     leaves: HashMap<u128, Vec<Variant>>,
+    /// The (key, variant index) the newest position holds.
+    newest: Vec<(u128, usize)>,
 }
+
+/// The end of a range held by the newest version, in [`History::entries`].
+const OPEN: u32 = u32::MAX;
+
+/// One persisted entry of a [`History`]: a key's 16 bytes and the encoding of its variants.
+pub type HistoryEntry = ([u8; 16], Vec<u8>);
 
 /// Which versions of a [`History`] may report findings against a new schema, per direction.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -188,34 +203,158 @@ impl History {
         self.leaves.values().map(Vec::len).sum()
     }
 
-    /// Appends `image` as the newest version (position `len()` before the call).
+    /// How many positions were ever pushed (live and retired): the position the next
+    /// [`History::push`] takes.
+    pub fn positions(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Appends `image` as the newest version (position `positions()` before the call).
     pub fn push(&mut self, image: &Image) {
+        self.push_changes(image);
+    }
+
+    /// Appends `image` as [`History::push`] does and returns the entries whose encoding
+    /// changed (keys the new version adds, re-adds, changes or drops): writing them over
+    /// the previous [`History::entries`] gives this history's entries.
+    pub fn push_changes(&mut self, image: &Image) -> Vec<HistoryEntry> {
         let at = self.len;
+        let mut changed = std::collections::HashSet::new();
+        let mut newest = Vec::new();
         for leaf in leaves(image) {
             let variants = self.leaves.entry(leaf.key).or_default();
-            let variant = match variants
-                .iter_mut()
+            let index = match variants
+                .iter()
                 .position(|v| v.digest == leaf.digest && v.flags == leaf.flags)
             {
-                Some(i) => &mut variants[i],
+                Some(i) => i,
                 None => {
                     variants.push(Variant {
                         digest: leaf.digest,
                         flags: leaf.flags,
                         versions: Vec::new(),
                     });
-                    variants.last_mut().expect("just pushed")
+                    variants.len() - 1
                 }
             };
+            let variant = &mut variants[index];
             match variant.versions.last_mut() {
                 Some((_, end)) if *end > at => {}
+                // Held by the version before: the open range stays open.
                 Some((_, end)) if *end == at => *end = at + 1,
-                _ => variant.versions.push((at, at + 1)),
+                _ => {
+                    variant.versions.push((at, at + 1));
+                    changed.insert(leaf.key);
+                }
+            }
+            newest.push((leaf.key, index));
+        }
+        // What the previous newest version held and this one does not is closed.
+        for (key, index) in std::mem::replace(&mut self.newest, newest) {
+            let held = self.leaves[&key][index].versions.last().map(|r| r.1);
+            if held == Some(at) {
+                changed.insert(key);
             }
         }
         self.len += 1;
         self.retired.push(false);
         self.live += 1;
+        let mut out: Vec<HistoryEntry> = changed
+            .into_iter()
+            .map(|key| (key.to_be_bytes(), self.encode(key)))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Every entry of the history, by key: what a store keeps so that
+    /// [`History::from_entries`] can read it back.
+    pub fn entries(&self) -> Vec<HistoryEntry> {
+        let mut out: Vec<HistoryEntry> = self
+            .leaves
+            .keys()
+            .map(|&key| (key.to_be_bytes(), self.encode(key)))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// The encoding of one key's variants: per variant its digest (16 bytes), flags (1),
+    /// range count (u32) and ranges (start, end; u32 each, big-endian), the end of a range
+    /// the newest position holds written as open.
+    fn encode(&self, key: u128) -> Vec<u8> {
+        let variants = &self.leaves[&key];
+        let mut out = Vec::with_capacity(variants.len() * 29);
+        for v in variants {
+            out.extend_from_slice(&v.digest.to_be_bytes());
+            out.push(v.flags);
+            out.extend_from_slice(&(v.versions.len() as u32).to_be_bytes());
+            for &(start, end) in &v.versions {
+                out.extend_from_slice(&start.to_be_bytes());
+                let end = if end == self.len { OPEN } else { end };
+                out.extend_from_slice(&end.to_be_bytes());
+            }
+        }
+        out
+    }
+
+    /// Reads back a history of `positions` versions (all live) from its
+    /// [`History::entries`], without compiling anything. `None` when an entry is not one
+    /// this version wrote, or names a position past `positions`.
+    pub fn from_entries<'a>(
+        positions: usize,
+        entries: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> Option<History> {
+        let len = u32::try_from(positions).ok().filter(|l| *l < OPEN)?;
+        let mut history = History {
+            len,
+            retired: vec![false; positions],
+            live: positions,
+            ..History::default()
+        };
+        for (key, value) in entries {
+            let key = u128::from_be_bytes(key.try_into().ok()?);
+            let mut at = 0;
+            let mut take = |n: usize| -> Option<&'a [u8]> {
+                let bytes = value.get(at..at + n)?;
+                at += n;
+                Some(bytes)
+            };
+            let u32_of = |b: &[u8]| u32::from_be_bytes(b.try_into().expect("4 bytes"));
+            let mut variants = Vec::new();
+            while let Some(digest) = take(16) {
+                let digest = u128::from_be_bytes(digest.try_into().ok()?);
+                let flags = take(1)?[0];
+                let count = u32_of(take(4)?) as usize;
+                let mut versions = Vec::with_capacity(count.min(1 << 16));
+                let mut after = 0;
+                for _ in 0..count {
+                    let start = u32_of(take(4)?);
+                    let end = match u32_of(take(4)?) {
+                        OPEN => len,
+                        end => end,
+                    };
+                    if start < after || end <= start || end > len {
+                        return None;
+                    }
+                    after = end;
+                    versions.push((start, end));
+                }
+                if versions.last().is_some_and(|r| r.1 == len) {
+                    history.newest.push((key, variants.len()));
+                }
+                variants.push(Variant {
+                    digest,
+                    flags,
+                    versions,
+                });
+            }
+            if take(1).is_some() || variants.is_empty() {
+                return None;
+            }
+            history.leaves.insert(key, variants);
+        }
+        Some(history)
     }
 
     /// The versions whose pairwise check against `new` may find something, per direction;

@@ -82,7 +82,7 @@ pub use classify::{classify, explain, next_version, ChangeKind, Classification};
 pub use config::{is_unstable_package, BreakingConfig, BufYaml, Module};
 pub use error::ConfigError;
 pub use finding::{Finding, Location, Report, Span};
-pub use history::{History, Suspects};
+pub use history::{History, HistoryEntry, Suspects};
 pub use image::Image;
 pub use level::{
     check_history, check_level, skipped_forward, Direction, Extent, InvalidLevel, Level,

@@ -1,7 +1,7 @@
 //! The indexed transitive check against the pairwise one: on random histories (a schema
 //! mutated step by step, elements removed and re-added, versions deleted from the middle
-//! and the history rebuilt), under every level and several rule categories,
-//! `check_history` returns exactly the report of `check_level`: the same failing versions,
+//! and the history rebuilt, or kept as entries in a store and read back before each
+//! push), under every level and several rule categories, `check_history` returns exactly the report of `check_level`: the same failing versions,
 //! directions, rule IDs, messages and locations. With `Extent::FirstFailing` it returns the
 //! newest failing version of that report.
 
@@ -303,6 +303,7 @@ proptest! {
         (versions, deleted, new) in scenario(),
         source_info in any::<bool>(),
         retire in any::<bool>(),
+        persisted in any::<bool>(),
     ) {
         // Deleted versions leave the history: either it is rebuilt from what is left, or
         // it keeps every version and retires the deleted ones.
@@ -314,7 +315,23 @@ proptest! {
         let kept: Vec<Image> = all.iter().filter(|(_, d)| !d).map(|(i, _)| i.clone()).collect();
         let Some(new) = image(&new.render(), true) else { return Ok(()) };
         let mut history = History::new();
-        if retire {
+        if persisted {
+            // Kept as entries in a store: each version writes only the entries it changed,
+            // and the history is read back from the store before every push.
+            let mut store = BTreeMap::new();
+            for (img, _) in &all {
+                history = History::from_entries(
+                    history.positions(),
+                    store.iter().map(|(k, v): (&[u8; 16], &Vec<u8>)| (&k[..], &v[..])),
+                )
+                .expect("entries read back");
+                store.extend(history.push_changes(img));
+            }
+            let want: BTreeMap<_, _> = history.entries().into_iter().collect();
+            prop_assert_eq!(&store, &want);
+            let gone: Vec<usize> = all.iter().enumerate().filter(|(_, (_, d))| *d).map(|(i, _)| i).collect();
+            history.retire(&gone);
+        } else if retire {
             for (img, _) in &all {
                 history.push(img);
             }

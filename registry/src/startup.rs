@@ -103,6 +103,7 @@ impl Application {
                     .await?
             }
         }
+        state.0.write_pending_histories();
         let store = state.0.store.clone();
         tokio::task::spawn_blocking(move || store.close()).await??;
         tracing::info!("store flushed and closed");

@@ -17,6 +17,7 @@
 //! | `C` | `C scope` | [`ConfigRecord`](super::records::ConfigRecord) |
 //! | `O` | `O scope` | [`ModeRecord`](super::records::ModeRecord) |
 //! | `X` | `X ctx` | empty: named contexts that exist |
+//! | `K` | `K ctx 0 subject 0 key` | a kept compatibility-history entry of the subject (key and value are the registry's, opaque here) |
 
 use crate::types::{Context, Subject};
 
@@ -40,6 +41,8 @@ pub(crate) const CONFIG: u8 = b'C';
 pub(crate) const MODE: u8 = b'O';
 /// Tag of context records.
 pub(crate) const CONTEXT: u8 = b'X';
+/// Tag of kept compatibility-history entries.
+pub(crate) const HISTORY: u8 = b'K';
 
 fn push_str(key: &mut Vec<u8>, s: &str) {
     key.extend_from_slice(s.as_bytes());
@@ -85,6 +88,20 @@ pub(crate) fn hash(ctx: &Context, hash: &[u8]) -> Vec<u8> {
 pub(crate) fn versions_prefix(subject: &Subject) -> Vec<u8> {
     let mut k = vec![VERSION];
     push_subject(&mut k, subject);
+    k
+}
+
+/// `K ctx 0 subject 0`: prefix of a subject's kept history entries.
+pub(crate) fn history_prefix(subject: &Subject) -> Vec<u8> {
+    let mut k = vec![HISTORY];
+    push_subject(&mut k, subject);
+    k
+}
+
+/// `K ctx 0 subject 0 key`.
+pub(crate) fn history(subject: &Subject, key: &[u8]) -> Vec<u8> {
+    let mut k = history_prefix(subject);
+    k.extend_from_slice(key);
     k
 }
 

@@ -71,7 +71,14 @@ pub trait Reads {
     fn mode(&self, scope: &str) -> Result<Option<ModeRecord>, StoreError>;
     /// Named contexts that exist, sorted.
     fn contexts(&self) -> Result<Vec<Context>, StoreError>;
+    /// The subject's kept compatibility-history entries, as [`Txn::put_history_entry`]
+    /// wrote them, in key order (bytewise). They are derived data: not exported, and
+    /// removed only by [`Txn::clear_history`].
+    fn history_entries(&self, subject: &Subject) -> Result<Vec<HistoryEntry>, StoreError>;
 }
+
+/// One kept compatibility-history entry of a subject: key and value, opaque to the store.
+pub type HistoryEntry = (Vec<u8>, Vec<u8>);
 
 /// A write job's view: reads (which see earlier jobs of the same group) plus staged writes,
 /// applied atomically when the job returns.
@@ -109,6 +116,11 @@ pub trait Txn: Reads {
     fn put_mode(&mut self, scope: &str, record: Option<&ModeRecord>) -> Result<(), StoreError>;
     /// Records that a named context exists (or removes it).
     fn put_context(&mut self, ctx: &Context, exists: bool);
+    /// Writes (or, with `None`, removes) one kept compatibility-history entry of the
+    /// subject. Keys and values are opaque bytes (keys at most a few dozen bytes).
+    fn put_history_entry(&mut self, subject: &Subject, key: &[u8], value: Option<&[u8]>);
+    /// Removes every kept compatibility-history entry of the subject.
+    fn clear_history(&mut self, subject: &Subject) -> Result<(), StoreError>;
 }
 
 /// A write job: runs on the writer thread; its result is delivered after the flush.

@@ -86,3 +86,12 @@ pub(crate) fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, St
     }
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+/// [`decode`] for a version record in one parse: a subject's versions are read on every
+/// registration. What does not parse goes through [`decode`] for its error.
+pub(crate) fn decode_version(bytes: &[u8]) -> Result<VersionRecord, StoreError> {
+    match serde_json::from_slice::<VersionRecord>(bytes) {
+        Ok(record) if record.v <= FORMAT_VERSION => Ok(record),
+        _ => decode(bytes),
+    }
+}

@@ -5,6 +5,11 @@
 //! dedicated thread: it drains all queued jobs, applies each job's batch atomically (a crash
 //! leaves either the old or the new state of a job, never half), calls `flush()` once for
 //! the whole group, and only then answers the callers.
+//!
+//! A subject's version list is read on every registration; scanning it in sled costs
+//! milliseconds per thousand versions. So lists are cached ([`VersionLists`]): the writer
+//! drops a subject's list right after applying a batch that wrote one of its versions, and
+//! a reader caches what it scanned only if no such batch was applied meanwhile.
 
 use std::any::Any;
 use std::path::Path;
@@ -29,10 +34,88 @@ type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
 /// The most jobs one group commit takes.
 const MAX_GROUP: usize = 512;
 
+/// Cached version lists, by version-key prefix (`V ctx 0 subject 0`).
+#[derive(Debug, Default)]
+struct VersionLists {
+    inner: Mutex<VersionListsInner>,
+}
+
+#[derive(Debug, Default)]
+struct VersionListsInner {
+    lists: std::collections::HashMap<Vec<u8>, Arc<Vec<(u32, VersionRecord)>>>,
+    /// Versions held in `lists`.
+    held: usize,
+    /// Per prefix: how many applied batches wrote one of its versions (never forgotten,
+    /// so a reader's scan is never mistaken for a current one).
+    generations: std::collections::HashMap<Vec<u8>, u64>,
+}
+
+/// Subjects whose version lists are cached at most.
+const VERSION_LISTS: usize = 1024;
+/// Versions the cached lists hold at most (24 bytes each).
+const VERSION_LIST_ENTRIES: usize = 1 << 20;
+
+impl VersionLists {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VersionListsInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The subject's versions: cached, or scanned from `tree` and cached when no write
+    /// to them was applied during the scan.
+    fn versions(
+        &self,
+        tree: &sled::Tree,
+        subject: &Subject,
+    ) -> Result<Vec<(u32, VersionRecord)>, StoreError> {
+        let prefix = keys::versions_prefix(subject);
+        let generation = {
+            let inner = self.lock();
+            if let Some(list) = inner.lists.get(&prefix) {
+                return Ok(list.to_vec());
+            }
+            inner.generations.get(&prefix).copied().unwrap_or(0)
+        };
+        let mut out = Vec::new();
+        for item in tree.scan_prefix(&prefix) {
+            let (k, v) = item.map_err(backend)?;
+            if let Some(n) = keys::be_u32(&k[prefix.len()..]) {
+                out.push((n, records::decode_version(&v)?));
+            }
+        }
+        let mut inner = self.lock();
+        if inner.generations.get(&prefix).copied().unwrap_or(0) == generation {
+            if inner.lists.len() >= VERSION_LISTS || inner.held + out.len() > VERSION_LIST_ENTRIES {
+                inner.lists.clear();
+                inner.held = 0;
+            }
+            inner.held += out.len();
+            if let Some(old) = inner.lists.insert(prefix, Arc::new(out.clone())) {
+                inner.held -= old.len();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Forgets the lists of `prefixes` (called right after a batch writing them applied).
+    fn written(&self, prefixes: Vec<Vec<u8>>) {
+        if prefixes.is_empty() {
+            return;
+        }
+        let mut inner = self.lock();
+        for prefix in prefixes {
+            if let Some(old) = inner.lists.remove(&prefix) {
+                inner.held -= old.len();
+            }
+            *inner.generations.entry(prefix).or_default() += 1;
+        }
+    }
+}
+
 /// A sled-backed store.
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
+    lists: Arc<VersionLists>,
     sender: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     progress: Arc<Progress>,
@@ -52,6 +135,9 @@ impl std::fmt::Debug for SledStore {
     }
 }
 
+/// Bytes of sled's page cache.
+const SLED_CACHE_BYTES: u64 = 64 << 20;
+
 fn backend(e: sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -61,21 +147,35 @@ impl SledStore {
     pub fn open(dir: &Path, observer: Option<FlushObserver>) -> Result<SledStore, StoreError> {
         let db = sled::Config::new()
             .path(dir)
+            // sled's default page cache is 1 GiB: resident memory would grow with the
+            // store. Reads that repeat are served by the registry's own caches.
+            .cache_capacity(SLED_CACHE_BYTES)
             .flush_every_ms(Some(1000))
             .open()
             .map_err(backend)?;
         let tree = db.open_tree("registry").map_err(backend)?;
         let (sender, receiver) = mpsc::channel::<(Job, Reply)>();
         let writer_tree = tree.clone();
+        let lists = Arc::new(VersionLists::default());
+        let writer_lists = lists.clone();
         let progress = Arc::new(Progress::default());
         let writer_progress = progress.clone();
         let writer = std::thread::Builder::new()
             .name("huntreg-store-writer".into())
-            .spawn(move || writer_loop(writer_tree, receiver, observer, writer_progress))
+            .spawn(move || {
+                writer_loop(
+                    writer_tree,
+                    &writer_lists,
+                    receiver,
+                    observer,
+                    writer_progress,
+                )
+            })
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(SledStore {
             db,
             tree,
+            lists,
             sender: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(writer)),
             progress,
@@ -85,6 +185,7 @@ impl SledStore {
 
 fn writer_loop(
     tree: sled::Tree,
+    lists: &VersionLists,
     receiver: mpsc::Receiver<(Job, Reply)>,
     observer: Option<FlushObserver>,
     progress: Arc<Progress>,
@@ -101,7 +202,9 @@ fn writer_loop(
         for (job, reply) in group {
             let mut txn = SledTxn {
                 tree: &tree,
+                lists,
                 batch: sled::Batch::default(),
+                written: Vec::new(),
             };
             // A job that panics loses its own writes and answers an error; the writer
             // keeps serving the others.
@@ -115,6 +218,7 @@ fn writer_loop(
             };
             progress.applied.fetch_add(1, Ordering::SeqCst);
             let applied = tree.apply_batch(txn.batch).map_err(backend);
+            lists.written(txn.written);
             results.push((reply, applied.map(|()| out)));
         }
         let started = Instant::now();
@@ -277,15 +381,7 @@ macro_rules! impl_reads {
             }
 
             fn versions(&self, subject: &Subject) -> Result<Vec<(u32, VersionRecord)>, StoreError> {
-                let prefix = keys::versions_prefix(subject);
-                let mut out = Vec::new();
-                for item in self.$tree.scan_prefix(&prefix) {
-                    let (k, v) = item.map_err(backend)?;
-                    if let Some(n) = keys::be_u32(&k[prefix.len()..]) {
-                        out.push((n, records::decode(&v)?));
-                    }
-                }
-                Ok(out)
+                self.lists.versions(&self.$tree, subject)
             }
 
             fn version(
@@ -364,6 +460,19 @@ macro_rules! impl_reads {
                     .transpose()
             }
 
+            fn history_entries(
+                &self,
+                subject: &Subject,
+            ) -> Result<Vec<crate::HistoryEntry>, StoreError> {
+                let prefix = keys::history_prefix(subject);
+                let mut out = Vec::new();
+                for item in self.$tree.scan_prefix(&prefix) {
+                    let (k, v) = item.map_err(backend)?;
+                    out.push((k[prefix.len()..].to_vec(), v.to_vec()));
+                }
+                Ok(out)
+            }
+
             fn contexts(&self) -> Result<Vec<Context>, StoreError> {
                 let mut out = Vec::new();
                 for item in self.$tree.scan_prefix([keys::CONTEXT]) {
@@ -384,7 +493,10 @@ impl_reads!(SledStore, tree);
 /// writes are staged in `batch`.
 struct SledTxn<'a> {
     tree: &'a sled::Tree,
+    lists: &'a VersionLists,
     batch: sled::Batch,
+    /// Version-key prefixes of the subjects whose versions this job writes.
+    written: Vec<Vec<u8>>,
 }
 
 impl_reads!(SledTxn<'_>, tree);
@@ -419,6 +531,7 @@ impl Txn for SledTxn<'_> {
     ) -> Result<(), StoreError> {
         self.batch
             .insert(keys::version(subject, version), records::encode(record)?);
+        self.written.push(keys::versions_prefix(subject));
         self.batch
             .insert(keys::usage(record.id, subject, version), &[] as &[u8]);
         for (target, target_version) in references {
@@ -438,6 +551,7 @@ impl Txn for SledTxn<'_> {
         references: &[(Subject, u32)],
     ) {
         self.batch.remove(keys::version(subject, version));
+        self.written.push(keys::versions_prefix(subject));
         self.batch.remove(keys::usage(id, subject, version));
         for (target, target_version) in references {
             self.batch
@@ -457,6 +571,22 @@ impl Txn for SledTxn<'_> {
         match record {
             Some(r) => self.batch.insert(keys::mode(scope), records::encode(r)?),
             None => self.batch.remove(keys::mode(scope)),
+        }
+        Ok(())
+    }
+
+    fn put_history_entry(&mut self, subject: &Subject, key: &[u8], value: Option<&[u8]>) {
+        let key = keys::history(subject, key);
+        match value {
+            Some(v) => self.batch.insert(key, v),
+            None => self.batch.remove(key),
+        }
+    }
+
+    fn clear_history(&mut self, subject: &Subject) -> Result<(), StoreError> {
+        for item in self.tree.scan_prefix(keys::history_prefix(subject)) {
+            let (k, _) = item.map_err(backend)?;
+            self.batch.remove(k);
         }
         Ok(())
     }
@@ -508,5 +638,49 @@ mod tests {
         assert_eq!(after, 33);
         store.close().unwrap();
         assert_eq!(store.next_id().unwrap(), 33);
+    }
+
+    #[tokio::test]
+    async fn cached_version_lists_follow_every_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), None).unwrap();
+        let subject = Subject::parse(":.h:s").unwrap();
+        let record = |id, deleted| VersionRecord {
+            v: records::FORMAT_VERSION,
+            id,
+            deleted,
+            registered_ms: None,
+        };
+        let put = |version: u32, id: u32, deleted: bool| {
+            let subject = subject.clone();
+            write(&store, move |tx| {
+                tx.put_version(&subject, version, &record(id, deleted), &[])
+                    .unwrap();
+                // A job reads what earlier jobs wrote, through the same cache.
+                tx.versions(&subject).unwrap().len()
+            })
+        };
+        assert_eq!(put(1, 10, false).await.unwrap(), 0);
+        assert_eq!(
+            store.versions(&subject).unwrap(),
+            vec![(1, record(10, false))]
+        );
+        assert_eq!(put(2, 11, false).await.unwrap(), 1);
+        assert_eq!(store.versions(&subject).unwrap().len(), 2, "a new version");
+        put(1, 10, true).await.unwrap();
+        assert_eq!(
+            store.versions(&subject).unwrap()[0].1,
+            record(10, true),
+            "a soft delete"
+        );
+        let s = subject.clone();
+        write(&store, move |tx| tx.remove_version(&s, 1, 10, &[]))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.versions(&subject).unwrap(),
+            vec![(2, record(11, false))],
+            "a hard delete"
+        );
     }
 }

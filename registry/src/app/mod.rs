@@ -34,26 +34,39 @@ type RenderedCache = RwLock<HashMap<u32, Vec<(Option<Box<str>>, IdRendering, Byt
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
+/// Descriptor bytes of the compiled images kept in memory at most (an image takes several
+/// times its descriptor): long histories of large schemas must not fill memory.
+const IMAGE_CACHE_BYTES: usize = 8 << 20;
 /// Bytes of schema text and descriptors the record cache holds at most.
-const RECORD_CACHE_BYTES: usize = 128 << 20;
-/// Subjects whose compatibility history is kept in memory.
-const HISTORY_CACHE_ENTRIES: usize = 4096;
+const RECORD_CACHE_BYTES: usize = 32 << 20;
+/// Subjects whose compatibility history is kept in memory (the store keeps every one; a
+/// history is read back in one scan).
+const HISTORY_CACHE_ENTRIES: usize = 256;
 /// Schema records and rendered bodies kept in memory.
 const RECORD_CACHE_ENTRIES: usize = 65_536;
 
-/// A map that forgets its least recently used tenth when full.
+/// A map that forgets its least recently used tenth when full: when it holds `capacity`
+/// entries, or when the weights of its entries would pass `max_weight`.
 #[derive(Debug)]
 pub(crate) struct Bounded<K, V> {
-    map: HashMap<K, (V, u64)>,
+    map: HashMap<K, (V, u64, usize)>,
     capacity: usize,
+    max_weight: usize,
+    weight: usize,
     clock: u64,
 }
 
 impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
     fn new(capacity: usize) -> Self {
+        Self::weighted(capacity, usize::MAX)
+    }
+
+    fn weighted(capacity: usize, max_weight: usize) -> Self {
         Bounded {
             map: HashMap::new(),
             capacity: capacity.max(10),
+            max_weight,
+            weight: 0,
             clock: 0,
         }
     }
@@ -61,22 +74,41 @@ impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
     fn get(&mut self, key: &K) -> Option<&V> {
         self.clock += 1;
         let now = self.clock;
-        self.map.get_mut(key).map(|(v, used)| {
+        self.map.get_mut(key).map(|(v, used, _)| {
             *used = now;
             &*v
         })
     }
 
     fn insert(&mut self, key: K, value: V) {
-        if self.map.len() >= self.capacity {
-            let mut ages: Vec<u64> = self.map.values().map(|(_, used)| *used).collect();
+        self.insert_weighted(key, value, 0);
+    }
+
+    fn insert_weighted(&mut self, key: K, value: V, weight: usize) {
+        if let Some((_, _, old)) = self.map.remove(&key) {
+            self.weight -= old;
+        }
+        while !self.map.is_empty()
+            && (self.map.len() >= self.capacity
+                || self.weight.saturating_add(weight) > self.max_weight)
+        {
+            let mut ages: Vec<u64> = self.map.values().map(|(_, used, _)| *used).collect();
             let cut = ages.len() / 10;
             let (_, threshold, _) = ages.select_nth_unstable(cut);
             let threshold = *threshold;
-            self.map.retain(|_, (_, used)| *used > threshold);
+            let mut freed = 0;
+            self.map.retain(|_, (_, used, w)| {
+                let keep = *used > threshold;
+                if !keep {
+                    freed += *w;
+                }
+                keep
+            });
+            self.weight -= freed;
         }
         self.clock += 1;
-        self.map.insert(key, (value, self.clock));
+        self.weight += weight;
+        self.map.insert(key, (value, self.clock, weight));
     }
 }
 
@@ -105,12 +137,119 @@ struct RecordCache {
 type KeptHistory = Arc<Mutex<SyncedHistory>>;
 
 /// A subject's compatibility [`History`] and the live `(version, id)`s it was built from,
-/// oldest first. Extended as versions register; rebuilt when the live list is no longer an
-/// extension of it (a delete).
+/// oldest first. Extended as versions register; deleted versions are retired, and a
+/// history mostly retired is rebuilt.
+///
+/// It is kept in the store as entries of the subject ([`Store::history_entries`]), under
+/// keys of the registry's own: `f` (the format), `p` + position (u32 BE) -> version and id
+/// (u32 BE each) for every version ever pushed, and `l` + a [`History`] entry's key -> its
+/// value. A registration writes its position and the few leaf entries it changed.
 #[derive(Debug, Default)]
 pub(crate) struct SyncedHistory {
     pub(crate) live: Vec<(u32, u32)>,
     pub(crate) history: History,
+    /// The store holds entries this history cannot be read from: rewrite them all.
+    stale: bool,
+    /// Entries changed since the last write, written with the next registration.
+    pending: HistoryWrites,
+}
+
+/// The format of the kept history entries.
+const HISTORY_FORMAT: u8 = 1;
+/// The key of the format entry.
+const HISTORY_FORMAT_KEY: u8 = b'f';
+/// The tag of position entries.
+const HISTORY_POSITION: u8 = b'p';
+/// The tag of leaf entries.
+const HISTORY_LEAF: u8 = b'l';
+
+fn leaf_key(key: &[u8; 16]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(17);
+    k.push(HISTORY_LEAF);
+    k.extend_from_slice(key);
+    k
+}
+
+fn position_key(position: u32) -> Vec<u8> {
+    let mut k = vec![HISTORY_POSITION];
+    k.extend_from_slice(&position.to_be_bytes());
+    k
+}
+
+fn position_value(version: u32, id: u32) -> Vec<u8> {
+    let mut v = version.to_be_bytes().to_vec();
+    v.extend_from_slice(&id.to_be_bytes());
+    v
+}
+
+/// Entries to write for one subject, in key order.
+#[derive(Debug, Default)]
+struct HistoryWrites {
+    clear: bool,
+    entries: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl HistoryWrites {
+    /// Stages the writes in a job's batch (a failure is logged: the entries are a cache).
+    fn apply(&self, tx: &mut dyn store::Txn, subject: &Subject) {
+        if self.clear {
+            if let Err(e) = tx.clear_history(subject) {
+                tracing::warn!(error = %e, %subject, "compatibility history not kept");
+                return;
+            }
+        }
+        for (key, value) in &self.entries {
+            tx.put_history_entry(subject, key, value.as_deref());
+        }
+    }
+}
+
+impl SyncedHistory {
+    /// Reads a kept history back from its stored entries (key order). Entries of another
+    /// format, or with a position missing, give an empty history marked stale.
+    fn load(entries: &[store::HistoryEntry]) -> SyncedHistory {
+        if entries.is_empty() {
+            return SyncedHistory::default();
+        }
+        let stale = SyncedHistory {
+            stale: true,
+            ..SyncedHistory::default()
+        };
+        let mut live = Vec::new();
+        let mut leaves = Vec::new();
+        let mut format = None;
+        for (key, value) in entries {
+            match key.split_first() {
+                Some((&HISTORY_FORMAT_KEY, [])) => format = value.first().copied(),
+                Some((&HISTORY_POSITION, rest)) => {
+                    let (Ok(position), Ok(v)) =
+                        (<[u8; 4]>::try_from(rest), <[u8; 8]>::try_from(&value[..]))
+                    else {
+                        return stale;
+                    };
+                    if u32::from_be_bytes(position) as usize != live.len() {
+                        return stale;
+                    }
+                    let version = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+                    let id = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
+                    live.push((version, id));
+                }
+                Some((&HISTORY_LEAF, rest)) => leaves.push((rest, &value[..])),
+                _ => return stale,
+            }
+        }
+        if format != Some(HISTORY_FORMAT) {
+            return stale;
+        }
+        match History::from_entries(live.len(), leaves) {
+            Some(history) => SyncedHistory {
+                live,
+                history,
+                ..SyncedHistory::default()
+            },
+            None => stale,
+        }
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -140,7 +279,7 @@ impl App {
             config,
             metrics,
             schemas: RwLock::default(),
-            images: Mutex::new(Bounded::new(IMAGE_CACHE_ENTRIES)),
+            images: Mutex::new(Bounded::weighted(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_BYTES)),
             histories: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
             rendered: RwLock::default(),
         }
@@ -289,6 +428,19 @@ impl App {
         version: Version,
         deleted: bool,
     ) -> Result<ResolvedVersion, ApiError> {
+        // A numbered version of the subject itself is one point read, however long the
+        // history; anything else (latest, a miss, the context fallback) reads the list.
+        if let Version::Number(n) = version {
+            if let Some(record) = self.store.version(subject, n)? {
+                if deleted || !record.deleted {
+                    return Ok(ResolvedVersion {
+                        subject: subject.clone(),
+                        version: n,
+                        record,
+                    });
+                }
+            }
+        }
         let (subject, versions) = self.subject_versions(subject)?;
         let visible = |r: &VersionRecord| deleted || !r.deleted;
         let found = match version {
@@ -375,17 +527,22 @@ impl App {
         {
             return Ok(image.clone());
         }
-        let image = self.load_image(subject, id)?;
+        let (image, weight) = self.load_image_weighted(subject, id)?;
         self.images
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(key, image.clone());
+            .insert_weighted(key, image.clone(), weight);
         Ok(image)
     }
 
     /// The image of stored schema `id` as a version of `subject`, built from the store and
     /// not cached.
     fn load_image(&self, subject: &Subject, id: u32) -> Result<Image, ApiError> {
+        Ok(self.load_image_weighted(subject, id)?.0)
+    }
+
+    /// [`App::load_image`], with the size of the descriptor it was built from.
+    fn load_image_weighted(&self, subject: &Subject, id: u32) -> Result<(Image, usize), ApiError> {
         // Read through the record cache without filling it: building a history reads
         // every version once.
         let record = match self.cached_record(&subject.context, id) {
@@ -403,91 +560,227 @@ impl App {
         let descriptor = decode_descriptor(&record)?;
         let pool =
             schema::pool_from_descriptor(&main, &descriptor, &deps).map_err(ApiError::Internal)?;
-        Ok(Image::with_targets(pool, [main]))
+        Ok((Image::with_targets(pool, [main]), descriptor.len()))
+    }
+
+    /// The kept history of `subject`: from the cache, or else read back from the store
+    /// (no version is compiled), or else empty.
+    fn kept_history(&self, subject: &Subject) -> Result<KeptHistory, ApiError> {
+        let key = (subject.context.clone(), subject.name.clone());
+        if let Some(entry) = self
+            .histories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(entry.clone());
+        }
+        let loaded = SyncedHistory::load(&self.store.history_entries(subject)?);
+        let entry = Arc::new(Mutex::new(loaded));
+        let mut histories = self.histories.lock().unwrap_or_else(|p| p.into_inner());
+        // Another thread may have read it meanwhile: keep one copy.
+        if let Some(existing) = histories.get(&key) {
+            return Ok(existing.clone());
+        }
+        histories.insert(key, entry.clone());
+        Ok(entry)
     }
 
     /// The compatibility history of `subject` over exactly the live versions `live`
-    /// (oldest first), extended or rebuilt as needed. The history of a subject is built once
-    /// (each version loaded once, uncached) and then extended by one version per registration.
+    /// (oldest first), extended or rebuilt as needed. The history of a subject is kept in
+    /// the store: it is read back without compiling anything, extended by one version per
+    /// registration, and built from every version (each loaded once) only when the store
+    /// has none (a store written before histories were kept, or an import).
     pub(crate) fn history(
         &self,
         subject: &Subject,
         live: &[(u32, u32)],
     ) -> Result<Arc<Mutex<SyncedHistory>>, ApiError> {
-        let key = (subject.context.clone(), subject.name.clone());
-        let entry = {
-            let mut histories = self.histories.lock().unwrap_or_else(|p| p.into_inner());
-            match histories.get(&key) {
-                Some(entry) => entry.clone(),
-                None => {
-                    let entry = Arc::new(Mutex::new(SyncedHistory::default()));
-                    histories.insert(key, entry.clone());
-                    entry
-                }
-            }
-        };
+        let entry = self.kept_history(subject)?;
         {
             let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
-            // Versions that left the live list are retired; what follows the last kept one
-            // is appended. A history mostly retired is rebuilt.
-            let mut at = 0;
-            let mut gone = Vec::new();
-            for (i, kept) in synced.live.iter().enumerate() {
-                if live.get(at) == Some(kept) {
-                    at += 1;
-                } else {
-                    gone.push(i);
-                }
-            }
-            if !gone.is_empty() {
-                synced.history.retire(&gone);
-                let SyncedHistory { live: kept, .. } = &mut *synced;
-                let mut i = 0;
-                kept.retain(|_| {
-                    i += 1;
-                    gone.binary_search(&(i - 1)).is_err()
-                });
-            }
-            if synced.history.retired() > 64 && synced.history.retired() > synced.history.len() {
-                *synced = SyncedHistory::default();
-            }
-            let start = synced.live.len();
-            for &(version, id) in &live[start..] {
-                let image = self.load_image(subject, id)?;
-                synced.history.push(&image);
-                synced.live.push((version, id));
-            }
+            self.sync_history(subject, &mut synced, live)?;
         }
         Ok(entry)
     }
 
-    /// Extends the kept history of `subject`, if one is kept, with its newest live
-    /// versions, or else prepares the image of its newest live version: run after a
-    /// registration is answered, so the next one finds what it compares against ready.
-    pub(crate) fn warm_history(&self, subject: &Subject) -> Result<(), ApiError> {
+    /// Brings `synced` to exactly the live versions `live`, and queues the entries that
+    /// changed for the store (in order: the subject's lock is held).
+    fn sync_history(
+        &self,
+        subject: &Subject,
+        synced: &mut SyncedHistory,
+        live: &[(u32, u32)],
+    ) -> Result<(), ApiError> {
+        // Versions that left the live list are retired; what follows the last kept one
+        // is appended. A history mostly retired is rebuilt.
+        let mut at = 0;
+        let mut gone = Vec::new();
+        for (i, kept) in synced.live.iter().enumerate() {
+            if live.get(at) == Some(kept) {
+                at += 1;
+            } else {
+                gone.push(i);
+            }
+        }
+        if !gone.is_empty() {
+            synced.history.retire(&gone);
+            let SyncedHistory { live: kept, .. } = &mut *synced;
+            let mut i = 0;
+            kept.retain(|_| {
+                i += 1;
+                gone.binary_search(&(i - 1)).is_err()
+            });
+        }
+        let mut writes = HistoryWrites::default();
+        if synced.stale
+            || (synced.history.retired() > 64 && synced.history.retired() > synced.history.len())
+        {
+            *synced = SyncedHistory::default();
+            writes.clear = true;
+        }
+        let start = synced.live.len();
+        let missing = &live[start..];
+        if synced.history.positions() == 0 && !missing.is_empty() {
+            // A new history: whatever the store held for the subject goes.
+            writes.clear = true;
+        }
+        for &(version, id) in missing {
+            // A version or two (a registration): through the image cache, where the
+            // newest is wanted next anyway; a whole history: each version loaded once.
+            let image = if missing.len() <= 2 {
+                self.image(subject, id)?
+            } else {
+                self.load_image(subject, id)?
+            };
+            let position = synced.history.positions() as u32;
+            for (key, value) in synced.history.push_changes(&image) {
+                writes.entries.insert(leaf_key(&key), Some(value));
+            }
+            writes
+                .entries
+                .insert(position_key(position), Some(position_value(version, id)));
+            synced.live.push((version, id));
+        }
+        if writes.clear {
+            // A whole history: written now, and what was pending is obsolete.
+            writes
+                .entries
+                .insert(vec![HISTORY_FORMAT_KEY], Some(vec![HISTORY_FORMAT]));
+            synced.pending = HistoryWrites::default();
+            let subject = subject.clone();
+            let _answer = self.store.submit(Box::new(move |tx| {
+                writes.apply(tx, &subject);
+                Box::new(())
+            }));
+        } else {
+            // A version or two: written with the subject's next registration.
+            synced.pending.entries.append(&mut writes.entries);
+        }
+        Ok(())
+    }
+
+    /// Submits the write job `job` of a registration into `subject`, with the subject's
+    /// kept-history entries not written yet applied first in the same batch. The entries
+    /// are a cache of what the versions already say: entries lost to a crash are
+    /// recomputed (a version missing from the end) or rebuilt (one missing from the
+    /// middle), never read wrong. They are taken and submitted under the subject's
+    /// history lock, so they reach the store in the order they were computed.
+    pub(crate) fn submit_with_history<T, F>(
+        &self,
+        subject: &Subject,
+        job: F,
+    ) -> impl std::future::Future<Output = Result<T, store::StoreError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn store::Txn) -> T + Send + 'static,
+    {
         let key = (subject.context.clone(), subject.name.clone());
         let kept = self
             .histories
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&key)
-            .is_some();
-        if kept {
-            let live: Vec<(u32, u32)> = self
+            .cloned();
+        let mut guard = kept
+            .as_ref()
+            .map(|k| k.lock().unwrap_or_else(|p| p.into_inner()));
+        let pending = guard
+            .as_mut()
+            .map(|synced| std::mem::take(&mut synced.pending))
+            .unwrap_or_default();
+        let history_subject = subject.clone();
+        let answer = self.store.submit(Box::new(move |tx| {
+            pending.apply(tx, &history_subject);
+            Box::new(job(tx)) as Box<dyn std::any::Any + Send>
+        }));
+        drop(guard);
+        async move {
+            let boxed = answer.await.map_err(|_| store::StoreError::Closed)??;
+            boxed.downcast::<T>().map(|b| *b).map_err(|_| {
+                store::StoreError::Backend("write job returned an unexpected type".into())
+            })
+        }
+    }
+
+    /// Queues the kept-history entries not written yet, of every subject (at shutdown,
+    /// before the store closes), so a restart has nothing to recompute.
+    pub fn write_pending_histories(&self) {
+        let kept: Vec<((Context, String), KeptHistory)> = self
+            .histories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map
+            .iter()
+            .map(|(k, (v, _, _))| (k.clone(), v.clone()))
+            .collect();
+        for ((context, name), entry) in kept {
+            let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
+            if synced.pending.entries.is_empty() {
+                continue;
+            }
+            let writes = std::mem::take(&mut synced.pending);
+            let subject = Subject::new(context, name);
+            let _answer = self.store.submit(Box::new(move |tx| {
+                writes.apply(tx, &subject);
+                Box::new(())
+            }));
+        }
+    }
+
+    /// Extends the kept history of `subject` with its newest live versions, if a history
+    /// is kept or the subject is young, and prepares the image of its newest live version:
+    /// run after a registration is answered, so the next one finds what it compares
+    /// against ready, at any level (a subject whose level turns transitive later has its
+    /// history already).
+    ///
+    /// `live` is the subject's live versions after the registration when the registration
+    /// knows them (else they are read).
+    pub(crate) fn warm_history(
+        &self,
+        subject: &Subject,
+        live: Option<Vec<(u32, u32)>>,
+    ) -> Result<(), ApiError> {
+        let live: Vec<(u32, u32)> = match live {
+            Some(live) => live,
+            None => self
                 .store
                 .versions(subject)?
                 .iter()
                 .filter(|(_, r)| !r.deleted)
                 .map(|(v, r)| (*v, r.id))
-                .collect();
-            self.history(subject, &live)?;
-        } else if let Some((_, id)) = self
-            .store
-            .versions(subject)?
-            .iter()
-            .rev()
-            .find_map(|(v, r)| (!r.deleted).then_some((*v, r.id)))
+                .collect(),
+        };
+        let entry = self.kept_history(subject)?;
         {
+            let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
+            // A long history never kept is built by the first transitive check that needs
+            // it, not here.
+            if synced.history.positions() > 0 || live.len() <= 2 {
+                self.sync_history(subject, &mut synced, &live)?;
+            }
+        }
+        if let Some(&(_, id)) = live.last() {
             // A level that reads the newest version only: have its image ready.
             self.image(subject, id)?.prepare();
         }
@@ -551,6 +844,18 @@ mod tests {
         assert_eq!(cache.get(&0), Some(&0), "recently used entries stay");
         assert_eq!(cache.get(&1), None, "the least recently used entry went");
         assert_eq!(cache.get(&10), Some(&10));
+    }
+
+    #[test]
+    fn bounded_cache_keeps_its_weight_under_the_bound() {
+        let mut cache = Bounded::weighted(100, 50);
+        for i in 0..10 {
+            cache.insert_weighted(i, i, 10);
+        }
+        assert!(cache.weight <= 50, "{}", cache.weight);
+        assert_eq!(cache.get(&9), Some(&9), "the newest entry stays");
+        assert_eq!(cache.get(&0), None);
+        assert_eq!(cache.weight, cache.map.values().map(|e| e.2).sum::<usize>());
     }
 
     #[test]

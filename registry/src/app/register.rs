@@ -111,6 +111,9 @@ const OPTIMISTIC_ATTEMPTS: usize = 3;
 /// Attempts in all; the last ones cannot lose a race, so this bound is never reached.
 const MAX_ATTEMPTS: usize = OPTIMISTIC_ATTEMPTS + 2;
 
+/// A subject's live `(version, id)`s, oldest first.
+type LiveVersions = Vec<(u32, u32)>;
+
 /// A compatibility check against a given live history, run on the writer.
 type Recheck = Box<dyn FnOnce(&[(u32, u32)]) -> Result<Vec<String>, ApiError> + Send>;
 
@@ -262,18 +265,19 @@ impl App {
         })
         .await
         .map_err(|e| ApiError::Internal(format!("registration task failed: {e}")))?;
-        if let Ok(o) = &outcome {
+        let outcome = outcome.map(|(o, live)| {
             if o.created {
                 // Extend the kept history now, off the answered request, so the next
                 // registration of the subject finds it ready.
                 let app = self.clone();
                 tokio::task::spawn_blocking(move || {
-                    if let Err(e) = app.warm_history(&subject_for_history) {
+                    if let Err(e) = app.warm_history(&subject_for_history, live) {
                         tracing::debug!(error = %e, "history not extended");
                     }
                 });
             }
-        }
+            o
+        });
         match &outcome {
             Ok(_) => self
                 .metrics
@@ -295,7 +299,7 @@ impl App {
         normalize: bool,
         force: bool,
         caller: Caller,
-    ) -> Result<RegisterOutcome, ApiError> {
+    ) -> Result<(RegisterOutcome, Option<LiveVersions>), ApiError> {
         Self::authorize_references(&subject, &req.references, &caller)?;
         if req.schema.trim().is_empty() {
             // Confluent re-registers the latest live version (a metadata-only update).
@@ -303,11 +307,14 @@ impl App {
                 .resolve_version(&subject, Version::Latest, false)
                 .map_err(|_| ApiError::InvalidSchema("Empty schema".into()))?;
             block_on(store::wait_durable(&*self.store))?;
-            return Ok(RegisterOutcome {
-                id: latest.record.id,
-                version: latest.version,
-                created: false,
-            });
+            return Ok((
+                RegisterOutcome {
+                    id: latest.record.id,
+                    version: latest.version,
+                    created: false,
+                },
+                None,
+            ));
         }
         let (level, config_normalize) = self.effective_config(&subject)?;
         let normalize = normalize || config_normalize;
@@ -342,11 +349,14 @@ impl App {
                         if let Some((v, _)) = live.iter().rev().find(|(_, i)| *i == id) {
                             // What was read may come from a write not flushed yet.
                             block_on(store::wait_durable(&*self.store))?;
-                            return Ok(RegisterOutcome {
-                                id,
-                                version: *v,
-                                created: false,
-                            });
+                            return Ok((
+                                RegisterOutcome {
+                                    id,
+                                    version: *v,
+                                    created: false,
+                                },
+                                None,
+                            ));
                         }
                     }
                 }
@@ -394,7 +404,9 @@ impl App {
 
             let job_subject = subject.clone();
             let job_record = record.clone();
-            let result = store::write(&*self.store, move |tx| {
+            let live_before = live.clone();
+            // The subject's kept-history entries not yet written ride along, in order.
+            let result = self.submit_with_history(&subject, move |tx| {
                 register_job(
                     tx,
                     &job_subject,
@@ -419,7 +431,16 @@ impl App {
                             tracing::info!(%subject, id = o.id, version = o.version, import, "schema registered");
                         }
                     }
-                    return outcome;
+                    // The live versions after the registration, as far as this one knows:
+                    // the kept history brings itself to the store's at its next check.
+                    return outcome.map(|o| {
+                        let mut live = live_before;
+                        let after = o.created && live.last().is_none_or(|(v, _)| *v < o.version);
+                        if after {
+                            live.push((o.version, o.id));
+                        }
+                        (o, after.then_some(live))
+                    });
                 }
             }
         }

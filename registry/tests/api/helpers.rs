@@ -131,7 +131,7 @@ impl Drop for TestApp {
     }
 }
 
-fn data_dir(p: &Path) -> PathBuf {
+pub(crate) fn data_dir(p: &Path) -> PathBuf {
     p.join("store")
 }
 

@@ -42,3 +42,67 @@ async fn everything_survives_a_restart_and_ids_continue() {
     // Re-registering known content still answers its old id.
     assert_eq!(app.register_ok("other", ORDER_V1).await, a);
 }
+
+/// A subject's compatibility history is kept in the store: a restarted registry reads it
+/// back and checks transitively against every live version, deleted ones retired.
+#[tokio::test]
+async fn the_kept_history_survives_a_restart() {
+    use huntreg_registry::store::{Reads, SledStore};
+    const V1: &str = "syntax = \"proto3\"; message T { int32 a = 1; int32 b = 2; }";
+    const V2: &str = "syntax = \"proto3\"; message T { int32 b = 2; }";
+    const V3: &str = "syntax = \"proto3\"; message T { int32 b = 2; int32 c = 3; }";
+    // Field 1 again, with another type: fine against V2 and V3, not against V1.
+    const V4: &str = "syntax = \"proto3\"; message T { string a = 1; int32 b = 2; int32 c = 3; }";
+    let app = TestApp::spawn().await;
+    app.put("/config/t-value", json!({"compatibility": "NONE"}))
+        .await;
+    for v in [V1, V2, V3] {
+        app.register_ok("t-value", v).await;
+    }
+    app.put(
+        "/config/t-value",
+        json!({"compatibility": "BACKWARD_TRANSITIVE"}),
+    )
+    .await;
+    let (_, check) = app
+        .post(
+            "/compatibility/subjects/t-value/versions",
+            json!({"schemaType": "PROTOBUF", "schema": V4}),
+        )
+        .await;
+    assert_eq!(check["is_compatible"], json!(false), "{check}");
+    // A write after the check: what the check kept is on disk when it is answered.
+    app.put(
+        "/config/t-value",
+        json!({"compatibility": "BACKWARD_TRANSITIVE"}),
+    )
+    .await;
+    let dir = app.stop().await;
+
+    {
+        let store = SledStore::open(&data_dir(dir.path()), None).unwrap();
+        let subject = huntreg_registry::types::Subject::parse("t-value").unwrap();
+        let entries = store.history_entries(&subject).unwrap();
+        let positions: Vec<&[u8]> = entries
+            .iter()
+            .filter(|(k, _)| k.first() == Some(&b'p'))
+            .map(|(k, _)| &k[1..])
+            .collect();
+        let want: Vec<&[u8]> = vec![&[0, 0, 0, 0], &[0, 0, 0, 1], &[0, 0, 0, 2]];
+        assert_eq!(positions, want, "the three versions are kept");
+        assert!(entries.iter().any(|(k, _)| k.first() == Some(&b'l')));
+    }
+
+    let app = TestApp::spawn_in(dir).await;
+    let (status, body) = app.register("t-value", V4).await;
+    assert_error(status, &body, 409, 409);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("oldSchemaVersion: 1"),
+        "{body}"
+    );
+    app.delete("/subjects/t-value/versions/1").await;
+    app.register_ok("t-value", V4).await;
+}
