@@ -1,5 +1,6 @@
-//! Storage: the [`Store`] trait the registry is written against, and its sled
-//! implementation ([`SledStore`]). Only this module knows about sled.
+//! Storage: the [`Store`] trait the registry is written against, and its two
+//! implementations: sled in a directory ([`SledStore`], the default) and PostgreSQL shared
+//! by several nodes ([`PgStore`], in `pg/`). Only this module knows about either.
 //!
 //! Reads go straight to the store ([`Reads`]). Writes are jobs run one at a time on a
 //! single writer thread against a [`Txn`]: a job reads, then stages writes, and its staged
@@ -8,6 +9,7 @@
 //! caller that has its answer knows the write is on disk.
 
 mod keys;
+pub mod pg;
 pub mod records;
 mod sled_store;
 
@@ -16,6 +18,7 @@ use std::fmt;
 
 use tokio::sync::oneshot;
 
+pub use pg::PgStore;
 pub use records::{ConfigRecord, ModeRecord, ReferenceRecord, SchemaRecord, VersionRecord};
 pub use sled_store::{FlushObserver, SledStore};
 
