@@ -402,3 +402,209 @@ fn conformance_on_postgres() {
     let pg = TempPostgres::start();
     conformance(&|| pg_opener(&pg));
 }
+
+#[test]
+fn postgres_nodes_share_one_database() {
+    let pg = TempPostgres::start();
+    let url = pg.fresh_database();
+    // Three nodes start together on an empty database: the migrations run once.
+    let nodes: Vec<Arc<dyn Store>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| Arc::new(PgStore::open(&url, None).unwrap()) as Arc<dyn Store>))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        pg.psql(&url, "SELECT count(*) FROM huntreg_migrations")
+            .trim(),
+        "1"
+    );
+
+    // Concurrent writers on every node take ids from one sequence and append versions
+    // to one subject: no id twice, no version twice, no gap.
+    let rt = runtime();
+    let mut results: Vec<(u32, u32)> = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..60u32 {
+            let node = nodes[i as usize % 3].clone();
+            tasks.push(tokio::spawn(async move {
+                store::write(&*node, move |tx| {
+                    let id = tx.next_id().unwrap();
+                    tx.set_next_id(id + 1);
+                    let mut hash = [0u8; 32];
+                    hash[..4].copy_from_slice(&id.to_be_bytes());
+                    tx.put_schema(&ctx(".h"), id, &schema_record("s", &hash), &hash)
+                        .unwrap();
+                    let s = subject(":.h:orders");
+                    let version = tx.versions(&s).unwrap().last().map_or(1, |(v, _)| v + 1);
+                    tx.put_version(&s, version, &version_record(id, false), &[])
+                        .unwrap();
+                    (id, version)
+                })
+                .await
+                .unwrap()
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    results.sort_unstable();
+    assert_eq!(results, (1..=60).map(|i| (i, i)).collect::<Vec<_>>());
+    // Every node reads what any node acknowledged.
+    for node in &nodes {
+        assert_eq!(node.versions(&subject(":.h:orders")).unwrap().len(), 60);
+        assert_eq!(node.next_id().unwrap(), 61);
+    }
+}
+
+#[test]
+fn postgres_constraints_back_the_promises() {
+    let pg = TempPostgres::start();
+    let url = pg.fresh_database();
+    let store: Arc<dyn Store> = Arc::new(PgStore::open(&url, None).unwrap());
+    let hash = [5u8; 32];
+    let other = [6u8; 32];
+    write(&store, move |tx| {
+        tx.put_schema(&ctx(""), 1, &schema_record("a", &hash), &hash)
+            .unwrap();
+        tx.put_version(&subject("x"), 2, &version_record(1, false), &[])
+            .unwrap();
+    })
+    .unwrap();
+
+    // An id names one content in every context.
+    let err = write(&store, move |tx| {
+        tx.put_schema(&ctx(".h"), 1, &schema_record("b", &other), &other)
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("foreign key"), "{err}");
+
+    // A version is never inserted behind a newer one, nor twice.
+    let err = write(&store, |tx| {
+        tx.put_version(&subject("x"), 1, &version_record(1, false), &[])
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("behind a newer version"), "{err}");
+    let dup = pg.psql(
+        &url,
+        "INSERT INTO huntreg_versions VALUES ('', 'x', 2, 1, false, NULL) \
+         ON CONFLICT DO NOTHING RETURNING version",
+    );
+    assert_eq!(dup.trim(), "", "the primary key refuses a second version 2");
+
+    // A version names a stored schema.
+    let err = write(&store, |tx| {
+        tx.put_version(&subject("y"), 1, &version_record(9, false), &[])
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("foreign key"), "{err}");
+
+    // The sequence refuses to run past the 4-byte limit, with words that say so; the
+    // failed job leaves nothing behind.
+    let err = write(&store, |tx| {
+        tx.put_context(&ctx(".late"), true);
+        tx.set_next_id(u32::MAX);
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("id space is exhausted"), "{err}");
+    assert_eq!(store.contexts().unwrap(), vec![]);
+    let err = write(&store, move |tx| {
+        tx.put_schema(&ctx(""), 1 << 31, &schema_record("c", &other), &other)
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("id space is exhausted"), "{err}");
+    // The largest id that fits is fine.
+    write(&store, move |tx| {
+        tx.put_schema(
+            &ctx(""),
+            i32::MAX as u32,
+            &schema_record("c", &other),
+            &other,
+        )
+        .unwrap();
+        tx.set_next_id(1 << 31);
+    })
+    .unwrap();
+}
+
+#[test]
+fn postgres_refuses_a_newer_database_and_notifies_changes() {
+    let pg = TempPostgres::start();
+    let url = pg.fresh_database();
+    let a = PgStore::open(&url, None).unwrap();
+    let b = PgStore::open(&url, None).unwrap();
+    assert!(a.is_up(true));
+
+    // A write on node A moves node B's change counter.
+    let mut changes = b.changes();
+    let rt = runtime();
+    rt.block_on(async {
+        // Wait for B's listener to be connected (the connection counts as a change).
+        tokio::time::timeout(std::time::Duration::from_secs(10), changes.changed())
+            .await
+            .expect("the change listener connects")
+            .unwrap();
+        changes.mark_unchanged();
+        store::write(&a, |tx| tx.put_context(&ctx(".h"), true))
+            .await
+            .unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(10), changes.changed())
+            .await
+            .expect("node B hears of node A's write")
+            .unwrap();
+    });
+    drop((a, b));
+
+    pg.psql(&url, "INSERT INTO huntreg_migrations (version) VALUES (99)");
+    let err = PgStore::open(&url, None).unwrap_err().to_string();
+    assert!(
+        err.contains("schema is at version 99, newer than this huntreg knows"),
+        "{err}"
+    );
+}
+
+#[test]
+fn postgres_down_fails_fast_and_recovers() {
+    let pg = TempPostgres::start();
+    let url = pg.fresh_database();
+    let store: Arc<dyn Store> = Arc::new(PgStore::open(&url, None).unwrap());
+    write(&store, |tx| tx.put_context(&ctx(".h"), true)).unwrap();
+    pg.stop_immediate();
+    let started = std::time::Instant::now();
+    assert!(store.contexts().is_err());
+    assert!(write(&store, |tx| tx.put_context(&ctx(".i"), true)).is_err());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(12),
+        "requests fail within the deadline while the database is down"
+    );
+    pg.start_again();
+    // The store reconnects by itself; what was acknowledged is there.
+    let mut contexts = Err(StoreError::Closed);
+    for _ in 0..50 {
+        contexts = store.contexts();
+        if contexts.is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(contexts.unwrap(), vec![ctx(".h")]);
+    write(&store, |tx| tx.put_context(&ctx(".i"), true)).unwrap();
+}
+
+#[test]
+fn export_and_import_between_sled_and_postgres() {
+    let pg = TempPostgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sled: Arc<dyn Store> = Arc::new(SledStore::open(dir.path(), None).unwrap());
+    fill(&sled);
+    let pg_store: Arc<dyn Store> = Arc::new(PgStore::open(&pg.fresh_database(), None).unwrap());
+    copy(&sled, &pg_store);
+    assert_eq!(dump(&sled), dump(&pg_store));
+    let back_dir = tempfile::tempdir().unwrap();
+    let back: Arc<dyn Store> = Arc::new(SledStore::open(back_dir.path(), None).unwrap());
+    copy(&pg_store, &back);
+    assert_eq!(dump(&back), dump(&sled));
+}
