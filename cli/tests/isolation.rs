@@ -422,6 +422,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/metadata/id"),
     ("GET", "/v1/metadata/version"),
     ("GET", "/metrics"),
+    ("GET", "/ready"),
     // Destructive last: they run after every read and write above.
     ("DELETE", "/subjects/{subject}/versions/{version}"),
     ("DELETE", "/config/{subject}"),
@@ -438,6 +439,7 @@ const DATA_FREE: &[&str] = &[
     "/schemas/types",
     "/v1/metadata/id",
     "/v1/metadata/version",
+    "/ready",
 ];
 
 /// The (method, path) pairs `registry/src/routes/mod.rs` registers, read from its source.

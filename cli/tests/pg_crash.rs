@@ -294,3 +294,98 @@ fn three_nodes_survive_sigkills_and_database_restarts() {
         "too few writes acknowledged to mean anything"
     );
 }
+
+#[test]
+fn a_node_answers_quickly_while_the_database_is_down_and_recovers() {
+    let pg = pg::TempPostgres::start();
+    let database = pg.fresh_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [
+        "--default-compatibility",
+        "NONE",
+        "--database-url",
+        &database,
+    ];
+    let node = Server::start(tmp.path(), &args);
+    let http = client();
+    let register = |k: u32| {
+        let schema =
+            format!("syntax = \"proto3\";\npackage down;\nmessage M {{ string s{k} = 1; }}\n");
+        http.post(node.at("/subjects/%3A.hunt-d%3Adown/versions"))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .body(register_body(&schema))
+            .send()
+            .unwrap()
+    };
+    assert_eq!(register(1).status().as_u16(), 200);
+    assert_eq!(
+        http.get(node.at("/ready"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+
+    pg.stop_immediate();
+    let started = std::time::Instant::now();
+    let refused = register(2);
+    let status = refused.status().as_u16();
+    let body: serde_json::Value = refused.json().unwrap();
+    assert!(status >= 500, "{status} {body}");
+    assert!(
+        body["error_code"].as_i64().is_some(),
+        "Confluent JSON: {body}"
+    );
+    let listing = http.get(node.at("/subjects")).send().unwrap();
+    assert!(listing.status().as_u16() >= 500);
+    let ready = http.get(node.at("/ready")).send().unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    let ready: serde_json::Value = ready.json().unwrap();
+    assert_eq!(ready["error_code"], 50001, "{ready}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answers come within the store's deadline, not after a hang"
+    );
+    let metrics = http
+        .get(node.at("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(metrics.contains("huntreg_store_up 0"), "{metrics}");
+
+    pg.start_again();
+    // The node reconnects by itself; what it acknowledged is there.
+    let mut recovered = false;
+    for _ in 0..100 {
+        if http
+            .get(node.at("/ready"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+            == 200
+        {
+            recovered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(recovered, "the node did not recover by itself");
+    let versions: Vec<u64> = http
+        .get(node.at("/subjects/%3A.hunt-d%3Adown/versions"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(versions, vec![1]);
+    assert_eq!(register(3).status().as_u16(), 200);
+    let metrics = http
+        .get(node.at("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(metrics.contains("huntreg_store_up 1"), "{metrics}");
+}

@@ -338,7 +338,7 @@ pub fn classify(method: &Method, uri: &Uri) -> Access {
     match rest {
         // Liveness and server metadata touch no hunt.
         [] if read || m == Method::POST => Access::none(Action::Read),
-        ["schemas", "types"] | ["v1", "metadata", "id" | "version"] if read => {
+        ["schemas", "types"] | ["v1", "metadata", "id" | "version"] | ["ready"] if read => {
             Access::none(Action::Read)
         }
         // Clients probe associations before serializing and need the router's 404.
@@ -441,6 +441,7 @@ mod tests {
         check("POST", "/", Read, &[]);
         check("GET", "/schemas/types", Read, &[]);
         check("GET", "/v1/metadata/id", Read, &[]);
+        check("GET", "/ready", Read, &[]);
         check("GET", "/contexts/.h/v1/metadata/version", Read, &[]);
         check(
             "GET",

@@ -132,6 +132,7 @@ pub(crate) fn api(state: AppState) -> Router {
         .route("/v1/metadata/id", json(get(contexts::cluster_id)))
         .route("/v1/metadata/version", json(get(contexts::server_version)))
         .route("/metrics", get(contexts::metrics))
+        .route("/ready", get(contexts::ready))
         .merge(console)
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
