@@ -20,6 +20,9 @@ use support::pg::TempPostgres;
 /// Opens a store of one backend, the same one every time (for reopening).
 type Opener<'a> = &'a dyn Fn() -> Arc<dyn Store>;
 
+/// A named conformance case.
+type Case = (&'static str, fn(Opener<'_>));
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -64,7 +67,7 @@ fn version_record(id: u32, deleted: bool) -> VersionRecord {
 
 /// Every conformance case, in order, each on a fresh store of the backend.
 fn conformance(fresh: &dyn Fn() -> Box<dyn Fn() -> Arc<dyn Store>>) {
-    let cases: [(&str, fn(Opener<'_>)); 6] = [
+    let cases: [Case; 6] = [
         ("sequence and schemas", sequence_and_schemas),
         ("versions and listings", versions_and_listings),
         ("configs, modes and contexts", configs_modes_contexts),
