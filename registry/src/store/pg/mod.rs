@@ -65,9 +65,12 @@ pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
             }
             _ => format!("database: {}", db.message()),
         },
-        None => format!("database: {e}"),
+        None => format!("{UNREACHABLE}: {e}"),
     }
 }
+
+/// How an error that is the database's absence (not its refusal) begins.
+const UNREACHABLE: &str = "database unreachable";
 
 /// One lazily (re)opened connection.
 #[derive(Default)]
@@ -84,7 +87,7 @@ impl Slot {
         *guard = None;
         let (client, connection) = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls))
             .await
-            .map_err(|_| StoreError::Backend("database: connection timed out".into()))?
+            .map_err(|_| StoreError::Backend(format!("{UNREACHABLE}: connection timed out")))?
             .map_err(backend_error)?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -119,7 +122,7 @@ impl Shared {
                 .await
                 .unwrap_or_else(|_| {
                     Err(StoreError::Backend(format!(
-                        "database: no answer within {} s",
+                        "{UNREACHABLE}: no answer within {} s",
                         DEADLINE.as_secs()
                     )))
                 });
@@ -130,12 +133,15 @@ impl Shared {
         out
     }
 
-    /// Records whether the database answered.
+    /// Records whether the database answered (a refusal, such as a constraint, is an
+    /// answer).
     fn note<T>(&self, out: &Result<T, StoreError>) {
         match out {
-            Ok(_) => self.up.store(true, Ordering::Relaxed),
-            Err(StoreError::Backend(_)) => self.up.store(false, Ordering::Relaxed),
-            Err(_) => {}
+            Err(StoreError::Backend(m)) if m.starts_with(UNREACHABLE) => {
+                self.up.store(false, Ordering::Relaxed);
+            }
+            Err(StoreError::Closed) => {}
+            _ => self.up.store(true, Ordering::Relaxed),
         }
     }
 
@@ -442,7 +448,8 @@ impl PgTxn {
     }
 }
 
-/// Implements [`Reads`] for a type with a `query` method running an `sql` function.
+/// Implements [`Reads`] for a type, given how it runs one `sql` function (`$query`, a
+/// closure over `$self_` taking the function to run on a connection).
 macro_rules! impl_reads {
     ($ty:ty, $self_:ident, $query:expr) => {
         impl Reads for $ty {
@@ -538,9 +545,9 @@ macro_rules! impl_reads {
 
 impl_reads!(PgStore, s, |f| s.shared.read(f));
 
-/// A job's reads run on its transaction. `Reads` takes `&self`, so a read failure is
-/// recorded through the shared `failed` slot only by the write methods; a failed read
-/// still fails the statement that follows it, which rolls the job back.
+/// A job's reads run on its transaction's connection. `Reads` takes `&self`, so a failed
+/// read is not recorded in `failed`; it aborts the PostgreSQL transaction, so any write
+/// after it fails (and is recorded), and a job that only read commits nothing.
 struct TxnReads<'a>(&'a PgTxn);
 
 impl TxnReads<'_> {
