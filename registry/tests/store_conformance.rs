@@ -305,6 +305,28 @@ fn failing_job_writes_nothing(open: Opener<'_>) {
     assert!(failed.unwrap().is_err());
     assert_eq!(store.next_id().unwrap(), 1);
     assert_eq!(store.contexts().unwrap(), vec![]);
+    // Queued together (one group commit), a failing job fails alone.
+    let before = store.submit(Box::new(|tx| {
+        tx.put_context(&ctx(".before"), true);
+        Box::new(())
+    }));
+    let bad = store.submit(Box::new(|tx| {
+        tx.put_context(&ctx(".bad"), true);
+        panic!("job bug in a group")
+    }));
+    let after = store.submit(Box::new(|tx| {
+        tx.put_context(&ctx(".after"), true);
+        Box::new(())
+    }));
+    rt.block_on(async {
+        assert!(before.await.unwrap().is_ok());
+        assert!(bad.await.unwrap().is_err());
+        assert!(after.await.unwrap().is_ok());
+    });
+    assert_eq!(
+        store.contexts().unwrap(),
+        vec![ctx(".after"), ctx(".before")]
+    );
 }
 
 fn fill(store: &Arc<dyn Store>) {

@@ -5,11 +5,13 @@
 //!   [`Reads`] work from any thread: a read is spawned there and its caller waits on a
 //!   channel, with a deadline, so a request never hangs on a database that is down.
 //! - **Reads** share a few pipelined connections, each reconnected on use when it broke.
-//! - **Writes** run on one writer thread per node, each job in its own transaction that
-//!   first takes a transaction-scoped advisory lock: write jobs of every node run one at a
-//!   time, so a job sees exactly the committed history it extends (what it read when it
-//!   decided is what it writes after). `synchronous_commit` is on: a job is answered after
-//!   its commit is flushed. Each writing job notifies [`CHANGES_CHANNEL`] at commit.
+//! - **Writes** run on one writer thread per node. It takes every job waiting, runs them in
+//!   one transaction that first takes a transaction-scoped advisory lock, each job inside a
+//!   savepoint (a failing job rolls back alone), and commits once (group commit). Write
+//!   groups of every node run one at a time, so a job sees exactly the history it extends
+//!   (what it read when it decided is what it writes after). `synchronous_commit` is on: a
+//!   job is answered after its group's commit is flushed. A group that wrote notifies
+//!   [`CHANGES_CHANNEL`] at commit.
 //! - **Changes** from other nodes arrive on a listening connection; every (re)connection
 //!   counts as a change too, since notifications sent while it was down are lost.
 
@@ -44,10 +46,18 @@ const DEADLINE: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Read connections per node (each pipelines many concurrent reads).
 const READ_CONNECTIONS: usize = 4;
+/// The most jobs one transaction (one commit, one flush) takes.
+const MAX_GROUP: usize = 256;
 /// Pause between attempts of the change listener to reconnect.
 const LISTEN_RETRY: Duration = Duration::from_millis(250);
 
 type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
+
+thread_local! {
+    /// On the writer thread while a group runs: the group's transaction, which the store's
+    /// own reads on that thread use.
+    static IN_GROUP: std::cell::RefCell<Option<Conn>> = const { std::cell::RefCell::new(None) };
+}
 
 /// Turns a driver error into a store error, naming what the database said.
 pub(crate) fn backend_error(e: tokio_postgres::Error) -> StoreError {
@@ -152,6 +162,9 @@ impl Shared {
         F: FnOnce(Conn) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
+        if let Some(client) = IN_GROUP.with(|g| g.borrow().clone()) {
+            return self.block(f(client));
+        }
         let shared = self.clone();
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         self.block(async move {
@@ -286,34 +299,105 @@ fn writer_loop(
     observer: Option<FlushObserver>,
 ) {
     let slot = Arc::new(Slot::default());
-    while let Ok((job, reply)) = receiver.recv() {
-        let started = Instant::now();
-        let result = run_job(shared, &slot, job);
-        if let Some(observer) = &observer {
-            observer(started.elapsed(), 1);
+    while let Ok(first) = receiver.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match receiver.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
         }
-        let _ = reply.send(result);
+        let started = Instant::now();
+        let jobs = group.len();
+        let results = run_group(shared, &slot, group);
+        if let Some(observer) = &observer {
+            observer(started.elapsed(), jobs);
+        }
+        for (reply, result) in results {
+            let _ = reply.send(result);
+        }
     }
 }
 
-/// Runs one job in its own transaction under the write lock, and commits it.
-fn run_job(
+/// Runs a group of jobs in one transaction under the write lock, each inside a savepoint
+/// (a failing job rolls back alone), and commits once: one flush for the group.
+fn run_group(
     shared: &Arc<Shared>,
     slot: &Arc<Slot>,
-    job: Job,
-) -> Result<Box<dyn Any + Send>, StoreError> {
+    group: Vec<(Job, Reply)>,
+) -> Vec<(Reply, Result<Box<dyn Any + Send>, StoreError>)> {
     let config = shared.config.clone();
     let slot_for_connect = slot.clone();
-    let client = shared.block(async move { slot_for_connect.get(&config).await })?;
-    let begin = client.clone();
-    shared.block(async move {
-        begin
-            .batch_execute(&format!(
-                "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-            ))
+    let opened = shared
+        .block(async move { slot_for_connect.get(&config).await })
+        .and_then(|client| {
+            let begin = client.clone();
+            shared.block(async move {
+                begin
+                    .batch_execute(&format!(
+                        "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+                    ))
+                    .await
+                    .map_err(backend_error)
+            })?;
+            Ok(client)
+        });
+    let client = match opened {
+        Ok(client) => client,
+        Err(e) => {
+            return group
+                .into_iter()
+                .map(|(_, reply)| (reply, Err(StoreError::Backend(e.to_string()))))
+                .collect();
+        }
+    };
+    // Reads the jobs make through the store itself (a registration re-checked on the
+    // writer loads versions) run in this transaction too, so they see earlier jobs of the
+    // group.
+    IN_GROUP.with(|g| *g.borrow_mut() = Some(client.clone()));
+    let mut wrote = false;
+    let mut results = Vec::with_capacity(group.len());
+    for (job, reply) in group {
+        let (result, job_wrote) = run_job(shared, &client, job);
+        wrote |= job_wrote;
+        results.push((reply, result));
+    }
+    IN_GROUP.with(|g| *g.borrow_mut() = None);
+    let end = client.clone();
+    let committed = shared.block(async move {
+        if wrote {
+            end.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}; COMMIT"))
+                .await
+        } else {
+            end.batch_execute("COMMIT").await
+        }
+        .map_err(backend_error)
+    });
+    match committed {
+        Ok(()) => results,
+        Err(e) => results
+            .into_iter()
+            .map(|(reply, _)| (reply, Err(StoreError::Backend(e.to_string()))))
+            .collect(),
+    }
+}
+
+/// Runs one job of a group inside a savepoint; returns its result and whether it wrote.
+fn run_job(
+    shared: &Arc<Shared>,
+    client: &Conn,
+    job: Job,
+) -> (Result<Box<dyn Any + Send>, StoreError>, bool) {
+    let savepoint = client.clone();
+    if let Err(e) = shared.block(async move {
+        savepoint
+            .batch_execute("SAVEPOINT job")
             .await
             .map_err(backend_error)
-    })?;
+    }) {
+        return (Err(e), false);
+    }
     let mut txn = PgTxn {
         shared: shared.clone(),
         client: client.clone(),
@@ -327,24 +411,26 @@ fn run_job(
         (false, None) => None,
     };
     let end = client.clone();
-    let wrote = txn.wrote;
-    match failure {
-        Some(e) => {
-            let _ = shared
-                .block(async move { end.batch_execute("ROLLBACK").await.map_err(backend_error) });
-            Err(e)
+    match (failure, out) {
+        (None, Ok(out)) => {
+            let released = shared.block(async move {
+                end.batch_execute("RELEASE SAVEPOINT job")
+                    .await
+                    .map_err(backend_error)
+            });
+            match released {
+                Ok(()) => (Ok(out), txn.wrote),
+                Err(e) => (Err(e), false),
+            }
         }
-        None => {
-            shared.block(async move {
-                if wrote {
-                    end.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}; COMMIT"))
-                        .await
-                } else {
-                    end.batch_execute("COMMIT").await
-                }
-                .map_err(backend_error)
-            })?;
-            out.map_err(|_| StoreError::Backend("a write job panicked".into()))
+        (failure, _) => {
+            let _ = shared.block(async move {
+                end.batch_execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")
+                    .await
+                    .map_err(backend_error)
+            });
+            let e = failure.unwrap_or_else(|| StoreError::Backend("a write job panicked".into()));
+            (Err(e), false)
         }
     }
 }
