@@ -52,6 +52,8 @@ const MAX_GROUP: usize = 256;
 const LISTEN_RETRY: Duration = Duration::from_millis(250);
 
 type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
+/// What a job answers.
+type JobOutcome = Result<Box<dyn Any + Send>, StoreError>;
 
 thread_local! {
     /// On the writer thread while a group runs: the group's transaction, which the store's
@@ -325,7 +327,7 @@ fn run_group(
     shared: &Arc<Shared>,
     slot: &Arc<Slot>,
     group: Vec<(Job, Reply)>,
-) -> Vec<(Reply, Result<Box<dyn Any + Send>, StoreError>)> {
+) -> Vec<(Reply, JobOutcome)> {
     let config = shared.config.clone();
     let slot_for_connect = slot.clone();
     let opened = shared
@@ -384,11 +386,7 @@ fn run_group(
 }
 
 /// Runs one job of a group inside a savepoint; returns its result and whether it wrote.
-fn run_job(
-    shared: &Arc<Shared>,
-    client: &Conn,
-    job: Job,
-) -> (Result<Box<dyn Any + Send>, StoreError>, bool) {
+fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job) -> (JobOutcome, bool) {
     let savepoint = client.clone();
     if let Err(e) = shared.block(async move {
         savepoint
