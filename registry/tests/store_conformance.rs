@@ -199,8 +199,10 @@ fn versions_and_listings(open: Opener<'_>) {
     write(&store, |tx| {
         let refs = [(subject(":.h:t"), 1)];
         tx.remove_version(&subject(":.h:x"), 1, 1, &refs);
-        // A soft delete is an update of the version in place.
+        // A soft delete is an update of the version in place, the newest or not.
         tx.put_version(&subject("b"), 10, &version_record(1, true), &[])
+            .unwrap();
+        tx.put_version(&subject("b"), 5, &version_record(1, true), &[])
             .unwrap();
     })
     .unwrap();
@@ -208,6 +210,8 @@ fn versions_and_listings(open: Opener<'_>) {
     assert_eq!(store.referrers(&subject(":.h:t"), 1).unwrap(), vec![]);
     assert_eq!(store.version(&subject(":.h:x"), 1).unwrap(), None);
     assert!(store.version(&subject("b"), 10).unwrap().unwrap().deleted);
+    assert!(store.version(&subject("b"), 5).unwrap().unwrap().deleted);
+    assert!(!store.version(&subject("b"), 4).unwrap().unwrap().deleted);
     assert_eq!(
         store.subjects(Some(&ctx(".h"))).unwrap(),
         vec![(subject(":.h:t"), true)]

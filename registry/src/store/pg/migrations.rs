@@ -72,9 +72,14 @@ CREATE TABLE huntreg_versions (
 );
 CREATE INDEX huntreg_versions_by_id ON huntreg_versions (context, id, subject, version);
 
+-- BEFORE INSERT triggers also fire for an INSERT ... ON CONFLICT DO UPDATE that turns
+-- into an update (a soft delete): only a version that does not exist yet is checked.
 CREATE FUNCTION huntreg_versions_append() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM huntreg_versions
+    IF NOT EXISTS (SELECT 1 FROM huntreg_versions
+                   WHERE context = NEW.context AND subject = NEW.subject
+                     AND version = NEW.version)
+       AND EXISTS (SELECT 1 FROM huntreg_versions
                WHERE context = NEW.context AND subject = NEW.subject
                  AND version > NEW.version) THEN
         RAISE EXCEPTION 'version % of subject % would be inserted behind a newer version',
