@@ -19,8 +19,8 @@ use std::sync::Arc;
 use anyhow::{bail, Context as _};
 use huntreg_store::types::{Context, Subject};
 use huntreg_store::{
-    ConfigRecord, ExportRecord, ModeRecord, SchemaRecord, SledStore, Store, StoreError,
-    VersionRecord,
+    self as store, ConfigRecord, ExportRecord, ModeRecord, PgStore, SchemaRecord, SledStore, Store,
+    StoreError, VersionRecord,
 };
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +52,15 @@ pub(crate) struct ExportArgs {
     /// Directory of the store to back up (the server must be stopped; ignored with --from).
     #[arg(long, env = "HUNTREG_DATA_DIR", default_value = "./huntreg-data")]
     data_dir: PathBuf,
+    /// Back up the PostgreSQL store at this URL instead of --data-dir (a running registry
+    /// may keep serving: the export reads one consistent snapshot).
+    #[arg(
+        long,
+        env = "HUNTREG_DATABASE_URL",
+        hide_env_values = true,
+        conflicts_with = "from"
+    )]
+    database_url: Option<String>,
     /// File to write (standard output when absent or `-`).
     #[arg(short, long, visible_alias = "out", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -74,6 +83,8 @@ pub(crate) struct ImportArgs {
     pub(crate) data_dir: PathBuf,
     /// The backup written by `huntreg export` (`-` for standard input).
     pub(crate) file: PathBuf,
+    /// Restore into the (empty) PostgreSQL store at this URL instead of `data_dir`.
+    pub(crate) database_url: Option<String>,
 }
 
 /// The first line of a backup.
@@ -198,6 +209,14 @@ fn open_store(dir: &Path, opening: Opening) -> anyhow::Result<SledStore> {
 pub(crate) fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     if let Some(from) = &args.from {
         return export_live(from, &args);
+    }
+    if let Some(url) = &args.database_url {
+        let store = PgStore::open(url, None).context("cannot open the PostgreSQL store")?;
+        let count = write_backup(args.output.as_deref(), store.export())?;
+        if let Some(path) = written_to(args.output.as_deref()) {
+            eprintln!("huntreg: exported {count} records to {}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     if !args.data_dir.is_dir() {
         bail!(
@@ -368,18 +387,13 @@ pub(crate) fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     }
     .with_context(|| format!("reading backup {}", args.file.display()))?;
 
+    if let Some(url) = &args.database_url {
+        return import_postgres(url, records);
+    }
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
     let store = Arc::new(open_store(&args.data_dir, Opening::Import)?);
-    for existing in store.export() {
-        match existing.context("reading the target store")? {
-            ExportRecord::NextId(_) => {}
-            _ => bail!(
-                "refusing to import into {}: the store is not empty (import restores into an empty store only)",
-                args.data_dir.display()
-            ),
-        }
-    }
+    refuse_non_empty(&*store, &args.data_dir.display().to_string())?;
     let count = records.len();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -417,6 +431,40 @@ pub(crate) fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         "huntreg: imported {count} records into {}",
         args.data_dir.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a target store that holds anything but the id sequence.
+fn refuse_non_empty(store: &dyn Store, place: &str) -> anyhow::Result<()> {
+    for existing in store.export() {
+        match existing.context("reading the target store")? {
+            ExportRecord::NextId(_) => {}
+            _ => bail!(
+                "refusing to import into {place}: the store is not empty (import restores into an empty store only)"
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Restores `records` into an empty PostgreSQL store, in one transaction: all or nothing.
+fn import_postgres(url: &str, records: Vec<ExportRecord>) -> anyhow::Result<ExitCode> {
+    let store = PgStore::open(url, None).context("cannot open the PostgreSQL store")?;
+    refuse_non_empty(&store, "the PostgreSQL database")?;
+    let count = records.len();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime
+        .block_on(store::write(&store, move |tx| {
+            records
+                .iter()
+                .try_for_each(|record| store::import_record(tx, record))
+        }))
+        .and_then(|r| r)
+        .context("restoring the records (nothing was written)")?;
+    store.close().context("closing the store")?;
+    eprintln!("huntreg: imported {count} records into the PostgreSQL database");
     Ok(ExitCode::SUCCESS)
 }
 

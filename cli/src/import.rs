@@ -35,6 +35,15 @@ pub(crate) struct Args {
         help_heading = "Restore a backup (offline)"
     )]
     data_dir: PathBuf,
+    /// Restore into the (empty) PostgreSQL store at this URL instead of --data-dir.
+    #[arg(
+        long,
+        env = "HUNTREG_DATABASE_URL",
+        hide_env_values = true,
+        conflicts_with = "from",
+        help_heading = "Restore a backup (offline)"
+    )]
+    database_url: Option<String>,
     #[command(flatten)]
     live: migrate::LiveArgs,
 }
@@ -45,6 +54,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(file) => backup::import(backup::ImportArgs {
             data_dir: args.data_dir,
             file,
+            database_url: args.database_url,
         }),
         None => migrate::run(args.live),
     }

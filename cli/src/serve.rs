@@ -18,6 +18,10 @@ pub(crate) struct Args {
     /// Directory of the store (created when missing).
     #[arg(long, env = "HUNTREG_DATA_DIR", default_value = "./huntreg-data")]
     data_dir: PathBuf,
+    /// Store everything in this PostgreSQL database (`postgres://user@host:port/db`)
+    /// instead of --data-dir; any number of nodes may share it.
+    #[arg(long, env = "HUNTREG_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// Compatibility level when no subject, hunt or global config sets one.
     #[arg(long, env = "HUNTREG_DEFAULT_COMPATIBILITY", default_value = "BACKWARD", value_parser = parse_level)]
     default_compatibility: Level,
@@ -51,6 +55,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let config = Config {
             listen: args.listen,
             data_dir: args.data_dir,
+            database_url: args.database_url,
             default_compatibility: args.default_compatibility,
             security,
             ui: !args.no_ui,

@@ -10,6 +10,9 @@
 
 mod server_support;
 
+#[path = "../../store/tests/support/pg.rs"]
+mod pg;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -275,6 +278,103 @@ fn export_then_import_reproduces_every_answer() {
         "ids are never reused: {}",
         a.1
     );
+}
+
+/// Runs `huntreg ARGS` and returns its stderr; panics when it fails.
+fn huntreg_ok(args: &[&std::ffi::OsStr]) -> String {
+    let out = huntreg().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "huntreg {args:?}: {stderr}");
+    stderr
+}
+
+/// The record lines of a backup, sorted (the two stores list records in different orders).
+fn records_of(backup: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(backup).unwrap();
+    let mut lines: Vec<String> = text.lines().skip(1).map(str::to_owned).collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn export_and_import_move_a_registry_between_sled_and_postgres() {
+    let pg = pg::TempPostgres::start();
+    let database = pg.fresh_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let sled_dir = tmp.path().join("sled");
+    let back_dir = tmp.path().join("back");
+    let from_sled = tmp.path().join("from-sled.jsonl");
+    let from_pg = tmp.path().join("from-pg.jsonl");
+    let os = |s: &str| std::ffi::OsString::from(s);
+
+    let server = Server::start(&sled_dir, &[]);
+    populate(&server);
+    server.stop();
+    huntreg_ok(&[
+        &os("export"),
+        &os("--data-dir"),
+        sled_dir.as_os_str(),
+        &os("-o"),
+        from_sled.as_os_str(),
+    ]);
+    // sled to PostgreSQL, then (while a node serves it) PostgreSQL back to sled.
+    huntreg_ok(&[
+        &os("import"),
+        &os("--database-url"),
+        &os(&database),
+        from_sled.as_os_str(),
+    ]);
+    let again = huntreg()
+        .args(["import", "--database-url", &database])
+        .arg(&from_sled)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("not empty"),
+        "{again:?}"
+    );
+    let on_pg = Server::start(&tmp.path().join("unused"), &["--database-url", &database]);
+    huntreg_ok(&[
+        &os("export"),
+        &os("--database-url"),
+        &os(&database),
+        &os("-o"),
+        from_pg.as_os_str(),
+    ]);
+    assert_eq!(records_of(&from_sled), records_of(&from_pg));
+    huntreg_ok(&[
+        &os("import"),
+        &os("--data-dir"),
+        back_dir.as_os_str(),
+        from_pg.as_os_str(),
+    ]);
+
+    let on_sled = Server::start(&sled_dir, &[]);
+    let back = Server::start(&back_dir, &[]);
+    let mut compared = 0;
+    for probe in PROBES {
+        let a = send(&on_sled, "GET", probe, None);
+        assert_eq!(
+            a,
+            send(&on_pg, "GET", probe, None),
+            "GET {probe}: sled vs PostgreSQL"
+        );
+        assert_eq!(
+            a,
+            send(&back, "GET", probe, None),
+            "GET {probe}: sled vs back"
+        );
+        compared += usize::from(a.0 == 200);
+    }
+    assert!(
+        compared >= PROBES.len() - 4,
+        "most probes hit data ({compared})"
+    );
+    // The id sequence moved too.
+    let next = register_body("syntax = \"proto3\";\nmessage Fresh { string s = 1; }\n");
+    let a = post(&on_sled, "/subjects/:.hunt-4:fresh/versions", &next);
+    assert_eq!(a.0, 200, "{}", a.1);
+    assert_eq!(a, post(&on_pg, "/subjects/:.hunt-4:fresh/versions", &next));
 }
 
 #[test]

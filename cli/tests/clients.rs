@@ -16,6 +16,9 @@
 #[path = "clients/server.rs"]
 mod server;
 
+#[path = "../../store/tests/support/pg.rs"]
+mod pg;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -554,6 +557,94 @@ fn concurrent_first_registrations_from_several_producers_agree() {
     let r = api(&server, Client::Python, &hunt, calls);
     assert_eq!(ok(&r, 0), &json!([1]));
     assert_eq!(ok(&r, 1), &json!([1]));
+}
+
+#[test]
+fn three_nodes_on_one_postgres_serve_the_clients_in_hunt_contexts() {
+    // Three `huntreg serve --database-url` nodes on one throwaway PostgreSQL. Python and
+    // JavaScript producers register through different nodes at the same time, in hunt
+    // contexts; a fresh deserializer on another node decodes each record right after.
+    let pg = pg::TempPostgres::start();
+    let database = pg.fresh_database();
+    let dir = TempDir::new().unwrap();
+    let nodes: Vec<Server> = (0..3)
+        .map(|_| Server::start_with(dir.path(), &["--database-url", &database]))
+        .collect();
+    let hunt = |node: usize, hunt: &str| format!("{}/contexts/{hunt}", nodes[node].url);
+    let (py_ids, js_ids) = thread::scope(|scope| {
+        let python = scope.spawn(|| {
+            let mut ids = Vec::new();
+            for round in 0..2 {
+                let (writer, reader) = (round % 3, (round + 1) % 3);
+                let (hex, id) = py(&hunt(writer, ".hunt-a"), "associated").produce(
+                    &nodes[writer],
+                    FOUND,
+                    "finds",
+                    &found(),
+                );
+                let reader_url = hunt(reader, ".hunt-a");
+                let read = py(&reader_url, "associated");
+                assert_eq!(read.consume(&nodes[reader], FOUND, "finds", &hex), found());
+                ids.push(id);
+            }
+            ids
+        });
+        let javascript = scope.spawn(|| {
+            let mut ids = Vec::new();
+            for round in 0..2 {
+                let (writer, reader) = ((round + 2) % 3, round % 3);
+                let writer_url = hunt(writer, ".hunt-b");
+                let (hex, id) = js(&writer_url, "associated").produce(
+                    &nodes[writer],
+                    UPDATED,
+                    "updates",
+                    &updated(),
+                );
+                let reader_url = hunt(reader, ".hunt-b");
+                let read = js(&reader_url, "associated");
+                assert_eq!(
+                    read.consume(&nodes[reader], UPDATED, "updates", &hex),
+                    updated()
+                );
+                ids.push(id);
+            }
+            ids
+        });
+        // The same schema registered through two nodes at once gets one id.
+        let racers: Vec<_> = (0..2)
+            .map(|n| {
+                let url = hunt(n, ".hunt-race");
+                let node = &nodes[n];
+                scope.spawn(move || {
+                    py(&url, "associated")
+                        .produce(node, UPDATED, "race", &updated())
+                        .1
+                })
+            })
+            .collect();
+        let race: Vec<i64> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+        assert_eq!(race[0], race[1], "one schema, two ids through two nodes");
+        (python.join().unwrap(), javascript.join().unwrap())
+    });
+    assert_eq!(py_ids[0], py_ids[1], "a re-registration keeps its id");
+    assert_eq!(js_ids[0], js_ids[1]);
+    assert_ne!(py_ids[0], js_ids[0]);
+    // Every node lists what every node registered, and nothing leaked into the default
+    // context.
+    for node in &nodes {
+        let all = subjects(node);
+        assert_subject(&all, ":.hunt-a:finds-value");
+        assert_subject(&all, ":.hunt-b:updates-value");
+        assert_subject(&all, ":.hunt-race:race-value");
+        assert!(!all.contains(&"finds-value".to_owned()), "{all:?}");
+    }
+    let r = api(
+        &nodes[2],
+        Client::Python,
+        &hunt(2, ".hunt-race"),
+        json!([["get_versions", "race-value"]]),
+    );
+    assert_eq!(ok(&r, 0), &json!([1]));
 }
 
 const SCORE_V1: &str = "syntax = \"proto3\";\npackage hunt.scores;\n\n\

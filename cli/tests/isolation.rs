@@ -423,6 +423,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/metadata/version"),
     ("GET", "/associations/{*rest}"),
     ("GET", "/metrics"),
+    ("GET", "/ready"),
     // Destructive last: they run after every read and write above.
     ("DELETE", "/subjects/{subject}/versions/{version}"),
     ("DELETE", "/config/{subject}"),
@@ -440,6 +441,7 @@ const DATA_FREE: &[&str] = &[
     "/v1/metadata/id",
     "/v1/metadata/version",
     "/associations/{*rest}",
+    "/ready",
 ];
 
 /// The (method, path) pairs of the registry's API: its endpoint table, which the router is

@@ -10,8 +10,11 @@ use huntreg_compat::Level;
 pub struct Config {
     /// Address to bind (`127.0.0.1:0` picks a free port).
     pub listen: SocketAddr,
-    /// Directory of the sled store (created if missing).
+    /// Directory of the sled store (created if missing); unused with `database_url`.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL: store everything there instead of `data_dir`, shared with any
+    /// number of other nodes.
+    pub database_url: Option<String>,
     /// Compatibility level when neither subject, context nor global config sets one.
     pub default_compatibility: Level,
     /// Authentication, limits and TLS (see [`crate::security`]).
@@ -25,6 +28,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
             data_dir: PathBuf::from("huntreg-data"),
+            database_url: None,
             default_compatibility: Level::Backward,
             security: crate::security::Security::default(),
             ui: true,

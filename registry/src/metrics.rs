@@ -84,6 +84,8 @@ pub struct Metrics {
     pub store_flush: Histogram,
     /// Jobs committed by group commits.
     pub store_jobs: AtomicU64,
+    /// Set while the store's database does not answer (PostgreSQL only).
+    pub store_down: std::sync::atomic::AtomicBool,
 }
 
 impl Metrics {
@@ -169,6 +171,12 @@ impl Metrics {
         out.push_str("# TYPE huntreg_compatibility_check_duration_seconds histogram\n");
         self.compat_check
             .render(&mut out, "huntreg_compatibility_check_duration_seconds", "");
+        out.push_str(
+            "# HELP huntreg_store_up Whether the store answers (0 while its database is down).\n",
+        );
+        out.push_str("# TYPE huntreg_store_up gauge\n");
+        let up = u8::from(!self.store_down.load(Ordering::Relaxed));
+        let _ = writeln!(out, "huntreg_store_up {up}");
         out.push_str("# HELP huntreg_store_flush_duration_seconds Duration of one durable group commit flush.\n");
         out.push_str("# TYPE huntreg_store_flush_duration_seconds histogram\n");
         self.store_flush

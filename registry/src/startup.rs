@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::routes::AppState;
-use crate::store::{SledStore, Store};
+use crate::store::{PgStore, SledStore, Store};
 
 /// A bound, ready-to-run registry server.
 #[derive(Debug)]
@@ -34,10 +34,14 @@ pub fn service(state: AppState) -> Router {
 }
 
 impl Application {
-    /// Opens the store in `config.data_dir` and binds `config.listen`.
+    /// Opens the store (PostgreSQL at `config.database_url`, or sled in
+    /// `config.data_dir`) and binds `config.listen`.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let tls = config.security.prepare(config.listen)?;
         let metrics = Arc::new(Metrics::default());
+        if let Some(url) = config.database_url.clone() {
+            return Self::build_on_postgres(config, &url, metrics, tls).await;
+        }
         let dir = config.data_dir.clone();
         std::fs::create_dir_all(&dir).map_err(|e| {
             anyhow::anyhow!("cannot create the data directory {}: {e}", dir.display())
@@ -60,6 +64,66 @@ impl Application {
         let store: Arc<dyn Store> = Arc::new(store);
         let listener = TcpListener::bind(config.listen).await?;
         let state = AppState(Arc::new(App::new(store, config, metrics)));
+        Ok(Application {
+            listener,
+            app: service(state.clone()),
+            state,
+            tls,
+        })
+    }
+
+    /// A node of a registry on PostgreSQL: caches of what can change are dropped whenever
+    /// another node commits a change (or the change listener reconnects), and the store's
+    /// health is probed for `/metrics`.
+    async fn build_on_postgres(
+        config: Config,
+        url: &str,
+        metrics: Arc<Metrics>,
+        tls: Option<crate::tls::Acceptor>,
+    ) -> anyhow::Result<Application> {
+        let url = url.to_owned();
+        let flush_metrics = metrics.clone();
+        let store = tokio::task::spawn_blocking(move || {
+            PgStore::open(
+                &url,
+                Some(Box::new(move |d, jobs| {
+                    flush_metrics.store_flush.observe(d);
+                    flush_metrics
+                        .store_jobs
+                        .fetch_add(jobs as u64, std::sync::atomic::Ordering::Relaxed);
+                })),
+            )
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("cannot open the PostgreSQL store: {e}"))?;
+        let store = Arc::new(store);
+        let mut changes = store.changes();
+        let listener = TcpListener::bind(config.listen).await?;
+        let state = AppState(Arc::new(App::new(store.clone(), config, metrics.clone())));
+        let app = Arc::downgrade(&state.0);
+        tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                match app.upgrade() {
+                    Some(app) => app.invalidate_rendered(),
+                    None => return,
+                }
+            }
+        });
+        let probed = Arc::downgrade(&store);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let Some(store) = probed.upgrade() else {
+                    return;
+                };
+                let up = tokio::task::spawn_blocking(move || store.is_up(true))
+                    .await
+                    .unwrap_or(false);
+                metrics
+                    .store_down
+                    .store(!up, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
         Ok(Application {
             listener,
             app: service(state.clone()),

@@ -1,6 +1,7 @@
 //! huntreg's storage layer: the domain types ([`types`]), the [`Store`] trait the registry
-//! is written against, the records and their formats, the sled implementation
-//! ([`SledStore`]), and export and import. The only crate that touches a database.
+//! is written against, the records and their formats, its two implementations (sled in a
+//! directory, [`SledStore`], the default; PostgreSQL shared by several nodes, [`PgStore`], in
+//! `pg/`), and export and import. The only crate that touches a database.
 //!
 //! Reads go straight to the store ([`Reads`]). Writes are jobs run one at a time on a
 //! single writer thread against a [`Txn`]: a job reads, then stages writes, and its staged
@@ -9,6 +10,7 @@
 //! caller that has its answer knows the write is on disk.
 
 mod keys;
+pub mod pg;
 pub mod records;
 mod sled_store;
 pub mod types;
@@ -18,6 +20,7 @@ use std::fmt;
 
 use tokio::sync::oneshot;
 
+pub use pg::PgStore;
 pub use records::{ConfigRecord, ModeRecord, ReferenceRecord, SchemaRecord, VersionRecord};
 pub use sled_store::{FlushObserver, SledStore};
 

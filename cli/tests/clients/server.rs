@@ -26,9 +26,15 @@ impl Server {
     /// Starts the server on `data_dir` and waits (up to 20 s) for its
     /// `huntreg listening on http://ADDR` line.
     pub fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    /// Starts the server on `data_dir` with more arguments (such as `--database-url`).
+    pub fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_huntreg"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(extra)
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),

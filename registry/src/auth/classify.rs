@@ -281,6 +281,7 @@ mod tests {
         check("POST", "/", Read, &[]);
         check("GET", "/schemas/types", Read, &[]);
         check("GET", "/v1/metadata/id", Read, &[]);
+        check("GET", "/ready", Read, &[]);
         check("GET", "/contexts/.h/v1/metadata/version", Read, &[]);
         check(
             "GET",

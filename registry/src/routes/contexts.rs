@@ -46,6 +46,39 @@ pub(super) async fn server_version() -> ApiJson<serde_json::Value> {
     ApiJson(serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "commitId": "huntreg"}))
 }
 
+/// `GET /ready`: readiness. 200 when the store answers a read now; a Confluent-JSON 503
+/// (error code 50001, the backend store's) while it does not, such as while the database
+/// of a PostgreSQL-backed node is down.
+pub(super) async fn ready(State(s): State<AppState>) -> Response {
+    let store = s.0.store.clone();
+    let answered = tokio::task::spawn_blocking(move || store.next_id()).await;
+    match answered {
+        Ok(Ok(_)) => {
+            s.0.metrics
+                .store_down
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+            ApiJson(serde_json::json!({"status": "ready"})).into_response()
+        }
+        Ok(Err(e)) => {
+            s.0.metrics
+                .store_down
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            not_ready(&e.to_string())
+        }
+        Err(e) => not_ready(&e.to_string()),
+    }
+}
+
+fn not_ready(why: &str) -> Response {
+    let body = serde_json::json!({"error_code": 50001, "message": format!("Not ready: {why}")});
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(crate::error::CONTENT_TYPE),
+    );
+    response
+}
+
 /// `GET /metrics`: Prometheus text format.
 pub(super) async fn metrics(State(s): State<AppState>) -> Response {
     (

@@ -188,6 +188,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint!(Get "/contexts", Read, Everywhere, Json, contexts::list),
     endpoint!(Delete "/contexts/{context}", Admin, Context("context"), Json, contexts::delete),
     endpoint!(Get "/metrics", Read, Everywhere, Own, contexts::metrics),
+    // Readiness: whether the store answers now; it names no hunt.
+    endpoint!(Get "/ready", Read, Nowhere, Own, contexts::ready),
     // The console: its shell needs no grant and shows only what the caller may read; a
     // hunt's pages are reads of that hunt (the dry-run form posts a check, a read too).
     endpoint!(Get "/ui", Read, Nowhere, Console, crate::console::index),

@@ -1,0 +1,737 @@
+//! The PostgreSQL implementation of [`Store`]: any number of registry nodes on one
+//! database, with the database's transactions as the only coordination between them.
+//!
+//! - **Driver.** tokio-postgres, on a small runtime the store owns, so the synchronous
+//!   [`Reads`] work from any thread: a read is spawned there and its caller waits on a
+//!   channel, with a deadline, so a request never hangs on a database that is down.
+//! - **Reads** share a few pipelined connections, each reconnected on use when it broke.
+//! - **Writes** run on one writer thread per node. It takes every job waiting, runs them in
+//!   one transaction that first takes a transaction-scoped advisory lock, each job inside a
+//!   savepoint (a failing job rolls back alone), and commits once (group commit). Write
+//!   groups of every node run one at a time, so a job sees exactly the history it extends
+//!   (what it read when it decided is what it writes after). `synchronous_commit` is on: a
+//!   job is answered after its group's commit is flushed. A group that wrote notifies
+//!   [`CHANGES_CHANNEL`] at commit.
+//! - **Changes** from other nodes arrive on a listening connection; every (re)connection
+//!   counts as a change too, since notifications sent while it was down are lost.
+
+mod migrations;
+mod sql;
+
+use std::any::Any;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::sync::{oneshot, watch};
+use tokio_postgres::{AsyncMessage, NoTls};
+
+use super::records::{self, ConfigRecord, ModeRecord, SchemaRecord, VersionRecord};
+use super::{ExportRecord, FlushObserver, Job, Reads, Store, StoreError, Txn};
+use crate::types::{Context, Subject};
+use sql::Conn;
+
+/// The channel every writing job notifies at commit.
+pub const CHANGES_CHANNEL: &str = "huntreg_changes";
+
+/// Advisory lock key every write transaction takes (`"huntreg\x02"`).
+const WRITE_LOCK: i64 = 0x6875_6e74_7265_6702;
+/// How long a statement (or a connection attempt) may take before the caller gets an error.
+const DEADLINE: Duration = Duration::from_secs(5);
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Read connections per node (each pipelines many concurrent reads).
+const READ_CONNECTIONS: usize = 4;
+/// The most jobs one transaction (one commit, one flush) takes.
+const MAX_GROUP: usize = 256;
+/// Pause between attempts of the change listener to reconnect.
+const LISTEN_RETRY: Duration = Duration::from_millis(250);
+
+type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
+/// What a job answers.
+type JobOutcome = Result<Box<dyn Any + Send>, StoreError>;
+
+thread_local! {
+    /// On the writer thread while a group runs: the group's transaction, which the store's
+    /// own reads on that thread use.
+    static IN_GROUP: std::cell::RefCell<Option<Conn>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Turns a driver error into a store error, naming what the database said.
+pub(crate) fn backend_error(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Backend(describe(&e))
+}
+
+/// The database's message for an error, with clearer words for the limits the schema
+/// enforces.
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.constraint() {
+            Some("next_id_fits_4_bytes" | "id_fits_4_bytes") => {
+                "the schema id space is exhausted: ids are 4-byte integers (at most 2147483647)"
+                    .into()
+            }
+            _ => format!("database: {}", db.message()),
+        },
+        None => format!("{UNREACHABLE}: {e}"),
+    }
+}
+
+/// How an error that is the database's absence (not its refusal) begins.
+const UNREACHABLE: &str = "database unreachable";
+
+/// One lazily (re)opened connection.
+#[derive(Default)]
+struct Slot {
+    client: tokio::sync::Mutex<Option<Conn>>,
+}
+
+impl Slot {
+    async fn get(&self, config: &tokio_postgres::Config) -> Result<Conn, StoreError> {
+        let mut guard = self.client.lock().await;
+        if let Some(c) = guard.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(c.clone());
+        }
+        *guard = None;
+        let (client, connection) = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls))
+            .await
+            .map_err(|_| StoreError::Backend(format!("{UNREACHABLE}: connection timed out")))?
+            .map_err(backend_error)?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "database connection ended");
+            }
+        });
+        let client = Arc::new(client);
+        *guard = Some(client.clone());
+        Ok(client)
+    }
+}
+
+/// What the store's threads share.
+struct Shared {
+    runtime: tokio::runtime::Handle,
+    config: tokio_postgres::Config,
+    readers: Vec<Slot>,
+    next_reader: AtomicUsize,
+    up: AtomicBool,
+}
+
+impl Shared {
+    /// Runs `fut` on the store's runtime and waits for it (at most [`DEADLINE`]).
+    fn block<T, Fut>(&self, fut: Fut) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.runtime.spawn(async move {
+            let out = tokio::time::timeout(DEADLINE, fut)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Backend(format!(
+                        "{UNREACHABLE}: no answer within {} s",
+                        DEADLINE.as_secs()
+                    )))
+                });
+            let _ = tx.send(out);
+        });
+        let out = rx.recv().map_err(|_| StoreError::Closed)?;
+        self.note(&out);
+        out
+    }
+
+    /// Records whether the database answered (a refusal, such as a constraint, is an
+    /// answer).
+    fn note<T>(&self, out: &Result<T, StoreError>) {
+        match out {
+            Err(StoreError::Backend(m)) if m.starts_with(UNREACHABLE) => {
+                self.up.store(false, Ordering::Relaxed);
+            }
+            Err(StoreError::Closed) => {}
+            _ => self.up.store(true, Ordering::Relaxed),
+        }
+    }
+
+    /// Runs a read on one of the read connections.
+    fn read<T, F, Fut>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Conn) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        if let Some(client) = IN_GROUP.with(|g| g.borrow().clone()) {
+            return self.block(f(client));
+        }
+        let shared = self.clone();
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.block(async move {
+            let client = shared.readers[i].get(&shared.config).await?;
+            f(client).await
+        })
+    }
+}
+
+/// A PostgreSQL-backed store: one node's connections to the shared database.
+pub struct PgStore {
+    shared: Arc<Shared>,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    sender: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    changes: watch::Receiver<u64>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (a `postgres://` URL or key=value string), applies the embedded
+    /// migrations under an advisory lock, and starts the writer and the change listener.
+    /// Refuses a database whose schema is newer than this build.
+    pub fn open(url: &str, observer: Option<FlushObserver>) -> Result<PgStore, StoreError> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Backend(format!("invalid database URL: {e}")))?;
+        config
+            .options("-c synchronous_commit=on -c statement_timeout=10000")
+            .application_name("huntreg")
+            .connect_timeout(CONNECT_TIMEOUT);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("huntreg-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Backend(format!("cannot start the database runtime: {e}")))?;
+        let shared = Arc::new(Shared {
+            runtime: runtime.handle().clone(),
+            config,
+            readers: (0..READ_CONNECTIONS).map(|_| Slot::default()).collect(),
+            next_reader: AtomicUsize::new(0),
+            up: AtomicBool::new(false),
+        });
+        let migrating = shared.clone();
+        shared.block(async move {
+            let slot = Slot::default();
+            let client = slot.get(&migrating.config).await?;
+            migrations::migrate(&client).await
+        })?;
+        let (change_tx, changes) = watch::channel(0u64);
+        runtime.spawn(listen(shared.config.clone(), change_tx));
+        let (sender, receiver) = mpsc::channel::<(Job, Reply)>();
+        let writer_shared = shared.clone();
+        let writer = std::thread::Builder::new()
+            .name("huntreg-pg-writer".into())
+            .spawn(move || writer_loop(&writer_shared, receiver, observer))
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        Ok(PgStore {
+            shared,
+            runtime: Mutex::new(Some(runtime)),
+            sender: Mutex::new(Some(sender)),
+            writer: Mutex::new(Some(writer)),
+            changes,
+        })
+    }
+
+    /// Counts changes committed by any node (and reconnections of the listener, after
+    /// which changes may have been missed): caches of what can change are dropped whenever
+    /// it moves.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.clone()
+    }
+
+    /// Whether the database answered the last statement (or, when `probe`, answers now).
+    pub fn is_up(&self, probe: bool) -> bool {
+        if probe {
+            let _ = self
+                .shared
+                .read(|c| async move { c.simple_query("").await.map_err(backend_error) });
+        }
+        self.shared.up.load(Ordering::Relaxed)
+    }
+}
+
+/// Listens on [`CHANGES_CHANNEL`] forever, reconnecting; bumps `changes` on every
+/// notification and after every (re)connection.
+async fn listen(config: tokio_postgres::Config, changes: watch::Sender<u64>) {
+    loop {
+        let connected = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls)).await;
+        let Ok(Ok((client, mut connection))) = connected else {
+            tokio::time::sleep(LISTEN_RETRY).await;
+            continue;
+        };
+        let mut messages =
+            futures_util::stream::poll_fn(move |cx| connection.poll_message(cx)).fuse();
+        let statement = format!("LISTEN {CHANGES_CHANNEL}");
+        let listening = client.batch_execute(&statement);
+        // The connection must be polled for LISTEN to complete.
+        let mut listening = std::pin::pin!(listening);
+        let ok = loop {
+            tokio::select! {
+                r = &mut listening => break r.is_ok(),
+                m = messages.next() => if !matches!(m, Some(Ok(_))) { break false },
+            }
+        };
+        if ok {
+            // Whatever was notified while disconnected is lost: count a change.
+            changes.send_modify(|n| *n += 1);
+            while let Some(Ok(message)) = messages.next().await {
+                if let AsyncMessage::Notification(_) = message {
+                    changes.send_modify(|n| *n += 1);
+                }
+            }
+            changes.send_modify(|n| *n += 1);
+        }
+        if changes.is_closed() {
+            return;
+        }
+        tokio::time::sleep(LISTEN_RETRY).await;
+    }
+}
+
+fn writer_loop(
+    shared: &Arc<Shared>,
+    receiver: mpsc::Receiver<(Job, Reply)>,
+    observer: Option<FlushObserver>,
+) {
+    let slot = Arc::new(Slot::default());
+    while let Ok(first) = receiver.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match receiver.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let jobs = group.len();
+        let results = run_group(shared, &slot, group);
+        if let Some(observer) = &observer {
+            observer(started.elapsed(), jobs);
+        }
+        for (reply, result) in results {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Runs a group of jobs in one transaction under the write lock, each inside a savepoint
+/// (a failing job rolls back alone), and commits once: one flush for the group.
+fn run_group(
+    shared: &Arc<Shared>,
+    slot: &Arc<Slot>,
+    group: Vec<(Job, Reply)>,
+) -> Vec<(Reply, JobOutcome)> {
+    let config = shared.config.clone();
+    let slot_for_connect = slot.clone();
+    let opened = shared
+        .block(async move { slot_for_connect.get(&config).await })
+        .and_then(|client| {
+            let begin = client.clone();
+            shared.block(async move {
+                begin
+                    .batch_execute(&format!(
+                        "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+                    ))
+                    .await
+                    .map_err(backend_error)
+            })?;
+            Ok(client)
+        });
+    let client = match opened {
+        Ok(client) => client,
+        Err(e) => {
+            return group
+                .into_iter()
+                .map(|(_, reply)| (reply, Err(StoreError::Backend(e.to_string()))))
+                .collect();
+        }
+    };
+    // Reads the jobs make through the store itself (a registration re-checked on the
+    // writer loads versions) run in this transaction too, so they see earlier jobs of the
+    // group.
+    IN_GROUP.with(|g| *g.borrow_mut() = Some(client.clone()));
+    let mut wrote = false;
+    let mut results = Vec::with_capacity(group.len());
+    for (job, reply) in group {
+        let (result, job_wrote) = run_job(shared, &client, job);
+        wrote |= job_wrote;
+        results.push((reply, result));
+    }
+    IN_GROUP.with(|g| *g.borrow_mut() = None);
+    let end = client.clone();
+    let committed = shared.block(async move {
+        if wrote {
+            end.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}; COMMIT"))
+                .await
+        } else {
+            end.batch_execute("COMMIT").await
+        }
+        .map_err(backend_error)
+    });
+    match committed {
+        Ok(()) => results,
+        Err(e) => results
+            .into_iter()
+            .map(|(reply, _)| (reply, Err(StoreError::Backend(e.to_string()))))
+            .collect(),
+    }
+}
+
+/// Runs one job of a group inside a savepoint; returns its result and whether it wrote.
+fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job) -> (JobOutcome, bool) {
+    let savepoint = client.clone();
+    if let Err(e) = shared.block(async move {
+        savepoint
+            .batch_execute("SAVEPOINT job")
+            .await
+            .map_err(backend_error)
+    }) {
+        return (Err(e), false);
+    }
+    let mut txn = PgTxn {
+        shared: shared.clone(),
+        client: client.clone(),
+        failed: None,
+        wrote: false,
+    };
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut txn)));
+    let failure = match (out.is_err(), txn.failed.take()) {
+        (_, Some(e)) => Some(e),
+        (true, None) => Some(StoreError::Backend("a write job panicked".into())),
+        (false, None) => None,
+    };
+    let end = client.clone();
+    match (failure, out) {
+        (None, Ok(out)) => {
+            let released = shared.block(async move {
+                end.batch_execute("RELEASE SAVEPOINT job")
+                    .await
+                    .map_err(backend_error)
+            });
+            match released {
+                Ok(()) => (Ok(out), txn.wrote),
+                Err(e) => (Err(e), false),
+            }
+        }
+        (failure, _) => {
+            let _ = shared.block(async move {
+                end.batch_execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")
+                    .await
+                    .map_err(backend_error)
+            });
+            let e = failure.unwrap_or_else(|| StoreError::Backend("a write job panicked".into()));
+            (Err(e), false)
+        }
+    }
+}
+
+impl Store for PgStore {
+    fn submit(&self, job: Job) -> oneshot::Receiver<Result<Box<dyn Any + Send>, StoreError>> {
+        let (tx, rx) = oneshot::channel();
+        let guard = self.sender.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some(sender) => {
+                if let Err(mpsc::SendError((_, reply))) = sender.send((job, tx)) {
+                    let _ = reply.send(Err(StoreError::Closed));
+                }
+            }
+            None => {
+                let _ = tx.send(Err(StoreError::Closed));
+            }
+        }
+        rx
+    }
+
+    fn export(&self) -> Box<dyn Iterator<Item = Result<ExportRecord, StoreError>> + Send + '_> {
+        // A connection of its own: the export runs in one snapshot transaction.
+        let config = self.shared.config.clone();
+        let records = self.shared.block(async move {
+            let slot = Slot::default();
+            let client = slot.get(&config).await?;
+            sql::export(client).await
+        });
+        match records {
+            Ok(records) => Box::new(records.into_iter().map(Ok)),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        }
+    }
+
+    fn close(&self) -> Result<(), StoreError> {
+        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        drop(sender);
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
+        Ok(())
+    }
+
+    fn is_durable(&self) -> bool {
+        // Every session commits synchronously: what a read sees is already flushed.
+        true
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        let _ = self.close();
+        if let Some(runtime) = self
+            .runtime
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A write job's view: reads and writes on the job's transaction. Writes that cannot
+/// return an error record their failure, which rolls the job back.
+struct PgTxn {
+    shared: Arc<Shared>,
+    client: Conn,
+    failed: Option<StoreError>,
+    wrote: bool,
+}
+
+impl PgTxn {
+    fn run<T, F, Fut>(&mut self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Conn) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        if let Some(e) = &self.failed {
+            return Err(StoreError::Backend(format!(
+                "an earlier statement failed: {e}"
+            )));
+        }
+        let out = self.shared.block(f(self.client.clone()));
+        if let Err(e) = &out {
+            self.failed = Some(StoreError::Backend(e.to_string()));
+        }
+        out
+    }
+
+    fn write<F, Fut>(&mut self, f: F) -> Result<(), StoreError>
+    where
+        F: FnOnce(Conn) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), StoreError>> + Send + 'static,
+    {
+        self.wrote = true;
+        self.run(f)
+    }
+}
+
+/// Implements [`Reads`] for a type, given how it runs one `sql` function (`$query`, a
+/// closure over `$self_` taking the function to run on a connection).
+macro_rules! impl_reads {
+    ($ty:ty, $self_:ident, $query:expr) => {
+        impl Reads for $ty {
+            fn next_id(&self) -> Result<u32, StoreError> {
+                let $self_ = self;
+                $query(sql::next_id)
+            }
+
+            fn schema(&self, ctx: &Context, id: u32) -> Result<Option<SchemaRecord>, StoreError> {
+                let $self_ = self;
+                let ctx = ctx.clone();
+                $query(move |c| sql::schema(c, ctx, id))
+            }
+
+            fn contexts_with_id(&self, id: u32) -> Result<Vec<Context>, StoreError> {
+                let $self_ = self;
+                $query(move |c| sql::contexts_with_id(c, id))
+            }
+
+            fn id_by_hash(&self, ctx: &Context, hash: &[u8]) -> Result<Option<u32>, StoreError> {
+                let $self_ = self;
+                let (ctx, hash) = (ctx.clone(), hash.to_vec());
+                $query(move |c| sql::id_by_hash(c, ctx, hash))
+            }
+
+            fn ids_by_hash_prefix(
+                &self,
+                ctx: &Context,
+                prefix: &[u8],
+            ) -> Result<Vec<u32>, StoreError> {
+                let $self_ = self;
+                let (ctx, prefix) = (ctx.clone(), prefix.to_vec());
+                $query(move |c| sql::ids_by_hash_prefix(c, ctx, prefix))
+            }
+
+            fn versions(&self, subject: &Subject) -> Result<Vec<(u32, VersionRecord)>, StoreError> {
+                let $self_ = self;
+                let subject = subject.clone();
+                $query(move |c| sql::versions(c, subject))
+            }
+
+            fn version(
+                &self,
+                subject: &Subject,
+                version: u32,
+            ) -> Result<Option<VersionRecord>, StoreError> {
+                let $self_ = self;
+                let subject = subject.clone();
+                $query(move |c| sql::version(c, subject, version))
+            }
+
+            fn subjects(&self, ctx: Option<&Context>) -> Result<Vec<(Subject, bool)>, StoreError> {
+                let $self_ = self;
+                let ctx = ctx.cloned();
+                $query(move |c| sql::subjects(c, ctx))
+            }
+
+            fn usages(&self, ctx: &Context, id: u32) -> Result<Vec<(Subject, u32)>, StoreError> {
+                let $self_ = self;
+                let ctx = ctx.clone();
+                $query(move |c| sql::usages(c, ctx, id))
+            }
+
+            fn referrers(
+                &self,
+                target: &Subject,
+                version: u32,
+            ) -> Result<Vec<(Subject, u32, u32)>, StoreError> {
+                let $self_ = self;
+                let target = target.clone();
+                $query(move |c| sql::referrers(c, target, version))
+            }
+
+            fn config(&self, scope: &str) -> Result<Option<ConfigRecord>, StoreError> {
+                let $self_ = self;
+                let scope = scope.to_owned();
+                $query(move |c| sql::config(c, scope))
+            }
+
+            fn mode(&self, scope: &str) -> Result<Option<ModeRecord>, StoreError> {
+                let $self_ = self;
+                let scope = scope.to_owned();
+                $query(move |c| sql::mode(c, scope))
+            }
+
+            fn contexts(&self) -> Result<Vec<Context>, StoreError> {
+                let $self_ = self;
+                $query(sql::contexts)
+            }
+
+            fn history_entries(
+                &self,
+                subject: &Subject,
+            ) -> Result<Vec<crate::HistoryEntry>, StoreError> {
+                let $self_ = self;
+                let subject = subject.clone();
+                $query(move |c| sql::history_entries(c, subject))
+            }
+        }
+    };
+}
+
+impl_reads!(PgStore, s, |f| s.shared.read(f));
+
+/// A job's reads run on its transaction's connection. `Reads` takes `&self`, so a failed
+/// read is not recorded in `failed`; it aborts the PostgreSQL transaction, so any write
+/// after it fails (and is recorded), and a job that only read commits nothing.
+struct TxnReads<'a>(&'a PgTxn);
+
+impl TxnReads<'_> {
+    fn query<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Conn) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        if let Some(e) = &self.0.failed {
+            return Err(StoreError::Backend(format!(
+                "an earlier statement failed: {e}"
+            )));
+        }
+        self.0.shared.block(f(self.0.client.clone()))
+    }
+}
+
+impl_reads!(PgTxn, s, |f| TxnReads(s).query(f));
+
+impl Txn for PgTxn {
+    fn set_next_id(&mut self, next: u32) {
+        let _ = self.write(move |c| sql::set_next_id(c, next));
+    }
+
+    fn put_schema(
+        &mut self,
+        ctx: &Context,
+        id: u32,
+        record: &SchemaRecord,
+        hash: &[u8],
+    ) -> Result<(), StoreError> {
+        let record = String::from_utf8(records::encode(record)?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (ctx, hash) = (ctx.clone(), hash.to_vec());
+        self.write(move |c| sql::put_schema(c, ctx, id, record, hash))
+    }
+
+    fn put_version(
+        &mut self,
+        subject: &Subject,
+        version: u32,
+        record: &VersionRecord,
+        references: &[(Subject, u32)],
+    ) -> Result<(), StoreError> {
+        let (subject, record, references) = (subject.clone(), *record, references.to_vec());
+        self.write(move |c| sql::put_version(c, subject, version, record, references))
+    }
+
+    fn remove_version(
+        &mut self,
+        subject: &Subject,
+        version: u32,
+        _id: u32,
+        references: &[(Subject, u32)],
+    ) {
+        let (subject, references) = (subject.clone(), references.to_vec());
+        let _ = self.write(move |c| sql::remove_version(c, subject, version, references));
+    }
+
+    fn put_config(&mut self, scope: &str, record: Option<&ConfigRecord>) -> Result<(), StoreError> {
+        let record = record.map(encode_text).transpose()?;
+        let scope = scope.to_owned();
+        self.write(move |c| sql::put_config(c, scope, record))
+    }
+
+    fn put_mode(&mut self, scope: &str, record: Option<&ModeRecord>) -> Result<(), StoreError> {
+        let record = record.map(encode_text).transpose()?;
+        let scope = scope.to_owned();
+        self.write(move |c| sql::put_mode(c, scope, record))
+    }
+
+    fn put_context(&mut self, ctx: &Context, exists: bool) {
+        if ctx.is_default() {
+            return;
+        }
+        let ctx = ctx.clone();
+        let _ = self.write(move |c| sql::put_context(c, ctx, exists));
+    }
+
+    fn put_history_entry(&mut self, subject: &Subject, key: &[u8], value: Option<&[u8]>) {
+        let (subject, key, value) = (subject.clone(), key.to_vec(), value.map(<[u8]>::to_vec));
+        let _ = self.write(move |c| sql::put_history_entry(c, subject, key, value));
+    }
+
+    fn clear_history(&mut self, subject: &Subject) -> Result<(), StoreError> {
+        let subject = subject.clone();
+        self.write(move |c| sql::clear_history(c, subject))
+    }
+}
+
+fn encode_text<T: serde::Serialize>(record: &T) -> Result<String, StoreError> {
+    String::from_utf8(records::encode(record)?).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
