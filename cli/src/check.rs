@@ -166,7 +166,7 @@ fn ask(
     let found = api.send("POST", &format!("/subjects/{seg}"), Some(body))?;
     match (found.status, found.error_code()) {
         (200, _) => {
-            let version = found.body.get("version").and_then(Value::as_u64);
+            let version = found.body().get("version").and_then(Value::as_u64);
             return Ok(Verdict::Unchanged {
                 version: version
                     .and_then(|v| u32::try_from(v).ok())
@@ -180,7 +180,7 @@ fn ask(
                 path: Some(path.to_owned()),
                 span: [0; 4],
                 rule: "COMPILE".to_owned(),
-                message: message_of(&found.body),
+                message: message_of(&found.body()),
             });
             return Ok(Verdict::Refused {
                 level: "any level".to_owned(),

@@ -9,28 +9,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use base64::Engine as _;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use huntreg_client::path::{hunt_prefix, segment};
+use huntreg_client::wire::{
+    RegisterRequest, RegisterResponse, SchemaResponse, SchemaStringResponse, SubjectVersion,
+    PROTOBUF,
+};
+use huntreg_client::{Answer, Client, TransportError};
 use prost::Message as _;
-use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
 
 use crate::error::{Error, ErrorKind};
 use crate::ident::{hunt_name, is_default_context};
 use crate::lockfile::{LockedHunt, LockedSubject, LockedVersion, Reference};
 
-/// Characters kept as-is in a path segment (RFC 3986 unreserved); `/` and `:` are encoded.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
-
 /// A Confluent-compatible registry, spoken to over blocking HTTP.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    base: String,
-    agent: ureq::Agent,
+    client: Client,
 }
 
 /// The result of registering a schema under a subject.
@@ -40,25 +35,6 @@ pub struct Registered {
     pub id: u32,
     /// The subject version holding it.
     pub version: u32,
-}
-
-#[derive(Deserialize)]
-struct VersionBody {
-    id: u32,
-    version: u32,
-    schema: String,
-    #[serde(default, rename = "schemaType")]
-    schema_type: Option<String>,
-    #[serde(default)]
-    references: Vec<Reference>,
-    #[serde(default)]
-    deleted: bool,
-}
-
-#[derive(Deserialize)]
-struct SubjectVersion {
-    subject: String,
-    version: u32,
 }
 
 /// What [`Registry::update_hunt`] read and what changed in what the lockfile had.
@@ -73,116 +49,69 @@ pub struct Update {
     pub changes: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct SerializedBody {
-    schema: String,
-}
-
-#[derive(Serialize)]
-struct RegisterBody<'a> {
-    schema: &'a str,
-    #[serde(rename = "schemaType")]
-    schema_type: &'static str,
-    references: &'a [Reference],
-}
-
-#[derive(Deserialize)]
-struct IdBody {
-    id: u32,
-}
-
-#[derive(Deserialize)]
-struct LookupBody {
-    id: u32,
-    version: u32,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error_code: i64,
-    message: String,
-}
-
 impl Registry {
     /// A client for the registry at `url` (e.g. `http://127.0.0.1:8081`).
     pub fn new(url: &str) -> Registry {
         Registry {
-            base: url.trim_end_matches('/').to_owned(),
-            agent: ureq::AgentBuilder::new()
-                .timeout_connect(Duration::from_secs(5))
-                .timeout(Duration::from_secs(30))
-                .build(),
+            client: Client::new(url, Duration::from_secs(30)),
         }
     }
 
     /// The registry's base URL.
     pub fn url(&self) -> &str {
-        &self.base
+        self.client.url()
     }
 
-    /// `{base}/contexts/.{hunt}/{rest}`, or `{base}/{rest}` for the default context.
+    /// `/contexts/.{hunt}/{rest}`, or `/{rest}` for the default context.
     fn hunt_url(&self, hunt: &str, rest: &str) -> String {
         if is_default_context(hunt) {
-            return format!("{}/{rest}", self.base);
+            return format!("/{rest}");
         }
-        let hunt = hunt.trim_start_matches('.');
-        format!(
-            "{}/contexts/.{}/{rest}",
-            self.base,
-            utf8_percent_encode(hunt, SEGMENT)
-        )
+        format!("{}/{rest}", hunt_prefix(hunt))
     }
 
     fn error(&self, hunt: &str, message: String) -> Error {
         ErrorKind::Registry {
             hunt: hunt.to_owned(),
-            url: self.base.clone(),
+            url: self.client.url().to_owned(),
             message,
         }
         .into()
     }
 
-    fn call(
-        &self,
-        hunt: &str,
-        request: ureq::Request,
-        body: Option<serde_json::Value>,
-    ) -> Result<ureq::Response, Error> {
-        let what = format!("{} {}", request.method(), request.url());
-        let request = request
-            .set("Accept", CONTENT_TYPE)
-            .set("Content-Type", CONTENT_TYPE);
-        let result = match body {
-            Some(body) => request.send_json(body),
-            None => request.call(),
-        };
-        result.map_err(|e| match e {
-            ureq::Error::Status(code, response) => {
-                let text = response.into_string().unwrap_or_default();
-                let detail = serde_json::from_str::<ErrorBody>(&text)
-                    .map(|b| format!("{} (error code {})", b.message, b.error_code))
-                    .unwrap_or(text);
-                self.error(hunt, format!("{what}: HTTP {code}: {detail}"))
-            }
-            other => self.error(hunt, format!("{what}: {other}")),
-        })
+    fn failed(&self, hunt: &str) -> impl Fn(TransportError) -> Error + '_ {
+        let hunt = hunt.to_owned();
+        move |e| self.error(&hunt, e.to_string())
     }
 
-    /// Every page of the listing at `url` (which has a query already): registries cap a
+    /// Sends one request; any HTTP status is an answer.
+    fn send(
+        &self,
+        hunt: &str,
+        method: &str,
+        path: &str,
+        body: Option<&RegisterRequest>,
+    ) -> Result<Answer, Error> {
+        self.client
+            .send(method, path, body)
+            .map_err(self.failed(hunt))
+    }
+
+    /// Every page of the listing at `path` (which has a query already): registries cap a
     /// page (huntreg at 1000 items by default), so this asks with `offset` until a page
     /// is empty, or repeats an item (a registry that ignores `offset`). A 404 is an empty
     /// listing.
-    fn list_all<T>(&self, hunt: &str, url: &str) -> Result<Vec<T>, Error>
+    fn list_all<T>(&self, hunt: &str, path: &str) -> Result<Vec<T>, Error>
     where
-        T: for<'de> Deserialize<'de> + Eq + std::hash::Hash + Clone,
+        T: DeserializeOwned + Eq + std::hash::Hash + Clone,
     {
         let mut all: Vec<T> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         loop {
             let page: Vec<T> = if all.is_empty() {
-                self.get_json_or_empty(hunt, url)?
+                self.get_json_or_empty(hunt, path)?
             } else {
-                self.get_json_or_empty(hunt, &format!("{url}&offset={}", all.len()))?
+                self.get_json_or_empty(hunt, &format!("{path}&offset={}", all.len()))?
             };
             let before = all.len();
             for item in page {
@@ -198,28 +127,23 @@ impl Registry {
         }
     }
 
-    /// `GET url` as JSON; a 404 (an ID or subject the registry no longer has) is `T`'s
+    /// `GET path` as JSON; a 404 (an ID or subject the registry no longer has) is `T`'s
     /// default.
-    fn get_json_or_empty<T: for<'de> Deserialize<'de> + Default>(
+    fn get_json_or_empty<T: DeserializeOwned + Default>(
         &self,
         hunt: &str,
-        url: &str,
+        path: &str,
     ) -> Result<T, Error> {
-        let request = self.agent.get(url).set("Accept", CONTENT_TYPE);
-        match request.call() {
-            Err(ureq::Error::Status(404, _)) => Ok(T::default()),
-            Err(_) => self.get_json(hunt, url),
-            Ok(response) => response
-                .into_json()
-                .map_err(|e| self.error(hunt, format!("GET {url}: malformed response: {e}"))),
-        }
+        let answer = self.send(hunt, "GET", path, None)?;
+        answer
+            .found_json()
+            .map(Option::unwrap_or_default)
+            .map_err(self.failed(hunt))
     }
 
-    fn get_json<T: for<'de> Deserialize<'de>>(&self, hunt: &str, url: &str) -> Result<T, Error> {
-        let response = self.call(hunt, self.agent.get(url), None)?;
-        response
-            .into_json()
-            .map_err(|e| self.error(hunt, format!("GET {url}: malformed response: {e}")))
+    fn get_json<T: DeserializeOwned>(&self, hunt: &str, path: &str) -> Result<T, Error> {
+        let answer = self.send(hunt, "GET", path, None)?;
+        answer.json().map_err(self.failed(hunt))
     }
 
     /// Reads every version (soft-deleted ones included) of every subject of `hunt`; `.`
@@ -279,7 +203,7 @@ impl Registry {
         old: &[LockedVersion],
         update: &mut Update,
     ) -> Result<LockedSubject, Error> {
-        let segment = utf8_percent_encode(subject, SEGMENT).to_string();
+        let segment = segment(subject);
         let listed: Vec<u32> = self.list_all(
             hunt,
             &self.hunt_url(hunt, &format!("subjects/{segment}/versions?deleted=true")),
@@ -415,8 +339,9 @@ impl Registry {
             hunt,
             &format!("subjects/{segment}/versions/{version}?deleted=true"),
         );
-        let body: VersionBody = self.get_json(hunt, &url)?;
-        if let Some(t) = body.schema_type.as_deref().filter(|t| *t != "PROTOBUF") {
+        let body: SchemaResponse = self.get_json(hunt, &url)?;
+        if body.schema_type != PROTOBUF {
+            let t = &body.schema_type;
             return Err(self.error(
                 hunt,
                 format!("subject {subject} version {version} has schema type {t}; huntreg handles PROTOBUF only"),
@@ -427,7 +352,15 @@ impl Registry {
             version: body.version,
             id: body.id,
             deleted: body.deleted,
-            references: body.references,
+            references: body
+                .references
+                .into_iter()
+                .map(|r| Reference {
+                    name: r.name,
+                    subject: r.subject,
+                    version: u32::try_from(r.version).unwrap_or(0),
+                })
+                .collect(),
             messages,
             schema: body.schema,
         })
@@ -436,8 +369,8 @@ impl Registry {
     /// The message-index order of a version, from its serialized descriptor
     /// (`format=serialized`, a base64 `FileDescriptorProto`). Empty when the registry does
     /// not serve one: codegen then derives the order from the text.
-    fn message_order(&self, hunt: &str, url: &str) -> Vec<String> {
-        let Ok(body) = self.get_json::<SerializedBody>(hunt, url) else {
+    fn message_order(&self, hunt: &str, path: &str) -> Vec<String> {
+        let Ok(body) = self.get_json::<SchemaStringResponse<'static>>(hunt, path) else {
             return Vec::new();
         };
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(body.schema.trim()) else {
@@ -471,23 +404,26 @@ impl Registry {
         schema: &str,
         references: &[Reference],
     ) -> Result<Registered, Error> {
-        let segment = utf8_percent_encode(subject, SEGMENT).to_string();
-        let body = serde_json::to_value(RegisterBody {
-            schema,
-            schema_type: "PROTOBUF",
-            references,
-        })
-        .map_err(|e| self.error(hunt, e.to_string()))?;
-        let url = self.hunt_url(hunt, &format!("subjects/{segment}/versions"));
-        let response = self.call(hunt, self.agent.post(&url), Some(body.clone()))?;
-        let registered: IdBody = response
-            .into_json()
-            .map_err(|e| self.error(hunt, format!("POST {url}: malformed response: {e}")))?;
-        let url = self.hunt_url(hunt, &format!("subjects/{segment}"));
-        let response = self.call(hunt, self.agent.post(&url), Some(body))?;
-        let found: LookupBody = response
-            .into_json()
-            .map_err(|e| self.error(hunt, format!("POST {url}: malformed response: {e}")))?;
+        let segment = segment(subject);
+        let references: Vec<huntreg_client::wire::Reference> = references
+            .iter()
+            .map(|r| huntreg_client::wire::Reference {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                version: i64::from(r.version),
+            })
+            .collect();
+        let body = RegisterRequest::protobuf(schema, &references);
+        let path = self.hunt_url(hunt, &format!("subjects/{segment}/versions"));
+        let registered: RegisterResponse = self
+            .send(hunt, "POST", &path, Some(&body))?
+            .json()
+            .map_err(self.failed(hunt))?;
+        let path = self.hunt_url(hunt, &format!("subjects/{segment}"));
+        let found: SchemaResponse = self
+            .send(hunt, "POST", &path, Some(&body))?
+            .json()
+            .map_err(self.failed(hunt))?;
         if found.id != registered.id {
             return Err(self.error(
                 hunt,

@@ -9,7 +9,8 @@ pub mod app;
 pub mod auth;
 pub mod config;
 mod console;
-pub mod dto;
+/// The Confluent request and response bodies, from the client crate: one set for both sides.
+pub use huntreg_client::wire as dto;
 pub mod error;
 pub mod extract;
 pub mod limits;

@@ -4,26 +4,17 @@
 
 use std::time::Duration;
 
+use huntreg_client::path::hunt_prefix;
+use huntreg_client::wire::{SchemaStringResponse, SubjectVersion as SubjectVersionBody};
+use huntreg_client::Client;
+
 use crate::{ResolveError, Resolver, SubjectVersion};
 
 /// Asks a registry which subjects hold an ID. Wrap it in [`crate::CachingResolver`] so a
 /// stream of records with one new ID costs one request.
 #[derive(Debug, Clone)]
 pub struct HttpResolver {
-    base: String,
-    agent: ureq::Agent,
-}
-
-#[derive(serde::Deserialize)]
-struct SubjectVersionBody {
-    subject: String,
-    #[serde(default)]
-    version: Option<u32>,
-}
-
-#[derive(serde::Deserialize)]
-struct SerializedSchema {
-    schema: String,
+    client: Client,
 }
 
 /// The full name of the message at `index` in `file` (Confluent message indexes: message
@@ -43,23 +34,21 @@ impl HttpResolver {
     /// A resolver for the registry at `base_url` (e.g. `http://127.0.0.1:8081`), with a
     /// 5-second timeout per request.
     pub fn new(base_url: impl Into<String>) -> HttpResolver {
-        let agent = ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(5))
-            .build();
         HttpResolver {
-            base: base_url.into().trim_end_matches('/').to_owned(),
-            agent,
+            client: Client::new(&base_url.into(), Duration::from_secs(5)),
         }
     }
-}
 
-impl HttpResolver {
-    /// `{base}/contexts/.{hunt}`, or the base URL itself for the default context (`.`).
-    fn prefix(&self, hunt: &str) -> String {
-        match hunt.trim_start_matches('.') {
-            "" => self.base.clone(),
-            hunt => format!("{}/contexts/.{hunt}", self.base),
-        }
+    /// `GET {hunt's prefix}{rest}`: a 404 is `None`, any other failure an error.
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        hunt: &str,
+        rest: &str,
+    ) -> Result<Option<T>, ResolveError> {
+        self.client
+            .get(&format!("{}{rest}", hunt_prefix(hunt)))
+            .and_then(|answer| answer.found_json())
+            .map_err(|e| ResolveError::new(e.to_string()))
     }
 }
 
@@ -75,31 +64,16 @@ impl Resolver for HttpResolver {
     /// `GET /contexts/.{hunt}/schemas/ids/{id}/versions`: every subject version holding
     /// the ID (the root path for the default context).
     fn subject_versions(&self, hunt: &str, id: u32) -> Result<Vec<SubjectVersion>, ResolveError> {
-        let url = format!("{}/schemas/ids/{id}/versions", self.prefix(hunt));
-        match self
-            .agent
-            .get(&url)
-            .set("Accept", "application/vnd.schemaregistry.v1+json")
-            .call()
-        {
-            Ok(response) => {
-                let versions: Vec<SubjectVersionBody> = response
-                    .into_json()
-                    .map_err(|e| ResolveError::new(format!("GET {url}: malformed body: {e}")))?;
-                Ok(versions
-                    .into_iter()
-                    .map(|v| SubjectVersion {
-                        subject: v.subject,
-                        version: v.version,
-                    })
-                    .collect())
-            }
-            Err(ureq::Error::Status(404, _)) => Ok(Vec::new()),
-            Err(ureq::Error::Status(code, _)) => {
-                Err(ResolveError::new(format!("GET {url}: HTTP {code}")))
-            }
-            Err(e) => Err(ResolveError::new(format!("GET {url}: {e}"))),
-        }
+        let versions: Vec<SubjectVersionBody> = self
+            .get(hunt, &format!("/schemas/ids/{id}/versions"))?
+            .unwrap_or_default();
+        Ok(versions
+            .into_iter()
+            .map(|v| SubjectVersion {
+                subject: v.subject,
+                version: Some(v.version),
+            })
+            .collect())
     }
 
     /// Reads the message's name from the registry's descriptor of the schema
@@ -113,23 +87,13 @@ impl Resolver for HttpResolver {
     ) -> Result<Option<String>, ResolveError> {
         use base64::Engine as _;
         use prost::Message as _;
-        let url = format!("{}/schemas/ids/{id}?format=serialized", self.prefix(hunt));
-        let response = match self
-            .agent
-            .get(&url)
-            .set("Accept", "application/vnd.schemaregistry.v1+json")
-            .call()
-        {
-            Ok(response) => response,
-            Err(ureq::Error::Status(404, _)) => return Ok(None),
-            Err(ureq::Error::Status(code, _)) => {
-                return Err(ResolveError::new(format!("GET {url}: HTTP {code}")))
-            }
-            Err(e) => return Err(ResolveError::new(format!("GET {url}: {e}"))),
+        let Some(body) = self.get::<SchemaStringResponse<'static>>(
+            hunt,
+            &format!("/schemas/ids/{id}?format=serialized"),
+        )?
+        else {
+            return Ok(None);
         };
-        let body: SerializedSchema = response
-            .into_json()
-            .map_err(|e| ResolveError::new(format!("GET {url}: malformed body: {e}")))?;
         // A registry that answers with text instead of a descriptor tells us nothing.
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(body.schema.trim()) else {
             return Ok(None);

@@ -51,9 +51,10 @@ impl SchemaView {
             version: self.version.version,
             id: self.version.record.id,
             guid: guid(&self.record),
-            schema_type: dto::PROTOBUF,
+            schema_type: dto::PROTOBUF.into(),
             references: references(&self.record, within),
             schema: schema_text(&self.record, format).to_owned(),
+            deleted: false,
         }
     }
 }
@@ -114,8 +115,8 @@ pub(crate) fn schema_string(record: &SchemaRecord, format: Format) -> Vec<u8> {
         subject: None,
         version: None,
         guid: guid(record),
-        schema_type: dto::PROTOBUF,
-        schema: schema_text(record, format),
+        schema_type: dto::PROTOBUF.into(),
+        schema: schema_text(record, format).into(),
         references: references(record, None),
     };
     serde_json::to_vec(&body).unwrap_or_default()
@@ -149,8 +150,8 @@ impl App {
             subject: carrier.as_ref().map(|(s, _)| s.to_string()),
             version: carrier.as_ref().map(|(_, v)| *v),
             guid: guid(record),
-            schema_type: dto::PROTOBUF,
-            schema: schema_text(record, rendering.format),
+            schema_type: dto::PROTOBUF.into(),
+            schema: schema_text(record, rendering.format).into(),
             references: references(record, within),
         };
         serde_json::to_vec(&body)

@@ -46,7 +46,7 @@ pub(super) async fn register(
         id: outcome.id,
         version: outcome.version,
         guid: record.as_deref().and_then(crate::app::guid),
-        schema_type: PROTOBUF,
+        schema_type: PROTOBUF.into(),
     }))
 }
 
