@@ -9,7 +9,7 @@ mod server_support;
 use std::path::Path;
 use std::process::Stdio;
 
-use server_support::{confluent_python, hash_secret, huntreg, register_body, Server};
+use server_support::{confluent_python, hash_secret, huntreg, register_body, As, Server};
 
 fn write_config(dir: &Path) -> std::path::PathBuf {
     let token = huntreg()
@@ -44,11 +44,8 @@ grants = [{{ hunts = ["*"], actions = ["admin"] }}]
     path
 }
 
-enum Who {
-    Nobody,
-    Basic(&'static str, &'static str),
-    Bearer(&'static str),
-}
+/// Who a request is sent as.
+type Who = As<'static>;
 
 fn call(
     server: &Server,
@@ -57,30 +54,9 @@ fn call(
     path: &str,
     body: Option<&str>,
 ) -> (u16, serde_json::Value, Option<String>) {
-    let client = reqwest::blocking::Client::new();
-    let mut req = client.request(method.parse().unwrap(), server.at(path));
-    req = match who {
-        Who::Nobody => req,
-        Who::Basic(user, pw) => req.basic_auth(user, Some(pw)),
-        Who::Bearer(token) => req.bearer_auth(token),
-    };
-    if let Some(body) = body {
-        req = req
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(body.to_owned());
-    }
-    let resp = req.send().unwrap();
-    let status = resp.status().as_u16();
-    let challenge = resp
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let text = resp.text().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-        challenge,
-    )
+    let reply = server.send(*who, method, path, body);
+    let json = reply.json();
+    (reply.status, json, reply.challenge)
 }
 
 const SCHEMA: &str = "syntax = \"proto3\";\npackage t;\nmessage Treasure { string id = 1; }\n";

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 use server_support::{
-    client, clue, consume, fixtures, hash_secret, huntreg, produce, register_body, updated, Server,
+    clue, consume, fixtures, hash_secret, huntreg, produce, register_body, updated, As, Server,
     CLUE, UPDATED,
 };
 
@@ -45,17 +45,9 @@ fn request(
     path: &str,
     body: Option<&str>,
 ) -> (u16, String) {
-    let mut req = client().request(method.parse().unwrap(), format!("{url}{path}"));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        req = req
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(body.to_owned());
-    }
-    let resp = req.send().unwrap();
-    (resp.status().as_u16(), resp.text().unwrap())
+    let who = token.map_or(As::Nobody, As::Bearer);
+    let reply = server_support::send(&format!("{url}{path}"), who, method, body);
+    (reply.status, reply.text)
 }
 
 fn post(server: &Server, path: &str, body: &str) -> (u16, String) {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-use server_support::{hash_secret, Server};
+use server_support::{hash_secret, As, Server};
 
 const FOUND_V1: &str = "syntax = \"proto3\";\npackage t.v1;\n\nmessage Found {\n  string player = 1;\n  uint32 points = 2;\n  map<string, int32> tally = 4;\n}\n\nmessage Lost {\n  string why = 1;\n}\n";
 const COMMON: &str =
@@ -58,18 +58,10 @@ fn call(
     path: &str,
     body: Option<Value>,
 ) -> (u16, String) {
-    let client = reqwest::blocking::Client::new();
-    let mut req = client.request(method.parse().unwrap(), server.at(path));
-    if let Some(who) = who {
-        req = req.basic_auth(who, Some(who));
-    }
-    if let Some(body) = body {
-        req = req
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(body.to_string());
-    }
-    let resp = req.send().unwrap();
-    (resp.status().as_u16(), resp.text().unwrap())
+    let who = who.map_or(As::Nobody, As::user);
+    let body = body.map(|b| b.to_string());
+    let reply = server.send(who, method, path, body.as_deref());
+    (reply.status, reply.text)
 }
 
 /// Registers `text` under `subject` as `ops`; returns the schema ID.

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use serde_json::{json, Value};
-use server_support::{confluent_python, hash_secret, Server};
+use server_support::{confluent_python, hash_secret, As, Server};
 
 /// Principals: `a-admin` (admin on hunt-a), `a-writer` (write on hunt-a), `ab` (write on
 /// hunt-a, read on hunt-b), `b-admin` (admin on hunt-b), `reader` (read everywhere) and
@@ -44,22 +44,10 @@ fn start(dir: &Path) -> Server {
 
 /// One request as `who` (password = name); returns status and JSON body.
 fn call(server: &Server, who: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let client = reqwest::blocking::Client::new();
-    let mut req = client
-        .request(method.parse().unwrap(), server.at(path))
-        .basic_auth(who, Some(who));
-    if let Some(body) = body {
-        req = req
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(body.to_string());
-    }
-    let resp = req.send().unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    let body = body.map(|b| b.to_string());
+    server
+        .send(As::user(who), method, path, body.as_deref())
+        .pair()
 }
 
 fn schema(text: &str) -> Value {

@@ -20,23 +20,15 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{json, Value};
 use server_support::{
-    client, clue, consume, fixtures, hash_secret, huntreg, produce, updated, Server, CLUE, UPDATED,
+    client, clue, consume, fixtures, hash_secret, huntreg, produce, updated, As, Server, CLUE,
+    UPDATED,
 };
 
 fn call(server: &Server, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = client().request(method.parse().unwrap(), server.at(path));
-    if let Some(body) = body {
-        req = req
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(body.to_string());
-    }
-    let resp = req.send().unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    let body = body.map(|b| b.to_string());
+    server
+        .send(As::Nobody, method, path, body.as_deref())
+        .pair()
 }
 
 fn ok(server: &Server, method: &str, path: &str, body: Option<Value>) -> Value {

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
-use server_support::{hash_secret, Server};
+use server_support::{hash_secret, As, Server};
 
 /// The hunts under test: three named ones and the default context (`.`).
 const HUNTS: [&str; 4] = ["hunt-a", "hunt-b", "hunt-c", "."];
@@ -257,7 +257,6 @@ struct Request {
 
 struct Harness {
     server: Server,
-    http: reqwest::blocking::Client,
     grants: Vec<Grants>,
     /// Every ID seen, with the text and descriptor it named when first seen.
     ids: BTreeMap<u64, (Value, Value)>,
@@ -266,19 +265,11 @@ struct Harness {
 
 impl Harness {
     fn send(&self, who: &str, req: &Request) -> (u16, Value) {
-        let mut r = self
-            .http
-            .request(req.method.parse().unwrap(), self.server.at(&req.path))
-            .basic_auth(who, Some(who));
-        if let Some(body) = &req.body {
-            r = r
-                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                .body(body.to_string());
-        }
-        let resp = r.send().unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let body = req.body.as_ref().map(Value::to_string);
+        let (status, body) = self
+            .server
+            .send(As::user(who), req.method, &req.path, body.as_deref())
+            .pair();
         assert!(
             status < 500,
             "{} {} answered {status}: {body}",
@@ -664,7 +655,6 @@ fn ids_name_one_schema_and_grants_are_walls() {
     );
     let harness = Harness {
         server,
-        http: reqwest::blocking::Client::new(),
         grants,
         ids: BTreeMap::new(),
         fresh: 0,

@@ -120,6 +120,84 @@ pub(crate) fn client() -> reqwest::blocking::Client {
         .expect("client")
 }
 
+/// Who a test request is sent as.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum As<'a> {
+    /// No credentials.
+    Nobody,
+    /// HTTP Basic `user:password`.
+    Basic(&'a str, &'a str),
+    /// `Authorization: Bearer <token>`.
+    Bearer(&'a str),
+}
+
+impl<'a> As<'a> {
+    /// HTTP Basic as `name`, whose password in the tests' auth configs is its name.
+    pub(crate) fn user(name: &'a str) -> As<'a> {
+        As::Basic(name, name)
+    }
+}
+
+/// What a test request got back.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// The HTTP status.
+    pub(crate) status: u16,
+    /// The body as text.
+    pub(crate) text: String,
+    /// The `WWW-Authenticate` challenge, if any.
+    pub(crate) challenge: Option<String>,
+}
+
+impl Reply {
+    /// The body as JSON, or as a JSON string when it is not JSON.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|_| serde_json::Value::String(self.text.clone()))
+    }
+
+    /// `(status, JSON body)`.
+    pub(crate) fn pair(self) -> (u16, serde_json::Value) {
+        (self.status, self.json())
+    }
+}
+
+/// One request to `url` (a base URL and path) as `who`, with a Confluent JSON body when
+/// given. Panics only when no HTTP answer comes back.
+pub(crate) fn send(url: &str, who: As<'_>, method: &str, body: Option<&str>) -> Reply {
+    let mut req = client().request(method.parse().unwrap(), url);
+    req = match who {
+        As::Nobody => req,
+        As::Basic(user, password) => req.basic_auth(user, Some(password)),
+        As::Bearer(token) => req.bearer_auth(token),
+    };
+    if let Some(body) = body {
+        req = req
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .body(body.to_owned());
+    }
+    let resp = req.send().unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = resp.status().as_u16();
+    let challenge = resp
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = resp.text().unwrap_or_default();
+    Reply {
+        status,
+        text,
+        challenge,
+    }
+}
+
+impl Server {
+    /// One request to this server (see [`send`]).
+    pub(crate) fn send(&self, who: As<'_>, method: &str, path: &str, body: Option<&str>) -> Reply {
+        send(&self.at(path), who, method, body)
+    }
+}
+
 /// A register request body for `.proto` text.
 pub(crate) fn register_body(schema: &str) -> String {
     serde_json::json!({ "schemaType": "PROTOBUF", "schema": schema }).to_string()
