@@ -1,8 +1,10 @@
 //! Extractors that own their rejections, so every failure is Confluent JSON: `Json<T>`
 //! (any content type, 413 for oversized bodies), `Path<T>` (a path parameter that does not
-//! parse is a 404), `Params` (JAX-RS query semantics: case-insensitive booleans, unknown
-//! parameters ignored, an `int` that does not parse is a 404) and `ApiJson<T>`, the JSON
-//! response with Confluent's media type.
+//! parse is a 404), the typed paths `SubjectPath` and `SubjectVersionPath` (parsed with the
+//! domain's own parsers), `Query<T>` (a typed query struct with JAX-RS semantics:
+//! case-insensitive booleans, unknown parameters ignored, an `int` that does not parse is a
+//! 404), `Params` (the same semantics, untyped, for repeated parameters) and `ApiJson<T>`,
+//! the JSON response with Confluent's media type.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -11,9 +13,11 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 use serde::de::DeserializeOwned;
+use serde::Deserialize as _;
 use serde::Serialize;
 
 use crate::error::{ApiError, CONTENT_TYPE};
+use crate::types::{Subject, Version};
 
 /// A JSON request body. Any content type is accepted (Confluent accepts several and some
 /// clients send none).
@@ -69,6 +73,86 @@ where
             .map(|axum::extract::Path(v)| Path(v))
             .map_err(|_| ApiError::NotFound)
     }
+}
+
+/// The `{subject}` of a path, parsed as a [`Subject`] (a name that does not parse is the
+/// same error a handler parsing it would give).
+#[derive(Debug)]
+pub struct SubjectPath(pub Subject);
+
+impl<S: Send + Sync> FromRequestParts<S> for SubjectPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await?;
+        Ok(SubjectPath(Subject::parse(&raw)?))
+    }
+}
+
+/// The `{subject}` and `{version}` of a path. The version is parsed first, so a request
+/// with both wrong gets the version's error, as from Confluent.
+#[derive(Debug)]
+pub struct SubjectVersionPath(pub Subject, pub Version);
+
+impl<S: Send + Sync> FromRequestParts<S> for SubjectVersionPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path((subject, version)) =
+            Path::<(String, String)>::from_request_parts(parts, state).await?;
+        let version = Version::parse(&version)?;
+        Ok(SubjectVersionPath(Subject::parse(&subject)?, version))
+    }
+}
+
+/// Typed query parameters with JAX-RS semantics: `T`'s fields are read from the first
+/// value of each parameter, unknown parameters are ignored, booleans are read with
+/// [`flag`] and integers with [`int`], whose failure is Jersey's 404.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Query<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let mut fields = serde_json::Map::new();
+        for (name, value) in Params::parse(parts.uri.query()).0 {
+            fields
+                .entry(name)
+                .or_insert(serde_json::Value::String(value));
+        }
+        serde_json::from_value(serde_json::Value::Object(fields))
+            .map(Query)
+            .map_err(|_| ApiError::NotFound)
+    }
+}
+
+/// A boolean query parameter as `Boolean.valueOf` reads it: case-insensitive `true` is
+/// true, anything else false, never an error. For `#[serde(deserialize_with = "flag")]`.
+pub fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let raw = String::deserialize(d)?;
+    Ok(raw.eq_ignore_ascii_case("true"))
+}
+
+/// An `int` query parameter as Jersey reads one (see [`Params::int`]). For
+/// `#[serde(deserialize_with = "int")]` on an `Option<i64>`.
+pub fn int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let raw = String::deserialize(d)?;
+    parse_int(&raw).map_err(|_| serde::de::Error::custom("not an int"))
+}
+
+/// `Integer.valueOf` for a present parameter: blank is `None`.
+fn parse_int(raw: &str) -> Result<Option<i64>, ApiError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    raw.parse::<i32>()
+        .map(|n| Some(i64::from(n)))
+        .map_err(|_| ApiError::NotFound)
 }
 
 /// The request's [`Caller`](crate::auth::Caller), as the auth layer let it through; without
@@ -140,14 +224,7 @@ impl Params {
     /// optional sign and decimal digits, no spaces, within `i32`), or the request is Jersey's
     /// 404 (`{"error_code":404,"message":"HTTP 404 Not Found"}`).
     pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) if v.trim().is_empty() => Ok(None),
-            Some(v) => v
-                .parse::<i32>()
-                .map(|n| Some(i64::from(n)))
-                .map_err(|_| ApiError::NotFound),
-        }
+        self.get(name).map_or(Ok(None), parse_int)
     }
 }
 

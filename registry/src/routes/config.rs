@@ -2,12 +2,32 @@
 
 use axum::extract::State;
 
+use serde::Deserialize;
+
 use super::AppState;
 use crate::app::ConfigView;
 use crate::dto::{ConfigResponse, ConfigUpdate, ConfigUpdateResponse, ModeBody};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Json, Params, Path};
+use crate::extract::{flag, ApiJson, Json, Query, SubjectPath};
 use crate::types::{Context, Subject};
+
+/// The query of the reads of a config or mode.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct ReadQuery {
+    /// Fall back to the global setting when the subject has none.
+    #[serde(deserialize_with = "flag")]
+    default_to_global: bool,
+}
+
+/// The query of a mode change.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ModeQuery {
+    /// Change to IMPORT even though the scope holds schemas.
+    #[serde(deserialize_with = "flag")]
+    force: bool,
+}
 
 fn top() -> Subject {
     Subject::new(Context::default_context(), "")
@@ -23,11 +43,9 @@ fn get_response(v: ConfigView) -> ApiJson<ConfigResponse> {
 /// `GET /config`.
 pub(super) async fn get_top(
     State(s): State<AppState>,
-    p: Params,
+    Query(q): Query<ReadQuery>,
 ) -> Result<ApiJson<ConfigResponse>, ApiError> {
-    Ok(get_response(
-        s.0.get_config(&top(), p.flag("defaultToGlobal"))?,
-    ))
+    Ok(get_response(s.get_config(&top(), q.default_to_global)?))
 }
 
 /// `PUT /config`.
@@ -42,28 +60,25 @@ pub(super) async fn put_top(
 pub(super) async fn delete_top(
     State(s): State<AppState>,
 ) -> Result<ApiJson<ConfigResponse>, ApiError> {
-    Ok(get_response(s.0.delete_config(&top()).await?))
+    Ok(get_response(s.delete_config(&top()).await?))
 }
 
 /// `GET /config/{s}`: 40408 without subject-level config unless `defaultToGlobal=true`.
 pub(super) async fn get(
     State(s): State<AppState>,
-    Path(subject): Path<String>,
-    p: Params,
+    Query(q): Query<ReadQuery>,
+    SubjectPath(subject): SubjectPath,
 ) -> Result<ApiJson<ConfigResponse>, ApiError> {
-    let subject = Subject::parse(&subject)?;
-    Ok(get_response(
-        s.0.get_config(&subject, p.flag("defaultToGlobal"))?,
-    ))
+    Ok(get_response(s.get_config(&subject, q.default_to_global)?))
 }
 
 /// `PUT /config/{s}`.
 pub(super) async fn put(
     State(s): State<AppState>,
-    Path(subject): Path<String>,
+    SubjectPath(subject): SubjectPath,
     Json(body): Json<ConfigUpdate>,
 ) -> Result<ApiJson<ConfigUpdateResponse>, ApiError> {
-    put_inner(s, Subject::parse(&subject)?, body).await
+    put_inner(s, subject, body).await
 }
 
 async fn put_inner(
@@ -71,7 +86,7 @@ async fn put_inner(
     subject: Subject,
     body: ConfigUpdate,
 ) -> Result<ApiJson<ConfigUpdateResponse>, ApiError> {
-    let v = s.0.put_config(&subject, body).await?;
+    let v = s.put_config(&subject, body).await?;
     Ok(ApiJson(ConfigUpdateResponse {
         compatibility: v.level.as_str().to_owned(),
         normalize: v.normalize,
@@ -81,10 +96,9 @@ async fn put_inner(
 /// `DELETE /config/{s}`.
 pub(super) async fn delete(
     State(s): State<AppState>,
-    Path(subject): Path<String>,
+    SubjectPath(subject): SubjectPath,
 ) -> Result<ApiJson<ConfigResponse>, ApiError> {
-    let subject = Subject::parse(&subject)?;
-    Ok(get_response(s.0.delete_config(&subject).await?))
+    Ok(get_response(s.delete_config(&subject).await?))
 }
 
 fn mode(m: crate::types::Mode) -> ApiJson<ModeBody> {
@@ -96,53 +110,50 @@ fn mode(m: crate::types::Mode) -> ApiJson<ModeBody> {
 /// `GET /mode`.
 pub(super) async fn get_mode_top(
     State(s): State<AppState>,
-    p: Params,
+    Query(q): Query<ReadQuery>,
 ) -> Result<ApiJson<ModeBody>, ApiError> {
-    Ok(mode(s.0.get_mode(&top(), p.flag("defaultToGlobal"))?))
+    Ok(mode(s.get_mode(&top(), q.default_to_global)?))
 }
 
 /// `PUT /mode`.
 pub(super) async fn put_mode_top(
     State(s): State<AppState>,
-    p: Params,
+    Query(q): Query<ModeQuery>,
     Json(body): Json<ModeBody>,
 ) -> Result<ApiJson<ModeBody>, ApiError> {
-    Ok(mode(s.0.put_mode(&top(), body, p.flag("force")).await?))
+    Ok(mode(s.put_mode(&top(), body, q.force).await?))
 }
 
 /// `DELETE /mode`.
 pub(super) async fn delete_mode_top(
     State(s): State<AppState>,
 ) -> Result<ApiJson<ModeBody>, ApiError> {
-    Ok(mode(s.0.delete_mode(&top()).await?))
+    Ok(mode(s.delete_mode(&top()).await?))
 }
 
 /// `GET /mode/{s}`: 40409 without subject-level mode unless `defaultToGlobal=true`.
 pub(super) async fn get_mode(
     State(s): State<AppState>,
-    Path(subject): Path<String>,
-    p: Params,
+    Query(q): Query<ReadQuery>,
+    SubjectPath(subject): SubjectPath,
 ) -> Result<ApiJson<ModeBody>, ApiError> {
-    let subject = Subject::parse(&subject)?;
-    Ok(mode(s.0.get_mode(&subject, p.flag("defaultToGlobal"))?))
+    Ok(mode(s.get_mode(&subject, q.default_to_global)?))
 }
 
 /// `PUT /mode/{s}`.
 pub(super) async fn put_mode(
     State(s): State<AppState>,
-    Path(subject): Path<String>,
-    p: Params,
+    Query(q): Query<ModeQuery>,
+    SubjectPath(subject): SubjectPath,
     Json(body): Json<ModeBody>,
 ) -> Result<ApiJson<ModeBody>, ApiError> {
-    let subject = Subject::parse(&subject)?;
-    Ok(mode(s.0.put_mode(&subject, body, p.flag("force")).await?))
+    Ok(mode(s.put_mode(&subject, body, q.force).await?))
 }
 
 /// `DELETE /mode/{s}`.
 pub(super) async fn delete_mode(
     State(s): State<AppState>,
-    Path(subject): Path<String>,
+    SubjectPath(subject): SubjectPath,
 ) -> Result<ApiJson<ModeBody>, ApiError> {
-    let subject = Subject::parse(&subject)?;
-    Ok(mode(s.0.delete_mode(&subject).await?))
+    Ok(mode(s.delete_mode(&subject).await?))
 }

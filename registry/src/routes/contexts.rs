@@ -4,9 +4,11 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use serde::Deserialize;
+
+use super::{AppState, Listing};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Params, Path};
+use crate::extract::{ApiJson, Path, Query};
 use crate::types::Context;
 
 /// `GET /` and `POST /`: `{}` (liveness).
@@ -14,14 +16,22 @@ pub(super) async fn root() -> ApiJson<serde_json::Value> {
     ApiJson(serde_json::json!({}))
 }
 
+/// The query of `GET /contexts`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct ListQuery {
+    #[serde(flatten)]
+    listing: Listing,
+    context_prefix: Option<String>,
+}
+
 /// `GET /contexts`.
 pub(super) async fn list(
     State(s): State<AppState>,
-    p: Params,
+    Query(q): Query<ListQuery>,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {
-    let page = super::page(&s, &p)?;
-    let contexts = s.0.list_contexts(p.get("contextPrefix"))?;
-    Ok(ApiJson(page.of(contexts)))
+    let contexts = s.list_contexts(q.context_prefix.as_deref())?;
+    Ok(ApiJson(q.listing.of(&s, contexts)))
 }
 
 /// `DELETE /contexts/{ctx}`: 204 when empty, 42211 otherwise.
@@ -30,7 +40,7 @@ pub(super) async fn delete(
     Path(ctx): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let ctx = Context::parse(&ctx)?;
-    s.0.delete_context(ctx).await?;
+    s.delete_context(ctx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -50,17 +60,17 @@ pub(super) async fn server_version() -> ApiJson<serde_json::Value> {
 /// (error code 50001, the backend store's) while it does not, such as while the database
 /// of a PostgreSQL-backed node is down.
 pub(super) async fn ready(State(s): State<AppState>) -> Response {
-    let store = s.0.store.clone();
+    let store = s.store.clone();
     let answered = tokio::task::spawn_blocking(move || store.next_id()).await;
     match answered {
         Ok(Ok(_)) => {
-            s.0.metrics
+            s.metrics
                 .store_down
                 .store(false, std::sync::atomic::Ordering::Relaxed);
             ApiJson(serde_json::json!({"status": "ready"})).into_response()
         }
         Ok(Err(e)) => {
-            s.0.metrics
+            s.metrics
                 .store_down
                 .store(true, std::sync::atomic::Ordering::Relaxed);
             not_ready(&e.to_string())
@@ -83,7 +93,7 @@ fn not_ready(why: &str) -> Response {
 pub(super) async fn metrics(State(s): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.0.metrics.render(),
+        s.metrics.render(),
     )
         .into_response()
 }

@@ -20,14 +20,23 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::MethodRouter;
 use axum::Router;
+use serde::Deserialize;
 
 use crate::app::App;
 use crate::error::{ApiError, ErrorCause};
 use endpoints::Media;
 
-/// Shared state of every handler: a cheap clone of the registry.
+/// Shared state of every handler: a cheap clone of the registry, which it derefs to.
 #[derive(Debug, Clone)]
 pub struct AppState(pub Arc<App>);
+
+impl std::ops::Deref for AppState {
+    type Target = Arc<App>;
+
+    fn deref(&self) -> &Arc<App> {
+        &self.0
+    }
+}
 
 /// The registry's routes behind the one reading of request paths ([`path::layer`]), for
 /// in-process use and tests; [`crate::startup::service`] adds the security layers between.
@@ -65,31 +74,26 @@ pub(crate) fn api(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The page of a listing: `offset`, and the `limit` parameter clamped to the configured
-/// maximum. Read before anything else, as Jersey converts parameters before the resource
-/// method runs: a malformed `offset` or `limit` is a 404 whatever the request names.
-fn page(state: &AppState, params: &crate::extract::Params) -> Result<Page, ApiError> {
-    let offset = params.int("offset")?;
-    let size = state
-        .0
-        .config
-        .security
-        .limits
-        .page_size(params.int("limit")?);
-    Ok(Page { offset, size })
-}
-
-/// A listing's `offset` and page size.
-#[derive(Debug, Clone, Copy)]
-struct Page {
+/// The paging parameters of a listing, `offset` and `limit`. Part of every listing's
+/// [`Query`](crate::extract::Query), which handlers take before their path, as Jersey
+/// converts parameters before the resource method runs: a malformed `offset` or `limit` is
+/// a 404 whatever the request names.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default)]
+struct Listing {
+    /// Items skipped.
+    #[serde(deserialize_with = "crate::extract::int")]
     offset: Option<i64>,
-    size: usize,
+    /// Items asked for, clamped to the configured maximum page size.
+    #[serde(deserialize_with = "crate::extract::int")]
+    limit: Option<i64>,
 }
 
-impl Page {
-    /// The page of `items`.
-    fn of<T>(self, items: Vec<T>) -> Vec<T> {
-        crate::app::paginate(items, self.offset, self.size)
+impl Listing {
+    /// The page of `items` this listing asks for.
+    fn of<T>(self, state: &App, items: Vec<T>) -> Vec<T> {
+        let size = state.config.security.limits.page_size(self.limit);
+        crate::app::paginate(items, self.offset, size)
     }
 }
 

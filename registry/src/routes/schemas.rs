@@ -3,27 +3,40 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use serde::Deserialize;
 
-use super::AppState;
+use super::{AppState, Listing};
 use crate::app::{qualified_references, Format, IdRendering, SubjectPrefix};
 use crate::dto::{ContextId, SchemaResponse, SubjectVersion, PROTOBUF};
 use crate::error::ApiError;
-use crate::extract::{json_bytes, ApiJson, Params, Path};
+use crate::extract::{flag, json_bytes, ApiJson, Path, Query};
 use crate::types::{Context, Guid, SchemaId, Subject};
+
+/// The query of the reads of one schema (`/schemas/ids/{id}[/schema]`,
+/// `/schemas/guids/{guid}[/ids]`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct SchemaQuery {
+    /// The subject the ID is looked up in (8.x; qualified, it confines the lookup to its
+    /// context).
+    subject: Option<String>,
+    format: Option<String>,
+    reference_format: Option<String>,
+}
 
 /// `GET /schemas/ids/{id}`: the hot path; a cache hit serves stored bytes. With a
 /// `subject`, the answer names the subject and version it resolved to (8.x).
 pub(super) async fn by_id(
     State(s): State<AppState>,
+    Query(q): Query<SchemaQuery>,
     Path(id): Path<String>,
-    p: Params,
 ) -> Result<Response, ApiError> {
     let id = SchemaId::parse(&id)?;
     let rendering = IdRendering {
-        format: Format::parse(p.get("format")),
-        qualified_references: qualified_references(p.get("referenceFormat")),
+        format: Format::parse(q.format.as_deref()),
+        qualified_references: qualified_references(q.reference_format.as_deref()),
     };
-    let body = s.0.schema_by_id_body(id.0, p.get("subject"), rendering)?;
+    let body = s.schema_by_id_body(id.0, q.subject.as_deref(), rendering)?;
     Ok(json_bytes(body))
 }
 
@@ -33,12 +46,12 @@ pub(super) async fn by_id(
 /// finds its hunt's schemas with a grant on that hunt alone).
 pub(super) async fn by_guid(
     State(s): State<AppState>,
+    Query(q): Query<SchemaQuery>,
     Path(guid): Path<String>,
-    p: Params,
 ) -> Result<Response, ApiError> {
-    let within = guid_scope(p.get("subject"))?;
-    let body =
-        s.0.schema_by_guid_body(&guid, within.as_ref(), Format::parse(p.get("format")))?;
+    let within = guid_scope(q.subject.as_deref())?;
+    let format = Format::parse(q.format.as_deref());
+    let body = s.schema_by_guid_body(&guid, within.as_ref(), format)?;
     Ok(json_bytes(body.into()))
 }
 
@@ -46,21 +59,21 @@ pub(super) async fn by_guid(
 /// holding the schema (`[]` when none, as Confluent).
 pub(super) async fn guid_ids(
     State(s): State<AppState>,
+    Query(q): Query<SchemaQuery>,
     Path(guid): Path<String>,
-    p: Params,
 ) -> Result<ApiJson<Vec<ContextId>>, ApiError> {
-    let within = guid_scope(p.get("subject"))?;
+    let within = guid_scope(q.subject.as_deref())?;
     let Some(guid) = Guid::parse(&guid) else {
         return Ok(ApiJson(Vec::new()));
     };
-    let ids =
-        s.0.guid_ids(&guid, within.as_ref())?
-            .into_iter()
-            .map(|(ctx, id)| ContextId {
-                context: ctx.display_name().to_owned(),
-                id,
-            })
-            .collect();
+    let ids = s
+        .guid_ids(&guid, within.as_ref())?
+        .into_iter()
+        .map(|(ctx, id)| ContextId {
+            context: ctx.display_name().to_owned(),
+            id,
+        })
+        .collect();
     Ok(ApiJson(ids))
 }
 
@@ -76,63 +89,84 @@ fn guid_scope(subject: Option<&str>) -> Result<Option<Context>, ApiError> {
 /// `GET /schemas/ids/{id}/schema`: the schema itself.
 pub(super) async fn by_id_raw(
     State(s): State<AppState>,
+    Query(q): Query<SchemaQuery>,
     Path(id): Path<String>,
-    p: Params,
 ) -> Result<Response, ApiError> {
     let id = SchemaId::parse(&id)?;
-    let (_, record) = s.0.resolve_id(id.0, p.get("subject"))?;
-    let text = crate::app::schema_text(&record, Format::parse(p.get("format"))).to_owned();
+    let (_, record) = s.resolve_id(id.0, q.subject.as_deref())?;
+    let text = crate::app::schema_text(&record, Format::parse(q.format.as_deref())).to_owned();
     Ok(json_bytes(text.into()))
+}
+
+/// The query of `GET /schemas/ids/{id}/subjects` and `/versions`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct UsagesQuery {
+    #[serde(flatten)]
+    listing: Listing,
+    subject: Option<String>,
+    #[serde(deserialize_with = "flag")]
+    deleted: bool,
 }
 
 /// `GET /schemas/ids/{id}/subjects`.
 pub(super) async fn id_subjects(
     State(s): State<AppState>,
+    Query(q): Query<UsagesQuery>,
     Path(id): Path<String>,
-    p: Params,
 ) -> Result<ApiJson<Vec<String>>, ApiError> {
-    let page = super::page(&s, &p)?;
     let id = SchemaId::parse(&id)?;
-    let mut subjects: Vec<String> =
-        s.0.id_usages(id.0, p.get("subject"), p.flag("deleted"))?
-            .into_iter()
-            .map(|(s, _)| s.to_string())
-            .collect();
+    let mut subjects: Vec<String> = s
+        .id_usages(id.0, q.subject.as_deref(), q.deleted)?
+        .into_iter()
+        .map(|(s, _)| s.to_string())
+        .collect();
     subjects.dedup();
-    Ok(ApiJson(page.of(subjects)))
+    Ok(ApiJson(q.listing.of(&s, subjects)))
 }
 
 /// `GET /schemas/ids/{id}/versions`.
 pub(super) async fn id_versions(
     State(s): State<AppState>,
+    Query(q): Query<UsagesQuery>,
     Path(id): Path<String>,
-    p: Params,
 ) -> Result<ApiJson<Vec<SubjectVersion>>, ApiError> {
-    let page = super::page(&s, &p)?;
     let id = SchemaId::parse(&id)?;
-    let versions: Vec<SubjectVersion> =
-        s.0.id_usages(id.0, p.get("subject"), p.flag("deleted"))?
-            .into_iter()
-            .map(|(s, v)| SubjectVersion {
-                subject: s.to_string(),
-                version: v,
-            })
-            .collect();
-    Ok(ApiJson(page.of(versions)))
+    let versions: Vec<SubjectVersion> = s
+        .id_usages(id.0, q.subject.as_deref(), q.deleted)?
+        .into_iter()
+        .map(|(s, v)| SubjectVersion {
+            subject: s.to_string(),
+            version: v,
+        })
+        .collect();
+    Ok(ApiJson(q.listing.of(&s, versions)))
+}
+
+/// The query of `GET /schemas`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(super) struct ListQuery {
+    #[serde(flatten)]
+    listing: Listing,
+    subject_prefix: Option<String>,
+    format: Option<String>,
+    #[serde(deserialize_with = "flag")]
+    deleted: bool,
+    #[serde(deserialize_with = "flag")]
+    latest_only: bool,
 }
 
 /// `GET /schemas`.
 pub(super) async fn list(
     State(s): State<AppState>,
-    p: Params,
+    Query(q): Query<ListQuery>,
 ) -> Result<ApiJson<Vec<SchemaResponse>>, ApiError> {
-    let page = super::page(&s, &p)?;
-    let prefix = SubjectPrefix::parse(p.get("subjectPrefix"))?;
-    let format = Format::parse(p.get("format"));
-    let views =
-        s.0.list_schemas(&prefix, p.flag("deleted"), p.flag("latestOnly"))?;
+    let prefix = SubjectPrefix::parse(q.subject_prefix.as_deref())?;
+    let format = Format::parse(q.format.as_deref());
+    let views = s.list_schemas(&prefix, q.deleted, q.latest_only)?;
     let all: Vec<SchemaResponse> = views.iter().map(|v| v.to_response(format)).collect();
-    Ok(ApiJson(page.of(all)))
+    Ok(ApiJson(q.listing.of(&s, all)))
 }
 
 /// `GET /schemas/types`: only PROTOBUF is served.
