@@ -12,8 +12,9 @@ use anyhow::Context as _;
 use serde_json::{json, Value};
 
 use crate::breaking::output::{self, Annotation, Format};
-use crate::migrate::http::{segment, Api, Credentials};
+use crate::migrate::http::{segment, Api};
 use crate::push::{hunt_name, is_well_known, protos};
+use crate::remote::RegistryArgs;
 
 /// Arguments of `huntreg check`.
 #[derive(Debug, clap::Args)]
@@ -21,9 +22,8 @@ pub(crate) struct Args {
     /// The hunt's directory of `.proto` files, e.g. `schemas/hunt-42`; each file is the
     /// subject named by its path in the directory, as `huntreg push` registers it.
     dir: PathBuf,
-    /// The registry's base URL.
-    #[arg(long, env = "HUNTREG_URL")]
-    registry: String,
+    #[command(flatten)]
+    remote: RegistryArgs,
     /// The hunt (Confluent context) to check against; defaults to the directory's name.
     /// `.` is the default context, where producers' clients register unless told otherwise.
     #[arg(long)]
@@ -31,22 +31,6 @@ pub(crate) struct Args {
     /// How findings are printed (as `huntreg breaking` prints them).
     #[arg(long, value_enum, default_value = "text")]
     error_format: Format,
-    /// Credentials for HTTP Basic (read on the hunt is enough: nothing is written).
-    #[arg(
-        long,
-        value_name = "USER:PASSWORD",
-        env = "HUNTREG_USER_INFO",
-        hide_env_values = true
-    )]
-    user_info: Option<String>,
-    /// A bearer token instead of Basic credentials.
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "HUNTREG_TOKEN",
-        hide_env_values = true
-    )]
-    token: Option<String>,
 }
 
 /// What the registry said of one file.
@@ -86,8 +70,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn execute(args: &Args) -> anyhow::Result<Vec<Annotation>> {
     // As a qualified subject writes it: `.hunt`, or `.` for the default context.
     let context = format!(".{}", hunt_name(&args.dir, args.hunt.as_deref())?);
-    let credentials = Credentials::from_flags(args.user_info.clone(), args.token.clone())?;
-    let api = Api::new("registry", &args.registry, &credentials);
+    let api = Api::new(
+        "registry",
+        &args.remote.registry,
+        &args.remote.credentials()?,
+    );
     let mut paths = Vec::new();
     protos(&args.dir, &mut paths).with_context(|| format!("reading {}", args.dir.display()))?;
     paths.sort();

@@ -17,6 +17,7 @@ mod import;
 mod migrate;
 mod pull;
 mod push;
+mod remote;
 mod serve;
 
 /// A per-hunt protobuf schema registry and build-time codegen pipeline.

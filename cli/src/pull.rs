@@ -8,14 +8,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use huntreg_codegen::{Builder, Lockfile, Registry};
+use huntreg_codegen::{Builder, Lockfile};
+
+use crate::remote::RegistryArgs;
 
 /// Arguments of `huntreg pull`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The registry's base URL.
-    #[arg(long, env = "HUNTREG_URL")]
-    registry: String,
+    #[command(flatten)]
+    remote: RegistryArgs,
     /// The hunt (Confluent context, without the leading dot) to pin, or `.` for the
     /// default context (read through the registry's root paths); repeat for several.
     #[arg(long, required = true)]
@@ -35,7 +36,7 @@ pub(crate) struct Args {
 
 /// Runs `huntreg pull`.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let registry = Registry::new(&args.registry);
+    let registry = args.remote.codegen_registry()?;
     let mut lockfile = if args.lockfile.exists() {
         Lockfile::read(&args.lockfile)?
     } else {

@@ -11,16 +11,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use huntreg_codegen::{Reference, Registry};
+use huntreg_codegen::Reference;
+
+use crate::remote::RegistryArgs;
 
 /// Arguments of `huntreg push`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The hunt's directory of `.proto` files, e.g. `schemas/hunt-42`.
     dir: PathBuf,
-    /// The registry's base URL.
-    #[arg(long, env = "HUNTREG_URL")]
-    registry: String,
+    #[command(flatten)]
+    remote: RegistryArgs,
     /// The hunt (Confluent context) to register into; defaults to the directory's name.
     #[arg(long)]
     hunt: Option<String>,
@@ -75,7 +76,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("{:?}", miette::Report::new(e)))?;
     let pool = compiler.descriptor_pool();
 
-    let registry = Registry::new(&args.registry);
+    let registry = args.remote.codegen_registry()?;
     let mut versions: BTreeMap<String, u32> = BTreeMap::new();
     // `files()` lists imports before the files importing them.
     for file in compiler.files() {

@@ -250,6 +250,90 @@ fn grants_decide_per_hunt_and_action() {
     }
 }
 
+/// `huntreg push`, `pull` and `check` against a registry with an auth config: they send
+/// `--user-info` or a token (flag or environment), get through with the grants those
+/// carry, and are refused with the registry's 401 or 403 without them.
+#[test]
+fn push_pull_and_check_send_credentials() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path());
+    let server = Server::start(
+        &tmp.path().join("data"),
+        &["--auth-config", config.to_str().unwrap()],
+    );
+    let dir = tmp.path().join("hunt-1");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("treasure.proto"), SCHEMA).unwrap();
+    let lockfile = tmp.path().join("huntreg.lock");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = huntreg();
+        command
+            .args(args)
+            .env_remove("HUNTREG_USER_INFO")
+            .env_remove("HUNTREG_TOKEN")
+            .env("HUNTREG_URL", &server.url);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let out = command.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let dir = dir.to_str().unwrap();
+    let lock = lockfile.to_str().unwrap();
+    let pull = [
+        "pull",
+        "--hunt",
+        "hunt-1",
+        "--lockfile",
+        lock,
+        "--no-build-check",
+    ];
+
+    let (code, text) = run(&["push", dir], &[]);
+    assert_ne!(code, Some(0), "{text}");
+    assert!(text.contains("401"), "{text}");
+    let (code, text) = run(&["push", dir, "--user-info", "reader:reader-pw"], &[]);
+    assert_ne!(code, Some(0), "a reader cannot register: {text}");
+    assert!(text.contains("403"), "{text}");
+    let (code, text) = run(&["push", dir, "--user-info", "producer:producer-pw"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+
+    let (code, text) = run(&pull, &[]);
+    assert_ne!(code, Some(0), "{text}");
+    assert!(text.contains("401"), "{text}");
+    assert!(!lockfile.exists(), "nothing is written on a refusal");
+    let (code, text) = run(&pull, &[("HUNTREG_USER_INFO", "reader:reader-pw")]);
+    assert_eq!(code, Some(0), "{text}");
+    let pinned = std::fs::read_to_string(&lockfile).unwrap();
+    assert!(pinned.contains("treasure.proto"), "{pinned}");
+    let mut check = pull.to_vec();
+    check.push("--check");
+    let (code, text) = run(&check, &[("HUNTREG_TOKEN", "ops-token")]);
+    assert_eq!(code, Some(0), "{text}");
+
+    let (code, text) = run(&["check", dir, "--user-info", "reader:reader-pw"], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(
+        &[
+            "pull",
+            "--hunt",
+            "hunt-1",
+            "--user-info",
+            "a:b",
+            "--token",
+            "t",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2), "both kinds of credentials at once: {text}");
+    assert!(text.contains("cannot be used with"), "{text}");
+}
+
 #[test]
 fn network_listeners_need_auth_or_an_explicit_opt_out() {
     let tmp = tempfile::tempdir().unwrap();

@@ -15,9 +15,18 @@ use crate::plan::Plan;
 use crate::registry::Registry;
 use crate::render::{load_templates, prost_types, render_hunt};
 use crate::write::write_if_changed;
+use huntreg_client::Credentials;
 
 /// The environment variable naming a live registry, used when no lockfile exists.
 pub const REGISTRY_ENV: &str = "HUNTREG_URL";
+
+/// The environment variable with `user:password` HTTP Basic credentials for the live
+/// registry (the same variable `huntreg pull`, `push` and `check` read).
+pub const USER_INFO_ENV: &str = "HUNTREG_USER_INFO";
+
+/// The environment variable with a bearer token for the live registry (instead of
+/// [`USER_INFO_ENV`]).
+pub const TOKEN_ENV: &str = "HUNTREG_TOKEN";
 
 /// The path generated code names prost by: huntreg-runtime's re-export, so a consumer
 /// crate depends on huntreg-runtime alone (no `prost` of its own to keep in step).
@@ -295,10 +304,12 @@ impl Builder {
 
     /// Resolves the source, generates, writes `{out_dir}/{module}.rs` if it changed, and
     /// prints `cargo:rerun-if-changed` for every input read (lockfile, templates, proto
-    /// files) and `cargo:rerun-if-env-changed=HUNTREG_URL`.
+    /// files) and `cargo:rerun-if-env-changed` for `HUNTREG_URL` and the credentials'
+    /// variables.
     ///
     /// Source order: the lockfile when it exists; else the registry (`.registry(..)` or
-    /// `$HUNTREG_URL`); else the schema directory; else an error naming the hunt.
+    /// `$HUNTREG_URL`, with `$HUNTREG_USER_INFO` or `$HUNTREG_TOKEN` as credentials when
+    /// set); else the schema directory; else an error naming the hunt.
     pub fn compile(&mut self) -> Result<(), Error> {
         let hunt = self.hunt_name()?.to_owned();
         let mut rerun: Vec<PathBuf> = Vec::new();
@@ -328,7 +339,9 @@ impl Builder {
             for path in &rerun {
                 println!("cargo:rerun-if-changed={}", path.display());
             }
-            println!("cargo:rerun-if-env-changed={REGISTRY_ENV}");
+            for var in [REGISTRY_ENV, USER_INFO_ENV, TOKEN_ENV] {
+                println!("cargo:rerun-if-env-changed={var}");
+            }
         }
         Ok(())
     }
@@ -359,7 +372,16 @@ impl Builder {
             .clone()
             .or_else(|| std::env::var(REGISTRY_ENV).ok().filter(|u| !u.is_empty()));
         if let Some(url) = url {
-            let registry = Registry::new(&url);
+            let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+            let credentials =
+                Credentials::from_flags(env(USER_INFO_ENV), env(TOKEN_ENV)).map_err(|e| {
+                    ErrorKind::Registry {
+                        hunt: hunt.to_owned(),
+                        url: url.clone(),
+                        message: format!("${USER_INFO_ENV} / ${TOKEN_ENV}: {e}"),
+                    }
+                })?;
+            let registry = Registry::new(&url).with_credentials(&credentials);
             let locked = registry.fetch_hunt(hunt)?;
             if locked.subjects.is_empty() {
                 return Err(ErrorKind::Registry {

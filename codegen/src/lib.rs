@@ -66,8 +66,11 @@ mod write;
 
 pub use builder::{
     Builder, GeneratedFile, PBJSON_TYPES_PATH, PROST_PATH, PROST_TYPES_PATH, REGISTRY_ENV,
+    TOKEN_ENV, USER_INFO_ENV,
 };
 pub use error::Error;
+/// Credentials for a registry with an auth config (HTTP Basic or a bearer token).
+pub use huntreg_client::Credentials;
 pub use ident::{
     hunt_module, hunt_name, is_default_context, DEFAULT_CONTEXT, DEFAULT_CONTEXT_MODULE,
 };

@@ -14,7 +14,7 @@ use huntreg_client::wire::{
     RegisterRequest, RegisterResponse, SchemaResponse, SchemaStringResponse, SubjectVersion,
     PROTOBUF,
 };
-use huntreg_client::{Answer, Client, TransportError};
+use huntreg_client::{Answer, Client, Credentials, TransportError};
 use prost::Message as _;
 use serde::de::DeserializeOwned;
 
@@ -55,6 +55,14 @@ impl Registry {
         Registry {
             client: Client::new(url, Duration::from_secs(30)),
         }
+    }
+
+    /// The same client sending `credentials` (HTTP Basic or a bearer token) with every
+    /// request, for a registry with an auth config: reading a hunt needs `read` on it,
+    /// registering needs `write`.
+    pub fn with_credentials(mut self, credentials: &Credentials) -> Registry {
+        self.client = self.client.with_credentials(credentials);
+        self
     }
 
     /// The registry's base URL.
