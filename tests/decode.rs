@@ -276,6 +276,31 @@ fn unknown_ids_are_typed_errors_and_hunts_are_isolated() {
         .all(|id| !hunt_42::KNOWN_IDS.contains(id)));
 }
 
+/// hunt-7's `HintRevealed` is written in edition 2023: its generated type keeps explicit
+/// presence (`cost: Option<u32>`) and implicit presence (`team_id: String`) as declared,
+/// and a record decodes back to the same value, a zero cost included.
+#[test]
+fn the_edition_2023_event_keeps_its_presence() {
+    use hunt_7::scavenger::v1::{Difficulty, HintRevealed};
+    let free = HintRevealed {
+        team_id: "t".into(),
+        clue_id: "c".into(),
+        cost: Some(0),
+        difficulty: Difficulty::Hard.into(),
+        words: vec!["north".into(), "well".into()],
+    };
+    let decoded = hunt_7::decode(&free.clone().into_event_bytes()).unwrap();
+    assert_eq!(decoded.event, hunt_7::Event::HintRevealed(free.clone()));
+    // Set to zero and unset are two records on the wire.
+    let unknown = HintRevealed {
+        cost: None,
+        ..free.clone()
+    };
+    assert_ne!(free.encode_to_vec(), unknown.encode_to_vec());
+    let decoded = hunt_7::decode(&unknown.clone().into_event_bytes()).unwrap();
+    assert_eq!(decoded.event, hunt_7::Event::HintRevealed(unknown));
+}
+
 #[test]
 fn broken_records_are_typed_errors() {
     assert_eq!(hunt_42::decode(&[]), Err(DecodeError::Empty));
