@@ -438,9 +438,10 @@ impl Lowering<'_> {
         // unless it is required (a proto2 `required` message field migrated to an edition).
         let presence = if repeated {
             None
-        } else if in_oneof || extension {
-            Some(EXPLICIT)
-        } else if is_message && resolved.field_presence != Some(LEGACY_REQUIRED) {
+        } else if in_oneof
+            || extension
+            || (is_message && resolved.field_presence != Some(LEGACY_REQUIRED))
+        {
             Some(EXPLICIT)
         } else {
             resolved.field_presence
