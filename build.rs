@@ -8,7 +8,7 @@
 
 fn main() -> miette::Result<()> {
     println!("cargo:rerun-if-changed=build.rs");
-    for hunt in ["hunt-42", "hunt-7"] {
+    for hunt in ["hunt-42", "hunt-7", "hunt-23"] {
         huntreg_codegen::Builder::new()
             .lockfile("schemas/huntreg.lock")
             .schemas_dir(format!("schemas/{hunt}"))

@@ -27,3 +27,8 @@ pub mod hunt_42 {
 pub mod hunt_7 {
     include!(concat!(env!("OUT_DIR"), "/hunt_7.rs"));
 }
+
+/// Hunt `hunt-23`: a relay hunt's batons passed, written in protobuf edition 2023.
+pub mod hunt_23 {
+    include!(concat!(env!("OUT_DIR"), "/hunt_23.rs"));
+}

@@ -276,6 +276,66 @@ fn unknown_ids_are_typed_errors_and_hunts_are_isolated() {
         .all(|id| !hunt_42::KNOWN_IDS.contains(id)));
 }
 
+/// hunt-7's `HintRevealed` is written in edition 2023: its generated type keeps explicit
+/// presence (`cost: Option<u32>`) and implicit presence (`team_id: String`) as declared,
+/// and a record decodes back to the same value, a zero cost included.
+#[test]
+fn the_edition_2023_event_keeps_its_presence() {
+    use hunt_7::scavenger::v1::{Difficulty, HintRevealed};
+    let free = HintRevealed {
+        team_id: "t".into(),
+        clue_id: "c".into(),
+        cost: Some(0),
+        difficulty: Difficulty::Hard.into(),
+        words: vec!["north".into(), "well".into()],
+    };
+    let decoded = hunt_7::decode(&free.clone().into_event_bytes()).unwrap();
+    assert_eq!(decoded.event, hunt_7::Event::HintRevealed(free.clone()));
+    // Set to zero and unset are two records on the wire.
+    let unknown = HintRevealed {
+        cost: None,
+        ..free.clone()
+    };
+    assert_ne!(free.encode_to_vec(), unknown.encode_to_vec());
+    let decoded = hunt_7::decode(&unknown.clone().into_event_bytes()).unwrap();
+    assert_eq!(decoded.event, hunt_7::Event::HintRevealed(unknown));
+}
+
+/// hunt-23 is written in edition 2023 as a whole: explicit presence by default (a split of
+/// 0 seconds is not an unknown split), implicit where a field says so, and heart rates
+/// expanded on the wire (one tag per reading) as the file asks.
+#[test]
+fn the_edition_2023_hunt_decodes_with_its_features() {
+    use huntreg_hunts::hunt_23::{
+        self,
+        relay::v1::{BatonPassed, Checkpoint, Mode},
+    };
+    let passed = BatonPassed {
+        team_id: "t".into(),
+        at: Some(Checkpoint {
+            id: "cp-3".into(),
+            latitude: Some(1.5),
+            longitude: None,
+        }),
+        mode: Some(Mode::Bike.into()),
+        split_seconds: Some(0),
+        heart_rates: vec![-1, 2],
+    };
+    let decoded = hunt_23::decode(&passed.clone().into_event_bytes()).unwrap();
+    assert_eq!(decoded.event, hunt_23::Event::BatonPassed(passed.clone()));
+    let bytes = passed.encode_to_vec();
+    // Field 5 as two varint records (tag 0x28), not one packed record (tag 0x2a).
+    assert!(bytes.ends_with(&[0x28, 0x01, 0x28, 0x04]), "{bytes:02x?}");
+    let unknown = BatonPassed {
+        split_seconds: None,
+        ..passed.clone()
+    };
+    assert_ne!(unknown.encode_to_vec(), bytes);
+    assert!(hunt_23::KNOWN_IDS
+        .iter()
+        .all(|id| !hunt_7::KNOWN_IDS.contains(id) && !hunt_42::KNOWN_IDS.contains(id)));
+}
+
 #[test]
 fn broken_records_are_typed_errors() {
     assert_eq!(hunt_42::decode(&[]), Err(DecodeError::Empty));

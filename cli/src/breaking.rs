@@ -257,14 +257,23 @@ fn units(loaded: Loaded, config: Option<&str>) -> Result<Vec<Unit>, String> {
     }
 }
 
-/// Pairs modules by their path in the workspace, else by position, as buf requires equal counts.
+/// Pairs modules by their path in the workspace, else by position, as buf requires equal
+/// counts. One exception, as buf 1.55+: an input with more modules than the against side (a
+/// module was added) whose modules all share one `breaking:` config keeps only the modules
+/// holding a file of an against module, each against module claimed once, and pairs them
+/// by position with the against modules.
 fn pair(input: Vec<Unit>, against: Vec<Unit>) -> Result<Vec<(Unit, Unit)>, String> {
+    let count_error = format!(
+        "input contained {} images, whereas against contained {} images",
+        input.len(),
+        against.len()
+    );
+    if input.len() > against.len() && input.windows(2).all(|w| w[0].breaking == w[1].breaking) {
+        let kept = modules_in_against(input, &against).ok_or(count_error)?;
+        return Ok(kept.into_iter().zip(against).collect());
+    }
     if input.len() != against.len() {
-        return Err(format!(
-            "input contained {} images, whereas against contained {} images",
-            input.len(),
-            against.len()
-        ));
+        return Err(count_error);
     }
     let same_keys = input.iter().all(|i| against.iter().any(|a| a.key == i.key));
     if same_keys && input.len() > 1 {
@@ -282,6 +291,26 @@ fn pair(input: Vec<Unit>, against: Vec<Unit>) -> Result<Vec<(Unit, Unit)>, Strin
     } else {
         Ok(input.into_iter().zip(against).collect())
     }
+}
+
+/// The input modules that hold a file of an against module not yet claimed (buf's
+/// `filterImageWithConfigsNotInAgainstImages`), or `None` unless every against module is
+/// claimed by exactly one of them.
+fn modules_in_against(input: Vec<Unit>, against: &[Unit]) -> Option<Vec<Unit>> {
+    let mut claimed = vec![false; against.len()];
+    let mut kept = Vec::new();
+    for unit in input {
+        let found = unit.side.targets.iter().find_map(|file| {
+            let i = (0..against.len())
+                .find(|&i| !claimed[i] && against[i].side.targets.contains(file))?;
+            claimed[i] = true;
+            Some(i)
+        });
+        if found.is_some() {
+            kept.push(unit);
+        }
+    }
+    (claimed.iter().all(|c| *c) && kept.len() == against.len()).then_some(kept)
 }
 
 /// The semver verdict of a whole input: the largest bump of its module pairs, with the

@@ -366,17 +366,24 @@ fn v2_modules_and_v1_workspaces() {
         huntreg(p, &args("current/hunts/b", "previous/hunts/b", JSON)).code,
         0
     );
-    // A module the against side does not have cannot be paired.
+    // An added module (the input has more) is compared as buf 1.55+ compares it: the
+    // buf_diff fixtures `workspace_module_added*` check that against buf itself.
+    // An against module the input does not have cannot be paired.
     write(
         p,
         "previous/buf.yaml",
+        "version: v2\nmodules:\n  - path: hunts/a\n  - path: hunts/b\n",
+    );
+    write(
+        p,
+        "current/buf.yaml",
         "version: v2\nmodules:\n  - path: hunts/a\n",
     );
     let run = huntreg(p, &args("current", "previous", JSON));
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
-            .contains("input contained 2 images, whereas against contained 1 images"),
+            .contains("input contained 1 images, whereas against contained 2 images"),
         "{}",
         run.stderr
     );

@@ -16,6 +16,9 @@
 #[path = "clients/server.rs"]
 mod server;
 
+#[path = "clients/consumer.rs"]
+mod consumer;
+
 #[path = "../../store/tests/support/pg.rs"]
 mod pg;
 
@@ -907,8 +910,10 @@ fn js_serdes_with_an_edition_2023_schema() {
     assert_decodes_as_edition_fixture(&server, id, &hex);
 }
 
-/// The registry serves an `editions_fixture()` schema as its exactly equivalent proto3 text,
-/// and a Rust consumer compiled from that text decodes the record `hex` (the tests' value).
+/// The registry serves an `editions_fixture()` schema as edition 2023 text (each feature
+/// that differs from the edition's defaults on its field) and, to `format=serialized`, as the
+/// exactly equivalent proto3 descriptor; a Rust decoder compiled from the text decodes the
+/// record `hex` (the tests' value).
 fn assert_decodes_as_edition_fixture(server: &Server, id: i64, hex: &str) {
     let schema: Value = ureq::get(&format!("{}/schemas/ids/{id}", server.url))
         .call()
@@ -916,12 +921,35 @@ fn assert_decodes_as_edition_fixture(server: &Server, id: i64, hex: &str) {
         .into_json()
         .unwrap();
     let text = schema["schema"].as_str().unwrap();
-    assert!(text.starts_with("syntax = \"proto3\";"), "{text}");
-    assert!(text.contains("optional int64 score = 2;"), "{text}");
     assert!(
-        text.contains("repeated sint64 marks = 5 [packed = false];"),
+        text.starts_with("edition = \"2023\";\npackage hunt.v1;\n"),
         "{text}"
     );
+    for line in [
+        "  string player = 1 [features.field_presence = IMPLICIT];\n",
+        "  int64 score = 2;\n",
+        "  repeated sint64 marks = 5 [features.repeated_field_encoding = EXPANDED];\n",
+    ] {
+        assert!(text.contains(line), "{line}{text}");
+    }
+    // What the clients' deserializers fetch: the proto3 descriptor with the same semantics
+    // (prost-types, and so the registry's descriptors, have no `edition` or `features`).
+    let serialized: Value = ureq::get(&format!(
+        "{}/schemas/ids/{id}?format=serialized",
+        server.url
+    ))
+    .call()
+    .unwrap()
+    .into_json()
+    .unwrap();
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(serialized["schema"].as_str().unwrap())
+        .unwrap();
+    let file = prost_types::FileDescriptorProto::decode(bytes.as_slice()).unwrap();
+    assert_eq!(file.syntax(), "proto3");
+    let score = &file.message_type[0].field[1];
+    assert_eq!((score.name(), score.proto3_optional()), ("score", true));
 
     // A Rust consumer compiled from the registry's schema decodes the payload.
     struct One(String);
@@ -963,18 +991,27 @@ fn assert_decodes_as_edition_fixture(server: &Server, id: i64, hex: &str) {
     assert!(!message.has_field_by_name("coin"));
 }
 
-/// A Python producer (confluent-kafka's serializer, with classes built from the edition 2023
-/// descriptor set the way protoc's `_pb2` modules build them) registers the same schema as
-/// the JavaScript one; a fresh Python consumer and the Rust decoder read the record back.
+/// A Python producer (confluent-kafka's serializer, with classes generated from the
+/// edition 2023 `.proto` by grpcio-tools' bundled protoc) registers the same schema as the
+/// JavaScript one (@bufbuild/protobuf types from buf's descriptor set); a fresh Python
+/// consumer reads the record back, and a consumer crate whose prost types huntreg-codegen
+/// generated from the pulled lockfile (the registry's edition 2023 text) decodes the
+/// records of both producers to the same values.
 #[test]
 fn python_serdes_with_an_edition_2023_schema() {
-    let (_dir, server) = start();
+    let (dir, server) = start();
     let fds = editions_fixture();
+    let protoc = json!({"include": clients_dir().join("protos_editions"),
+                        "file": "hunt/v1/found.proto"});
     let value = json!({"score": "42", "method": "METHOD_DIVE", "clues": [3, 1],
                        "marks": ["-7", "9"], "counts": {"gold": 2}, "gems": "5"});
     let request = |client: Client, op: &str, extra: (&str, Value)| {
-        let mut r = json!({"op": op, "url": server.url, "fds": fds, "type": "hunt.v1.Found",
+        let mut r = json!({"op": op, "url": server.url, "type": "hunt.v1.Found",
                            "topic": "editions", "strategy": "associated"});
+        match client {
+            Client::Python => r["protoc"] = protoc.clone(),
+            _ => r["fds"] = json!(fds),
+        }
         r[extra.0] = extra.1;
         run(&server, client, r)
     };
@@ -992,7 +1029,63 @@ fn python_serdes_with_an_edition_2023_schema() {
         Some(id),
         "both producers register one schema"
     );
+    let js_hex = js["hex"].as_str().unwrap();
     assert_decodes_as_edition_fixture(&server, id, &hex);
+
+    // The registration, looked up as a client looks it up (`POST /subjects/{s}`).
+    let schema: Value = ureq::get(&format!("{}/schemas/ids/{id}", server.url))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let found: Value = ureq::post(&format!("{}/subjects/editions-value", server.url))
+        .send_json(json!({"schemaType": "PROTOBUF", "schema": schema["schema"]}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(
+        (found["id"].as_i64(), found["version"].as_i64()),
+        (Some(id), Some(1))
+    );
+
+    // A generated Rust consumer: `huntreg pull` pins the default context, huntreg-codegen
+    // generates prost types from the pinned edition 2023 text.
+    let crate_dir = dir.path().join("editions-consumer");
+    std::fs::create_dir_all(&crate_dir).unwrap();
+    let pull = Command::new(env!("CARGO_BIN_EXE_huntreg"))
+        .args([
+            "pull",
+            "--registry",
+            &server.url,
+            "--hunt",
+            ".",
+            "--lockfile",
+        ])
+        .arg(crate_dir.join("huntreg.lock"))
+        .output()
+        .unwrap();
+    assert!(
+        pull.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    let consumer = consumer::build_crate(
+        &crate_dir,
+        "e2e-editions",
+        "fn main() -> Result<(), huntreg_codegen::Error> {\n    \
+         huntreg_codegen::Builder::new().lockfile(\"huntreg.lock\").hunt(\".\").compile()\n}\n",
+        "editions.rs",
+    );
+    let expect = format!(
+        "{id} editions-value v1 Confluent counts={{\"gold\": 2}} Found {{ player: \"\", \
+         score: Some(42), method: Some(Dive), clues: [3, 1], marks: [-7, 9], counts: {{}}, \
+         prize: Some(Gems(5)) }}"
+    );
+    assert_eq!(
+        consumer::consume_args(&consumer, &[], &[&hex, js_hex]),
+        [expect.clone(), expect],
+        "the Python and the JavaScript records, through the generated types"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Fuzzes the editions parser and feature lowering: any text after an `edition` statement
 //! either fails with an error (never a panic) or lowers to a proto2 or proto3 file whose
-//! canonical text compiles again to the same descriptor.
+//! canonical text (printed in the file's edition) compiles again to the same text and the
+//! same descriptor.
 #![no_main]
 
 use huntreg_registry::schema::{prepare, DepFiles, Input};

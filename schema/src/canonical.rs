@@ -6,6 +6,14 @@
 //! Message declaration order is never changed: the wire format's message index points
 //! into it. Synthetic map-entry messages are printed as `map<K, V>` fields; type names are
 //! fully qualified with a leading dot, so the text means the same wherever it is read.
+//!
+//! A file written in an edition is printed in its edition ([`canonical_text_in`]): the pool
+//! holds it as its exactly equivalent proto2 or proto3 form (the vendored protox lowers
+//! editions files, `docs/editions.md`), and every resolved feature is read back from that
+//! form and printed where it differs from the edition's defaults. The proto2 form's closed
+//! enums, unverified strings and best-effort JSON are file-wide `features` options (as a
+//! proto2 file migrated to an edition has them); field presence, repeated field encoding and
+//! delimited message encoding are options of each field.
 
 use std::fmt::Write;
 
@@ -22,20 +30,67 @@ const ENUM_MAX: i32 = i32::MAX;
 
 /// Prints `file` canonically.
 pub fn canonical_text(file: &FileDescriptor, normalize: bool) -> String {
-    Printer { normalize }.file(file)
+    canonical_text_in(file, normalize, None)
 }
+
+/// Prints `file` canonically in `edition` (`google.protobuf.Edition`'s number, as
+/// [`protox::file::FileMetadata::edition`] reports it), or as proto2 or proto3 when `None`
+/// or an edition this printer does not know.
+///
+/// `file` is the pool's proto2 or proto3 form of the editions file; the text compiles back
+/// to that same form.
+pub fn canonical_text_in(file: &FileDescriptor, normalize: bool, edition: Option<i32>) -> String {
+    let edition = edition.and_then(|e| edition_name(e).map(|name| (e, name)));
+    Printer {
+        normalize,
+        edition: edition.map(|(_, name)| name),
+    }
+    .file(file)
+}
+
+/// The edition a canonical text is printed in (its first line `edition = "…";`), as
+/// `google.protobuf.Edition`'s number; `None` for proto2 and proto3 text.
+pub fn canonical_edition(canonical: &str) -> Option<i32> {
+    let name = canonical.strip_prefix("edition = \"")?.split_once("\";")?.0;
+    EDITIONS.iter().find(|(_, n)| *n == name).map(|(e, _)| *e)
+}
+
+/// The editions the printer writes, by `google.protobuf.Edition` number.
+const EDITIONS: &[(i32, &str)] = &[
+    (protox::editions::EDITION_2023, "2023"),
+    (protox::editions::EDITION_2024, "2024"),
+];
+
+fn edition_name(edition: i32) -> Option<&'static str> {
+    EDITIONS
+        .iter()
+        .find(|(e, _)| *e == edition)
+        .map(|(_, n)| *n)
+}
+
+/// The file-wide features of an editions file whose equivalent form is proto2: what that
+/// form cannot express otherwise (a proto2 file migrated to an edition declares the same).
+const PROTO2_FORM_FEATURES: &[(&str, &str)] = &[
+    ("features.enum_type", "CLOSED"),
+    ("features.json_format", "LEGACY_BEST_EFFORT"),
+    ("features.utf8_validation", "NONE"),
+];
 
 struct Printer {
     normalize: bool,
+    /// The edition to print in (`"2023"`), or `None` for proto2 and proto3 text.
+    edition: Option<&'static str>,
 }
 
 impl Printer {
     fn file(&self, file: &FileDescriptor) -> String {
         let proto = file.file_descriptor_proto();
         let mut out = String::new();
-        match proto.syntax() {
-            "proto3" => out.push_str("syntax = \"proto3\";\n"),
-            "editions" => out.push_str("edition = \"2023\";\n"),
+        match (self.edition, proto.syntax()) {
+            (Some(edition), _) => {
+                let _ = writeln!(out, "edition = \"{edition}\";");
+            }
+            (None, "proto3") => out.push_str("syntax = \"proto3\";\n"),
             _ => {}
         }
         if !proto.package().is_empty() {
@@ -65,7 +120,17 @@ impl Printer {
             imports.iter().chain(&public).for_each(|l| out.push_str(l));
         }
 
-        let options = self.options(&file.options(), &[]);
+        let mut options = self.options(&file.options(), &[]);
+        if self.edition.is_some() && proto.syntax() != "proto3" {
+            options.extend(
+                PROTO2_FORM_FEATURES
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+            );
+            if self.normalize {
+                options.sort();
+            }
+        }
         if !options.is_empty() {
             out.push('\n');
             for (name, value) in options {
@@ -177,7 +242,7 @@ impl Printer {
         with_label: bool,
         depth: usize,
     ) {
-        if field.is_group() {
+        if field.is_group() && self.edition.is_none() {
             self.group(out, inner, field, with_label, depth + 1);
         } else {
             let _ = writeln!(out, "{inner}{}", self.field(field, with_label));
@@ -225,9 +290,11 @@ impl Printer {
                 ))
             })
             .collect();
+        // Editions have no groups: a delimited field's message is an ordinary nested message.
+        let groups = self.edition.is_none();
         let inline: Vec<String> = declared
             .iter()
-            .filter(|f| f.is_group() || f.is_map())
+            .filter(|f| (groups && f.is_group()) || f.is_map())
             .filter_map(|f| match f.kind() {
                 Kind::Message(m) => Some(m.full_name().to_owned()),
                 _ => None,
@@ -259,7 +326,7 @@ impl Printer {
                 // included: a nested message declared before a map or group field is printed
                 // before it, so the text compiles back to the same order.
                 if let (true, Kind::Message(own)) =
-                    (field.is_map() || field.is_group(), field.kind())
+                    (field.is_map() || (groups && field.is_group()), field.kind())
                 {
                     if let Some(pos) = nested_types
                         .iter()
@@ -492,6 +559,8 @@ impl Printer {
         if map.is_none() && with_label {
             let label = match p.label() {
                 Label::Repeated => "repeated ",
+                // Editions have only `repeated`: presence is a feature.
+                _ if self.edition.is_some() => "",
                 Label::Required => "required ",
                 Label::Optional if !proto3 || p.proto3_optional() => "optional ",
                 Label::Optional => "",
@@ -514,7 +583,18 @@ impl Printer {
                 format!("\"{}\"", escape(json_name.as_bytes())),
             ));
         }
-        opts.extend(self.options(options, &[]));
+        if self.edition.is_some() {
+            let is_map = map.is_some();
+            opts.extend(
+                field_features(p, proto3, is_map)
+                    .into_iter()
+                    .map(|(n, v)| (n.to_owned(), v.to_owned())),
+            );
+            // `packed` is how the proto2 or proto3 form says what the feature says.
+            opts.extend(self.options(options, &["packed"]));
+        } else {
+            opts.extend(self.options(options, &[]));
+        }
         if self.normalize {
             opts.sort();
         }
@@ -551,6 +631,49 @@ impl Printer {
         }
         out
     }
+}
+
+/// The features of one field of an editions file that differ from the edition's defaults,
+/// read from the field's proto2 or proto3 form (`proto3` says which).
+fn field_features(
+    p: &prost_types::FieldDescriptorProto,
+    proto3: bool,
+    is_map: bool,
+) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    let repeated = p.label() == Label::Repeated;
+    let message = matches!(p.r#type(), Type::Message | Type::Group);
+    let in_oneof = p.oneof_index.is_some() && !p.proto3_optional();
+    if p.label() == Label::Required {
+        out.push(("features.field_presence", "LEGACY_REQUIRED"));
+    } else if proto3
+        && !repeated
+        && !message
+        && !in_oneof
+        && p.extendee.is_none()
+        && !p.proto3_optional()
+    {
+        out.push(("features.field_presence", "IMPLICIT"));
+    }
+    if p.r#type() == Type::Group {
+        out.push(("features.message_encoding", "DELIMITED"));
+    }
+    let packable = !matches!(
+        p.r#type(),
+        Type::String | Type::Bytes | Type::Message | Type::Group
+    );
+    if repeated && packable && !is_map {
+        let packed = p.options.as_ref().and_then(|o| o.packed);
+        let expanded = if proto3 {
+            packed == Some(false)
+        } else {
+            packed != Some(true)
+        };
+        if expanded {
+            out.push(("features.repeated_field_encoding", "EXPANDED"));
+        }
+    }
+    out
 }
 
 fn push_option(out: &mut Vec<(String, String)>, name: String, value: &Value, kind: &Kind) {

@@ -158,9 +158,12 @@ fn prepare_inner(
     references: &[ReferenceRecord],
     normalize: bool,
 ) -> Result<Prepared, String> {
-    let pool = match input {
+    let (pool, edition) = match input {
         Input::Text(text) => compile_text(text, main, deps)?,
-        Input::Descriptor(bytes) => pool_from_descriptor(main, bytes, deps)?,
+        Input::Descriptor(bytes) => (
+            pool_from_descriptor(main, bytes, deps)?,
+            descriptor_edition(bytes),
+        ),
     };
     let file = pool
         .get_file_by_name(main)
@@ -168,7 +171,7 @@ fn prepare_inner(
     if file.messages().len() == 0 && file.enums().len() == 0 {
         return Err("Protobuf schema definition contains no type definitions".into());
     }
-    let canonical = canonical::canonical_text(&file, normalize);
+    let canonical = canonical::canonical_text_in(&file, normalize, edition);
     let descriptor = rename_descriptor(&file.encode_to_vec(), SERVED_FILE_NAME);
     let hash = content_hash(&canonical, references);
     Ok(Prepared {
@@ -194,7 +197,22 @@ pub fn content_hash(canonical: &str, references: &[ReferenceRecord]) -> [u8; 32]
     h.finalize().into()
 }
 
-fn compile_text(text: &str, main: &str, deps: &DepFiles) -> Result<DescriptorPool, String> {
+/// The edition of an encoded editions `FileDescriptorProto`, `None` for proto2 and proto3.
+fn descriptor_edition(bytes: &[u8]) -> Option<i32> {
+    let proto = FileDescriptorProto::decode(bytes).ok()?;
+    if proto.syntax() == "editions" {
+        protox::editions::encoded_edition(bytes)
+    } else {
+        None
+    }
+}
+
+/// Compiles `text` as `main`: the pool, and the edition `main` declares (if any).
+fn compile_text(
+    text: &str,
+    main: &str,
+    deps: &DepFiles,
+) -> Result<(DescriptorPool, Option<i32>), String> {
     let mut chain = protox::file::ChainFileResolver::new();
     chain.add(
         MemoryResolver::new()
@@ -207,7 +225,11 @@ fn compile_text(text: &str, main: &str, deps: &DepFiles) -> Result<DescriptorPoo
     compiler
         .open_file(main)
         .map_err(|e| describe_protox_error(&e, main, text))?;
-    Ok(compiler.descriptor_pool())
+    let edition = compiler
+        .files()
+        .find(|f| f.name() == main)
+        .and_then(|f| f.edition());
+    Ok((compiler.descriptor_pool(), edition))
 }
 
 /// `file:line:col: message` when the error points into the submitted source.
@@ -370,6 +392,7 @@ fn get_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost_types::field_descriptor_proto::Type;
 
     const ORDER: &str = r#"
         syntax = "proto3";
@@ -630,6 +653,173 @@ service Svc { option deprecated = true; rpc Do (Outer) returns (stream Outer.Inn
             "{}",
             p.canonical
         );
+    }
+
+    /// Compiles `src`, prints it, and checks that the canonical text compiles back to the
+    /// same text and the same (lowered) descriptor.
+    fn round_trip(src: &str) -> Prepared {
+        let d = DepFiles::default();
+        let p = prepare(&Input::parse(src), "e.proto", &d, &[], false)
+            .unwrap_or_else(|e| panic!("{e}\n{src}"));
+        let again = prepare(&Input::parse(&p.canonical), "e.proto", &d, &[], false)
+            .unwrap_or_else(|e| panic!("{e}\n{}", p.canonical));
+        assert_eq!(again.canonical, p.canonical);
+        assert_eq!(again.descriptor, p.descriptor, "{}", p.canonical);
+        let n = prepare(&Input::parse(src), "e.proto", &d, &[], true).unwrap();
+        let n2 = prepare(&Input::parse(&n.canonical), "e.proto", &d, &[], true).unwrap();
+        assert_eq!(n2.canonical, n.canonical);
+        p
+    }
+
+    #[test]
+    fn editions_text_prints_in_its_edition_with_the_features_that_differ() {
+        let src = r#"edition = "2023";
+package hunt.v1;
+option features.field_presence = IMPLICIT;
+enum Kind { KIND_UNSPECIFIED = 0; KIND_GOLD = 1; }
+message Found {
+  string player = 1;
+  int64 score = 2 [features.field_presence = EXPLICIT];
+  Kind kind = 3;
+  repeated int32 clues = 4;
+  repeated sint64 raw = 5 [features.repeated_field_encoding = EXPANDED];
+  Found next = 6;
+  oneof where { string cave = 7; int32 depth = 8; }
+}
+"#;
+        let p = round_trip(src);
+        let c = &p.canonical;
+        assert!(
+            c.starts_with("edition = \"2023\";\npackage hunt.v1;\n"),
+            "{c}"
+        );
+        assert_eq!(
+            canonical::canonical_edition(c),
+            Some(protox::editions::EDITION_2023)
+        );
+        for line in [
+            "  string player = 1 [features.field_presence = IMPLICIT];",
+            "  int64 score = 2;",
+            "  .hunt.v1.Kind kind = 3 [features.field_presence = IMPLICIT];",
+            "  repeated int32 clues = 4;",
+            "  repeated sint64 raw = 5 [features.repeated_field_encoding = EXPANDED];",
+            "  .hunt.v1.Found next = 6;",
+            "    string cave = 7;",
+        ] {
+            assert!(c.contains(&format!("{line}\n")), "{line}\n{c}");
+        }
+        assert!(!c.contains("optional") && !c.contains("packed"), "{c}");
+        // Same semantics as the proto3 file: the same descriptor, another text.
+        let proto3 = src
+            .replace("edition = \"2023\";", "syntax = \"proto3\";")
+            .replace("option features.field_presence = IMPLICIT;\n", "")
+            .replace(
+                "int64 score = 2 [features.field_presence = EXPLICIT]",
+                "optional int64 score = 2",
+            )
+            .replace(
+                " [features.repeated_field_encoding = EXPANDED]",
+                " [packed = false]",
+            );
+        let p3 = round_trip(&proto3);
+        assert_eq!(p3.descriptor, p.descriptor);
+        assert_ne!(p3.hash, p.hash);
+        assert!(p3.canonical.starts_with("syntax = \"proto3\";"));
+        assert_eq!(canonical::canonical_edition(&p3.canonical), None);
+    }
+
+    #[test]
+    fn a_proto2_shaped_editions_file_prints_its_file_wide_features() {
+        let src = r#"edition = "2024";
+package legacy;
+option features.enum_type = CLOSED;
+option features.utf8_validation = NONE;
+option features.json_format = LEGACY_BEST_EFFORT;
+option features.repeated_field_encoding = EXPANDED;
+enum Tier { BRONZE = 1; GOLD = 2; }
+message Item {
+  int32 id = 1 [features.field_presence = LEGACY_REQUIRED, default = 7];
+  string name = 2 [default = "x"];
+  repeated int32 packed_ids = 3 [features.repeated_field_encoding = PACKED];
+  repeated int32 ids = 4;
+  Detail detail = 5 [features.message_encoding = DELIMITED];
+  Tier tier = 6;
+  extensions 100 to 199;
+  message Detail { string note = 1; }
+}
+extend Item { string tag = 100; }
+"#;
+        let p = round_trip(src);
+        let c = &p.canonical;
+        assert!(
+            c.starts_with("edition = \"2024\";\npackage legacy;\n"),
+            "{c}"
+        );
+        for line in [
+            "option features.enum_type = CLOSED;",
+            "option features.json_format = LEGACY_BEST_EFFORT;",
+            "option features.utf8_validation = NONE;",
+            "  int32 id = 1 [default = 7, features.field_presence = LEGACY_REQUIRED];",
+            "  string name = 2 [default = \"x\"];",
+            "  repeated int32 packed_ids = 3;",
+            "  repeated int32 ids = 4 [features.repeated_field_encoding = EXPANDED];",
+            "  .legacy.Item.Detail detail = 5 [features.message_encoding = DELIMITED];",
+            "  message Detail {",
+            "  string tag = 100;",
+        ] {
+            assert!(c.contains(&format!("{line}\n")), "{line}\n{c}");
+        }
+        assert!(!c.contains("group") && !c.contains("required"), "{c}");
+        // The proto2 file it is equivalent to.
+        let proto2 = r#"syntax = "proto2";
+package legacy;
+enum Tier { BRONZE = 1; GOLD = 2; }
+message Item {
+  required int32 id = 1 [default = 7];
+  optional string name = 2 [default = "x"];
+  repeated int32 packed_ids = 3 [packed = true];
+  repeated int32 ids = 4;
+  optional group Detail = 5 { optional string note = 1; }
+  optional Tier tier = 6;
+  extensions 100 to 199;
+}
+extend Item { optional string tag = 100; }
+"#;
+        let d = DepFiles::default();
+        let p2 = prepare(&Input::parse(proto2), "e.proto", &d, &[], false).unwrap();
+        let decode = |b: &[u8]| FileDescriptorProto::decode(b).unwrap();
+        let (mut ed, two) = (decode(&p.descriptor), decode(&p2.descriptor));
+        // The group's field is named after its message in proto2; in editions it has its own.
+        ed.message_type[0].field[4].name = Some("detail".into());
+        assert_eq!(ed.message_type[0].field[4].r#type(), Type::Group);
+        assert_eq!(ed.message_type[0].field, two.message_type[0].field);
+        assert_eq!(ed.enum_type, two.enum_type);
+        assert_eq!(ed.extension, two.extension);
+    }
+
+    #[test]
+    fn an_editions_descriptor_prints_in_its_edition() {
+        let src = "edition = \"2023\";\npackage d;\nmessage M {\n  int32 a = 1 [features.field_presence = IMPLICIT];\n  int32 b = 2;\n}\n";
+        let text = round_trip(src);
+        // A producer's protoc sends `edition` and `features`: build them from descriptor.proto.
+        let file = prost_reflect::DescriptorPool::global()
+            .get_message_by_name("google.protobuf.FileDescriptorProto")
+            .unwrap();
+        let descriptor = prost_reflect::DynamicMessage::parse_text_format(
+            file,
+            r#"name: "x.proto" package: "d" syntax: "editions" edition: EDITION_2023
+               message_type { name: "M"
+                 field { name: "a" number: 1 label: LABEL_OPTIONAL type: TYPE_INT32 json_name: "a"
+                         options { features { field_presence: IMPLICIT } } }
+                 field { name: "b" number: 2 label: LABEL_OPTIONAL type: TYPE_INT32 json_name: "b" } }"#,
+        )
+        .unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(descriptor.encode_to_vec());
+        let input = Input::parse(&b64);
+        assert!(matches!(input, Input::Descriptor(_)));
+        let desc = prepare(&input, "e.proto", &DepFiles::default(), &[], false).unwrap();
+        assert_eq!(desc.canonical, text.canonical);
+        assert_eq!(desc.hash, text.hash);
     }
 
     fn protox_compile(src: &str) -> Vec<u8> {

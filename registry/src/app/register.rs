@@ -545,7 +545,13 @@ impl App {
                 let image = self.image(&subject, r.id)?;
                 let main = image.targets().first().cloned().unwrap_or_default();
                 match image.pool().get_file_by_name(&main) {
-                    Some(file) => schema::canonical::canonical_text(&file, true),
+                    // The stored text says the edition; the compiled image is its
+                    // proto2 or proto3 form.
+                    Some(file) => schema::canonical::canonical_text_in(
+                        &file,
+                        true,
+                        schema::canonical::canonical_edition(&record.schema),
+                    ),
                     None => continue,
                 }
             } else {

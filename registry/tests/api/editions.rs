@@ -1,5 +1,7 @@
 //! Protobuf editions through the API: editions text and editions descriptors register, are
-//! served as their exactly equivalent proto2 or proto3 text, and are checked like any schema.
+//! served as text in their edition (and, to `format=serialized`, as the exactly equivalent
+//! proto2 or proto3 descriptor), are found again by a lookup, and are checked like any
+//! schema.
 
 use base64::Engine;
 use prost::Message;
@@ -46,15 +48,78 @@ export message Found {
 }
 "#;
 
+/// `EDITION_2023` as the registry prints it: each feature on the element it differs on.
+const EDITION_2023_CANONICAL: &str = r#"edition = "2023";
+package hunt.v1;
+
+message Found {
+  string player = 1 [features.field_presence = IMPLICIT];
+  int64 score = 2;
+  .hunt.v1.Kind kind = 3 [features.field_presence = IMPLICIT];
+  repeated int32 clues = 4;
+}
+enum Kind {
+  KIND_UNSPECIFIED = 0;
+  KIND_GOLD = 1;
+}
+"#;
+
 #[tokio::test]
-async fn a_proto3_subject_migrates_to_edition_2023_then_2024_as_the_same_schema() {
+async fn a_proto3_subject_migrated_to_edition_2023_then_2024_gets_a_version_in_each_edition() {
     let app = TestApp::spawn().await;
     let id = app.register_ok("found-value", PROTO3).await;
-    // Same resolved features: the same schema, so the same ID and no new version.
-    assert_eq!(app.register_ok("found-value", EDITION_2023).await, id);
-    assert_eq!(app.register_ok("found-value", EDITION_2024).await, id);
+    // The same resolved features (so a compatible change), in another edition: a new schema.
+    let id_2023 = app.register_ok("found-value", EDITION_2023).await;
+    let id_2024 = app.register_ok("found-value", EDITION_2024).await;
+    assert!(
+        id != id_2023 && id_2023 != id_2024,
+        "{id} {id_2023} {id_2024}"
+    );
     let (_, versions) = app.get("/subjects/found-value/versions").await;
-    assert_eq!(versions, json!([1]));
+    assert_eq!(versions, json!([1, 2, 3]));
+    // Each is served in its own edition.
+    let (_, v2) = app.get("/subjects/found-value/versions/2").await;
+    assert_eq!(v2["schema"], EDITION_2023_CANONICAL);
+    let (_, v3) = app.get("/subjects/found-value/versions/3").await;
+    let v3 = v3["schema"].as_str().unwrap();
+    assert_eq!(
+        v3,
+        EDITION_2023_CANONICAL.replace("edition = \"2023\"", "edition = \"2024\"")
+    );
+    // Registering the served text again, or looking up either form, finds the version.
+    assert_eq!(
+        app.register_ok("found-value", EDITION_2023_CANONICAL).await,
+        id_2023
+    );
+    for (schema, version) in [
+        (EDITION_2023, 2),
+        (EDITION_2023_CANONICAL, 2),
+        (EDITION_2024, 3),
+    ] {
+        for normalize in ["false", "true"] {
+            let (status, found) = app
+                .post(
+                    &format!("/subjects/found-value?normalize={normalize}"),
+                    json!({"schemaType": "PROTOBUF", "schema": schema}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{found}");
+            assert_eq!(found["version"], version, "normalize={normalize}: {found}");
+        }
+    }
+    // `format=serialized`: the proto3 descriptor with the same semantics.
+    let (_, served) = app
+        .get(&format!("/schemas/ids/{id_2023}?format=serialized"))
+        .await;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(served["schema"].as_str().unwrap())
+        .unwrap();
+    let (_, served_proto3) = app
+        .get(&format!("/schemas/ids/{id}?format=serialized"))
+        .await;
+    assert_eq!(served["schema"], served_proto3["schema"]);
+    let file = prost_types::FileDescriptorProto::decode(bytes.as_slice()).unwrap();
+    assert_eq!(file.syntax(), "proto3");
 }
 
 #[tokio::test]
@@ -132,7 +197,5 @@ async fn an_editions_descriptor_registers_as_its_text_does() {
         id
     );
     let (_, schema) = app.get(&format!("/schemas/ids/{id}/schema")).await;
-    let schema = schema.as_str().unwrap();
-    assert!(schema.starts_with("syntax = \"proto3\";"), "{schema}");
-    assert!(schema.contains("optional int64 score = 2;"), "{schema}");
+    assert_eq!(schema, EDITION_2023_CANONICAL);
 }

@@ -135,6 +135,8 @@ message M {
   repeated int32 c = 3 [packed = true];
   optional group Item = 4 { optional int32 x = 1; }
   optional Color color = 5;
+  required Ref ref = 6;
+  message Ref { optional int32 y = 1; }
   extensions 100 to 200;
 }
 extend M { optional int32 ext = 100; }
@@ -154,6 +156,8 @@ message M {
   message Item { int32 x = 1; }
   Item item = 4 [features.message_encoding = DELIMITED];
   Color color = 5;
+  Ref ref = 6 [features.field_presence = LEGACY_REQUIRED];
+  message Ref { int32 y = 1; }
   extensions 100 to 200;
 }
 extend M { int32 ext = 100; }
@@ -341,4 +345,47 @@ fn editions_descriptors_read_their_edition_and_features() {
         .map(|f| (f.name(), f.proto3_optional()))
         .collect();
     assert_eq!(fields, [("a", false), ("b", true)]);
+}
+
+#[test]
+fn the_compiler_reports_the_edition_each_file_declared() {
+    let resolver = Files(
+        [
+            (
+                "a.proto",
+                File::from_source("a.proto", "edition = \"2024\";\nmessage A {}\n").unwrap(),
+            ),
+            (
+                "b.proto",
+                File::decode_file_descriptor_proto(editions_descriptor().as_slice()).unwrap(),
+            ),
+            (
+                "c.proto",
+                File::from_source("c.proto", "syntax = \"proto3\";\nmessage C {}\n").unwrap(),
+            ),
+        ]
+        .into_iter()
+        .map(|(n, f)| (n.to_owned(), f))
+        .collect(),
+    );
+    let mut compiler = Compiler::with_file_resolver(resolver);
+    compiler
+        .open_files(["a.proto", "b.proto", "c.proto"])
+        .unwrap();
+    let editions: Vec<(&str, Option<i32>)> =
+        compiler.files().map(|f| (f.name(), f.edition())).collect();
+    assert_eq!(
+        editions,
+        [
+            ("a.proto", Some(protox::editions::EDITION_2024)),
+            ("b.proto", Some(protox::editions::EDITION_2023)),
+            ("c.proto", None)
+        ]
+    );
+    assert_eq!(
+        protox::editions::encoded_edition(&editions_descriptor()),
+        Some(protox::editions::EDITION_2023)
+    );
+    assert_eq!(protox::editions::encoded_edition(b"\x0a\x01a"), None);
+    assert_eq!(protox::editions::encoded_edition(b"\xff"), None);
 }

@@ -157,13 +157,14 @@ impl Compiler {
                 .map_err(|e| e.into_import_error(&file, i))?;
         }
 
-        let path = self.check_file(file)?;
+        let (path, edition) = self.check_file(file)?;
         self.files.insert(
             name.clone(),
             FileMetadata {
                 name,
                 path,
                 is_import: false,
+                edition,
             },
         );
         Ok(self)
@@ -283,13 +284,14 @@ impl Compiler {
         }
         import_stack.pop();
 
-        let path = self.check_file(file)?;
+        let (path, edition) = self.check_file(file)?;
         self.files.insert(
             file_name.to_owned(),
             FileMetadata {
                 name: file_name.to_owned(),
                 path,
                 is_import: true,
+                edition,
             },
         );
         Ok(())
@@ -304,8 +306,13 @@ impl Compiler {
             mut encoded,
             edition,
         }: File,
-    ) -> Result<Option<PathBuf>, Error> {
+    ) -> Result<(Option<PathBuf>, Option<i32>), Error> {
+        let mut declared = None;
         if crate::editions::is_editions(&descriptor) {
+            declared = match (&encoded, edition) {
+                (Some(bytes), _) => crate::editions::encoded_edition(bytes),
+                (None, edition) => edition,
+            };
             descriptor = match (&encoded, edition) {
                 (Some(bytes), _) => crate::editions::lower_encoded(descriptor, bytes, &self.pool)?,
                 (None, Some(edition)) => crate::editions::lower_source(
@@ -330,7 +337,7 @@ impl Compiler {
             err
         })?;
 
-        Ok(path)
+        Ok((path, declared))
     }
 }
 

@@ -434,10 +434,14 @@ impl Lowering<'_> {
             );
         }
 
-        // The presence this field actually has on the wire.
+        // The presence this field actually has on the wire. A message field is explicit
+        // unless it is required (a proto2 `required` message field migrated to an edition).
         let presence = if repeated {
             None
-        } else if is_message || in_oneof || extension {
+        } else if in_oneof
+            || extension
+            || (is_message && resolved.field_presence != Some(LEGACY_REQUIRED))
+        {
             Some(EXPLICIT)
         } else {
             resolved.field_presence

@@ -102,6 +102,47 @@ pub fn lower_descriptor(
     }
 }
 
+/// The `edition` (field 14) of an encoded `FileDescriptorProto`, read from the bytes:
+/// `prost-types` has no field for it. `None` when the field is absent or the bytes do not
+/// parse as far as it.
+pub fn encoded_edition(encoded: &[u8]) -> Option<i32> {
+    const EDITION_FIELD: u64 = 14;
+    let mut rest = encoded;
+    let mut edition = None;
+    while !rest.is_empty() {
+        let (key, after_key) = varint(rest)?;
+        rest = match key & 7 {
+            0 => {
+                let (value, after) = varint(after_key)?;
+                if key >> 3 == EDITION_FIELD {
+                    // The last occurrence wins, as for any scalar field.
+                    edition = i32::try_from(value).ok();
+                }
+                after
+            }
+            1 => after_key.get(8..)?,
+            2 => {
+                let (len, after) = varint(after_key)?;
+                after.get(usize::try_from(len).ok()?..)?
+            }
+            5 => after_key.get(4..)?,
+            _ => return edition,
+        };
+    }
+    edition
+}
+
+fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let mut n = 0u64;
+    for (i, b) in bytes.iter().enumerate().take(10) {
+        n |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((n, &bytes[i + 1..]));
+        }
+    }
+    None
+}
+
 /// Lowers an editions `FileDescriptorProto` handed over already decoded by `prost-types`,
 /// which has dropped its `edition` and `features`: only a file that relies on the edition
 /// defaults alone can be lowered, and edition 2023 and 2024 share those.

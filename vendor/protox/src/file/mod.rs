@@ -75,6 +75,7 @@ pub struct FileMetadata {
     pub(crate) name: String,
     pub(crate) path: Option<PathBuf>,
     pub(crate) is_import: bool,
+    pub(crate) edition: Option<i32>,
 }
 
 impl File {
@@ -273,6 +274,16 @@ impl FileMetadata {
     /// is was added as an import of some other file.
     pub fn is_import(&self) -> bool {
         self.is_import
+    }
+
+    /// Returns the edition an editions file declared (`google.protobuf.Edition`'s number,
+    /// [`EDITION_2023`](crate::editions::EDITION_2023) or
+    /// [`EDITION_2024`](crate::editions::EDITION_2024)), or `None` for a proto2 or proto3
+    /// file (and for an editions file handed over already decoded by `prost-types`, which
+    /// drops the edition). The file itself is in the pool as its lowered proto2 or proto3 form (see
+    /// [`crate::editions`]); this is what says it was written in an edition.
+    pub fn edition(&self) -> Option<i32> {
+        self.edition
     }
 }
 
