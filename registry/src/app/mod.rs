@@ -124,7 +124,7 @@ pub struct App {
     schemas: RwLock<RecordCache>,
     images: Mutex<Bounded<(Context, u32, String), Image>>,
     histories: Mutex<Bounded<(Context, String), KeptHistory>>,
-    texts: Mutex<Bounded<(Context, String), Arc<Mutex<texts::TextIndex>>>>,
+    texts: Mutex<Bounded<(Context, String), KeptTexts>>,
     rendered: RenderedCache,
 }
 
@@ -137,6 +137,9 @@ struct RecordCache {
 
 /// A subject's kept history, shared by the checks of its registrations.
 type KeptHistory = Arc<Mutex<SyncedHistory>>;
+
+/// A subject's text index, shared by its lookups.
+type KeptTexts = Arc<Mutex<texts::TextIndex>>;
 
 /// A subject's compatibility [`History`] and the live `(version, id)`s it was built from,
 /// oldest first. Extended as versions register; deleted versions are retired, and a
@@ -651,7 +654,7 @@ impl App {
     }
 
     /// The text index of `subject`'s versions for lookups (see [`texts`]).
-    fn text_index(&self, subject: &Subject) -> Arc<Mutex<texts::TextIndex>> {
+    fn text_index(&self, subject: &Subject) -> KeptTexts {
         let key = (subject.context.clone(), subject.name.clone());
         let mut indexes = self.texts.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(index) = indexes.get(&key) {
