@@ -8,8 +8,9 @@
 //!
 //! A subject's version list is read on every registration; scanning it in sled costs
 //! milliseconds per thousand versions. So lists are cached ([`VersionLists`]): the writer
-//! drops a subject's list right after applying a batch that wrote one of its versions, and
-//! a reader caches what it scanned only if no such batch was applied meanwhile.
+//! applies a batch's version writes to the cached list right after the batch applied (or
+//! drops the list if the batch failed), and a reader caches what it scanned only if no
+//! such batch was applied meanwhile.
 
 use std::any::Any;
 use std::path::Path;
@@ -48,6 +49,14 @@ struct VersionListsInner {
     /// Per prefix: how many applied batches wrote one of its versions (never forgotten,
     /// so a reader's scan is never mistaken for a current one).
     generations: std::collections::HashMap<Vec<u8>, u64>,
+}
+
+/// One version written (`Some`) or removed (`None`) by a batch, for [`VersionLists`].
+#[derive(Debug)]
+struct VersionEdit {
+    prefix: Vec<u8>,
+    version: u32,
+    record: Option<VersionRecord>,
 }
 
 /// Subjects whose version lists are cached at most.
@@ -96,17 +105,40 @@ impl VersionLists {
         Ok(out)
     }
 
-    /// Forgets the lists of `prefixes` (called right after a batch writing them applied).
-    fn written(&self, prefixes: Vec<Vec<u8>>) {
-        if prefixes.is_empty() {
+    /// Follows a batch's version writes, in order, called right after the batch was
+    /// applied (`applied`): a cached list takes each write (a registration appends one
+    /// version instead of making the next reader scan them all); when the batch failed,
+    /// the lists it touched are forgotten.
+    fn written(&self, edits: Vec<VersionEdit>, applied: bool) {
+        if edits.is_empty() {
             return;
         }
         let mut inner = self.lock();
-        for prefix in prefixes {
-            if let Some(old) = inner.lists.remove(&prefix) {
-                inner.held -= old.len();
+        for edit in edits {
+            *inner.generations.entry(edit.prefix.clone()).or_default() += 1;
+            if !applied {
+                if let Some(old) = inner.lists.remove(&edit.prefix) {
+                    inner.held -= old.len();
+                }
+                continue;
             }
-            *inner.generations.entry(prefix).or_default() += 1;
+            let Some(list) = inner.lists.get_mut(&edit.prefix) else {
+                continue;
+            };
+            let list = Arc::make_mut(list);
+            let before = list.len();
+            let at = list.partition_point(|(v, _)| *v < edit.version);
+            let present = list.get(at).is_some_and(|(v, _)| *v == edit.version);
+            match (edit.record, present) {
+                (Some(record), true) => list[at].1 = record,
+                (Some(record), false) => list.insert(at, (edit.version, record)),
+                (None, true) => {
+                    list.remove(at);
+                }
+                (None, false) => {}
+            }
+            let after = list.len();
+            inner.held = inner.held + after - before;
         }
     }
 }
@@ -138,6 +170,28 @@ impl std::fmt::Debug for SledStore {
 /// Bytes of sled's page cache.
 const SLED_CACHE_BYTES: u64 = 64 << 20;
 
+/// sled's segment size for a new store. sled 0.34 writes a value larger than a quarter
+/// segment as a separate blob and counts only the blob's pointer against the page cache,
+/// so the pages holding such values are never paged out: with its default 512 KiB
+/// segments, every schema record over 128 KiB (a schema of a few thousand enum values)
+/// stayed in memory for good, and resident memory grew with the stored history. With
+/// 8 MiB segments, records up to 2 MiB are inline and the page cache bound holds for them.
+const SLED_SEGMENT_BYTES: usize = 8 << 20;
+
+/// The segment size to open the sled store in `dir` with: the one it was created with
+/// (sled refuses another), else [`SLED_SEGMENT_BYTES`]. Stores created before keep their
+/// 512 KiB segments (an `export` and `import` moves their data into new segments).
+fn segment_size(dir: &Path) -> usize {
+    std::fs::read(dir.join("conf"))
+        .ok()
+        .and_then(|conf| {
+            String::from_utf8_lossy(&conf)
+                .lines()
+                .find_map(|l| l.strip_prefix("segment_size: ")?.trim().parse().ok())
+        })
+        .unwrap_or(SLED_SEGMENT_BYTES)
+}
+
 fn backend(e: sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -150,6 +204,7 @@ impl SledStore {
             // sled's default page cache is 1 GiB: resident memory would grow with the
             // store. Reads that repeat are served by the registry's own caches.
             .cache_capacity(SLED_CACHE_BYTES)
+            .segment_size(segment_size(dir))
             .flush_every_ms(Some(1000))
             .open()
             .map_err(backend)?;
@@ -218,7 +273,7 @@ fn writer_loop(
             };
             progress.applied.fetch_add(1, Ordering::SeqCst);
             let applied = tree.apply_batch(txn.batch).map_err(backend);
-            lists.written(txn.written);
+            lists.written(txn.written, applied.is_ok());
             results.push((reply, applied.map(|()| out)));
         }
         let started = Instant::now();
@@ -495,8 +550,8 @@ struct SledTxn<'a> {
     tree: &'a sled::Tree,
     lists: &'a VersionLists,
     batch: sled::Batch,
-    /// Version-key prefixes of the subjects whose versions this job writes.
-    written: Vec<Vec<u8>>,
+    /// The versions this job writes or removes, in order.
+    written: Vec<VersionEdit>,
 }
 
 impl_reads!(SledTxn<'_>, tree);
@@ -531,7 +586,11 @@ impl Txn for SledTxn<'_> {
     ) -> Result<(), StoreError> {
         self.batch
             .insert(keys::version(subject, version), records::encode(record)?);
-        self.written.push(keys::versions_prefix(subject));
+        self.written.push(VersionEdit {
+            prefix: keys::versions_prefix(subject),
+            version,
+            record: Some(*record),
+        });
         self.batch
             .insert(keys::usage(record.id, subject, version), &[] as &[u8]);
         for (target, target_version) in references {
@@ -551,7 +610,11 @@ impl Txn for SledTxn<'_> {
         references: &[(Subject, u32)],
     ) {
         self.batch.remove(keys::version(subject, version));
-        self.written.push(keys::versions_prefix(subject));
+        self.written.push(VersionEdit {
+            prefix: keys::versions_prefix(subject),
+            version,
+            record: None,
+        });
         self.batch.remove(keys::usage(id, subject, version));
         for (target, target_version) in references {
             self.batch
@@ -682,5 +745,38 @@ mod tests {
             vec![(2, record(11, false))],
             "a hard delete"
         );
+        // Versions out of order (an import), and a write and a removal in one batch.
+        put(5, 13, false).await.unwrap();
+        put(3, 12, false).await.unwrap();
+        let s = subject.clone();
+        write(&store, move |tx| {
+            tx.put_version(&s, 6, &record(14, false), &[]).unwrap();
+            tx.remove_version(&s, 6, 14, &[]);
+        })
+        .await
+        .unwrap();
+        let cached = store.versions(&subject).unwrap();
+        store.lists.lock().lists.clear();
+        assert_eq!(cached, store.versions(&subject).unwrap(), "as scanned");
+        let numbers: Vec<u32> = cached.iter().map(|(v, _)| *v).collect();
+        assert_eq!(numbers, vec![2, 3, 5]);
+    }
+
+    #[test]
+    fn a_store_keeps_the_segment_size_it_was_created_with() {
+        let dir = tempfile::tempdir().unwrap();
+        // A store created with sled's default segments (before they were set) reopens.
+        let old = sled::Config::new().path(dir.path()).open().unwrap();
+        old.flush().unwrap();
+        drop(old);
+        assert_eq!(segment_size(dir.path()), 512 * 1024);
+        let store = SledStore::open(dir.path(), None).unwrap();
+        store.close().unwrap();
+        let fresh = tempfile::tempdir().unwrap();
+        assert_eq!(segment_size(fresh.path()), SLED_SEGMENT_BYTES);
+        let store = SledStore::open(fresh.path(), None).unwrap();
+        store.close().unwrap();
+        drop(store);
+        assert_eq!(segment_size(fresh.path()), SLED_SEGMENT_BYTES);
     }
 }

@@ -8,6 +8,7 @@ mod queries;
 mod register;
 mod render;
 mod settings;
+mod texts;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -123,6 +124,7 @@ pub struct App {
     schemas: RwLock<RecordCache>,
     images: Mutex<Bounded<(Context, u32, String), Image>>,
     histories: Mutex<Bounded<(Context, String), KeptHistory>>,
+    texts: Mutex<Bounded<(Context, String), KeptTexts>>,
     rendered: RenderedCache,
 }
 
@@ -135,6 +137,9 @@ struct RecordCache {
 
 /// A subject's kept history, shared by the checks of its registrations.
 type KeptHistory = Arc<Mutex<SyncedHistory>>;
+
+/// A subject's text index, shared by its lookups.
+type KeptTexts = Arc<Mutex<texts::TextIndex>>;
 
 /// A subject's compatibility [`History`] and the live `(version, id)`s it was built from,
 /// oldest first. Extended as versions register; deleted versions are retired, and a
@@ -281,6 +286,7 @@ impl App {
             schemas: RwLock::default(),
             images: Mutex::new(Bounded::weighted(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_BYTES)),
             histories: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
+            texts: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
             rendered: RwLock::default(),
         }
     }
@@ -309,6 +315,19 @@ impl App {
         cache.bytes += size;
         cache.map.insert((ctx.clone(), id), record.clone());
         Ok(Some(record))
+    }
+
+    /// A schema record from the cache, or else from the store without filling the cache
+    /// (for reads that go through every version once).
+    pub(crate) fn record_uncached(
+        &self,
+        ctx: &Context,
+        id: u32,
+    ) -> Result<Option<Arc<SchemaRecord>>, ApiError> {
+        if let Some(r) = self.cached_record(ctx, id) {
+            return Ok(Some(r));
+        }
+        Ok(self.store.schema(ctx, id)?.map(Arc::new))
     }
 
     fn cached_record(&self, ctx: &Context, id: u32) -> Option<Arc<SchemaRecord>> {
@@ -602,6 +621,48 @@ impl App {
             self.sync_history(subject, &mut synced, live)?;
         }
         Ok(entry)
+    }
+
+    /// The kept history of `subject` when it holds the live versions `live` (oldest first)
+    /// or all but the newest two of them (then it is extended): what a level that compares
+    /// the newest version only reads, so a registration that leaves the newest version's
+    /// elements as they were runs no rule. `None` when the history would have to be built
+    /// or rewound (a store written before histories were kept, or a check against other
+    /// versions than the live ones): the newest version is then compared pair by pair.
+    pub(crate) fn kept_history_of(
+        &self,
+        subject: &Subject,
+        live: &[(u32, u32)],
+    ) -> Result<Option<KeptHistory>, ApiError> {
+        let entry = self.kept_history(subject)?;
+        {
+            let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
+            let kept = synced.live.len();
+            let extends = kept <= live.len()
+                && live.len() - kept <= 2
+                && live[..kept] == synced.live[..]
+                && (kept > 0 || live.len() <= 2);
+            if !extends || synced.stale {
+                return Ok(None);
+            }
+            self.sync_history(subject, &mut synced, live)?;
+            if synced.live != live || synced.history.len() != live.len() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(entry))
+    }
+
+    /// The text index of `subject`'s versions for lookups (see [`texts`]).
+    fn text_index(&self, subject: &Subject) -> KeptTexts {
+        let key = (subject.context.clone(), subject.name.clone());
+        let mut indexes = self.texts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(index) = indexes.get(&key) {
+            return index.clone();
+        }
+        let index = Arc::new(Mutex::new(texts::TextIndex::default()));
+        indexes.insert(key, index.clone());
+        index
     }
 
     /// Brings `synced` to exactly the live versions `live`, and queues the entries that

@@ -12,6 +12,7 @@ use huntreg_compat::{
     check_history, Category, Direction, Extent, Image, Level, LevelReport, RuleSet,
 };
 
+use super::texts::TextKind;
 use super::{App, ResolvedVersion, SchemaView};
 use crate::auth::Caller;
 use crate::dto::{RegisterRequest, PROTOBUF};
@@ -228,11 +229,17 @@ impl App {
                 load,
             )?
         } else {
+            // The kept history, when it holds exactly these versions, tells whether the
+            // new schema lacks or changed any element of the newest one.
+            let kept = self.kept_history_of(subject, history)?;
+            let synced = kept
+                .as_ref()
+                .map(|k| k.lock().unwrap_or_else(|p| p.into_inner()));
             check_history(
                 level,
                 new,
                 history.len(),
-                None,
+                synced.as_ref().map(|s| &s.history),
                 &rules,
                 Extent::FirstFailing,
                 load,
@@ -513,15 +520,81 @@ impl App {
             }
         }
         // Equal canonical text (normalized input against versions stored unnormalized, or
-        // input without references against versions with them).
-        for (v, r) in visible.iter().rev() {
-            let Some(record) = self.schema_record(&subject.context, r.id)? else {
-                continue;
+        // input without references against versions with them), through the subject's
+        // text index: only versions whose text hashes alike are compared.
+        let texts = self.text_index(&subject);
+        let mut texts = texts.lock().unwrap_or_else(|p| p.into_inner());
+        for (v, r) in &visible {
+            if !texts.covers((*v, r.id)) {
+                // Read through the record cache without filling it: a first miss reads
+                // every version once.
+                if let Some(record) = self.record_uncached(&subject.context, r.id)? {
+                    texts.insert((*v, r.id), &record.schema, !record.references.is_empty());
+                }
+            }
+        }
+        // The normalized canonical text of a stored version (`None`: its image has no main
+        // file, and it matches nothing), printed in the edition its stored text says (the
+        // compiled image is its proto2 or proto3 form).
+        let normalized_text = |id: u32| -> Result<Option<String>, ApiError> {
+            let image = self.image(&subject, id)?;
+            let main = image.targets().first().cloned().unwrap_or_default();
+            let Some(file) = image.pool().get_file_by_name(&main) else {
+                return Ok(None);
             };
-            let canonical = match &prepared {
-                Ok(p) => p.canonical.clone(),
-                Err(_) if record.references.is_empty() => continue,
-                Err(_) => {
+            let edition = self
+                .schema_record(&subject.context, id)?
+                .and_then(|record| schema::canonical::canonical_edition(&record.schema));
+            Ok(Some(schema::canonical::canonical_text_in(
+                &file, true, edition,
+            )))
+        };
+        match &prepared {
+            Ok(p) => {
+                let kind = if normalize {
+                    for (v, r) in &visible {
+                        if texts.covers((*v, r.id)) && !texts.covers_normalized((*v, r.id)) {
+                            // A version whose image does not load is left out (and tried
+                            // again next time): it cannot be shown equal.
+                            if let Ok(text) = normalized_text(r.id) {
+                                texts.insert_normalized((*v, r.id), text.as_deref());
+                            }
+                        }
+                    }
+                    TextKind::Normalized
+                } else {
+                    TextKind::Stored
+                };
+                let candidates = texts.candidates(kind, &p.canonical);
+                drop(texts);
+                for (v, r) in visible.iter().rev() {
+                    if !candidates.contains(&(*v, r.id)) {
+                        continue;
+                    }
+                    let stored_text = if normalize {
+                        normalized_text(r.id)?
+                    } else {
+                        self.schema_record(&subject.context, r.id)?
+                            .map(|record| record.schema.clone())
+                    };
+                    if stored_text.as_deref() == Some(p.canonical.as_str()) {
+                        return view(*v, *r);
+                    }
+                }
+            }
+            Err(_) => {
+                // Each version stored with references: the input compiled against them.
+                let with_refs: Vec<(u32, VersionRecord)> = visible
+                    .iter()
+                    .rev()
+                    .filter(|(v, r)| texts.has_references((*v, r.id)))
+                    .cloned()
+                    .collect();
+                drop(texts);
+                for (v, r) in with_refs {
+                    let Some(record) = self.schema_record(&subject.context, r.id)? else {
+                        continue;
+                    };
                     let with_refs = SchemaRequest {
                         references: record
                             .references
@@ -534,31 +607,20 @@ impl App {
                             .collect(),
                         ..req.clone()
                     };
-                    match self.prepare(&subject, &with_refs, normalize, &caller) {
+                    let canonical = match self.prepare(&subject, &with_refs, normalize, &caller) {
                         Ok((_, p)) => p.canonical,
                         Err(e @ ApiError::Forbidden(_)) => return Err(e),
                         Err(_) => continue,
+                    };
+                    let stored_text = if normalize {
+                        normalized_text(r.id)?
+                    } else {
+                        Some(record.schema.clone())
+                    };
+                    if stored_text.as_deref() == Some(canonical.as_str()) {
+                        return view(v, r);
                     }
                 }
-            };
-            let stored_text = if normalize {
-                let image = self.image(&subject, r.id)?;
-                let main = image.targets().first().cloned().unwrap_or_default();
-                match image.pool().get_file_by_name(&main) {
-                    // The stored text says the edition; the compiled image is its
-                    // proto2 or proto3 form.
-                    Some(file) => schema::canonical::canonical_text_in(
-                        &file,
-                        true,
-                        schema::canonical::canonical_edition(&record.schema),
-                    ),
-                    None => continue,
-                }
-            } else {
-                record.schema.clone()
-            };
-            if stored_text == canonical {
-                return view(*v, *r);
             }
         }
         prepared?;

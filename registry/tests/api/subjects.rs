@@ -136,6 +136,46 @@ async fn normalize_makes_reordered_schemas_equal() {
     assert!(body["version"].is_u64(), "{body}");
 }
 
+/// A normalized lookup of versions stored unnormalized reads the subject's text index:
+/// the index follows versions registered after it was built, answers the newest equal
+/// version, and sees soft-deleted versions only with `deleted=true`.
+#[tokio::test]
+async fn normalized_lookups_follow_new_and_deleted_versions() {
+    let app = TestApp::spawn().await;
+    let lookup = |schema: &str| json!({"schemaType": "PROTOBUF", "schema": schema});
+    let v1 = "syntax = \"proto3\"; message M { string b = 2; string a = 1; }";
+    let v2 = "syntax = \"proto3\"; message M { int32 c = 3; string b = 2; string a = 1; }";
+    let v2_sorted = "syntax = \"proto3\"; message M { string a = 1; string b = 2; int32 c = 3; }";
+    app.register_ok("t", v1).await;
+    let (status, body) = app
+        .post("/subjects/t?normalize=true", lookup(v2_sorted))
+        .await;
+    assert_error(status, &body, 404, 40403);
+    let id2 = app.register_ok("t", v2).await;
+    let (status, body) = app
+        .post("/subjects/t?normalize=true", lookup(v2_sorted))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["version"].clone(), body["id"].as_u64()),
+        (json!(2), Some(id2))
+    );
+    // Without normalize the stored forms differ.
+    let (status, body) = app.post("/subjects/t", lookup(v2_sorted)).await;
+    assert_error(status, &body, 404, 40403);
+    let (status, _) = app.delete("/subjects/t/versions/2").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .post("/subjects/t?normalize=true", lookup(v2_sorted))
+        .await;
+    assert_error(status, &body, 404, 40403);
+    let (status, body) = app
+        .post("/subjects/t?normalize=true&deleted=true", lookup(v2_sorted))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 2);
+}
+
 #[tokio::test]
 async fn only_protobuf_is_served() {
     let app = TestApp::spawn().await;
