@@ -12,7 +12,10 @@ use crate::extract::{json_bytes, ApiJson, Params, Path};
 use crate::types::{Context, Guid, SchemaId, Subject};
 
 /// `GET /schemas/ids/{id}`: the hot path; a cache hit serves stored bytes. With a
-/// `subject`, the answer names the subject and version it resolved to (8.x).
+/// `subject`, the answer names the subject and version it resolved to (8.x). On
+/// PostgreSQL a hit costs one read of the committed-change count, shared by the requests
+/// waiting at that moment, so a delete on another node is never answered from a stale
+/// cache.
 pub(super) async fn by_id(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -23,7 +26,14 @@ pub(super) async fn by_id(
         format: Format::parse(p.get("format")),
         qualified_references: qualified_references(p.get("referenceFormat")),
     };
-    let body = s.0.schema_by_id_body(id.0, p.get("subject"), rendering)?;
+    // On a database other nodes write, a cached body is served only if nothing was
+    // committed since it was rendered (read after this request arrived).
+    let changes = match s.0.store.committed_changes() {
+        Some(read) => read.await?,
+        None => 0,
+    };
+    let body =
+        s.0.schema_by_id_body(id.0, p.get("subject"), rendering, changes)?;
     Ok(json_bytes(body))
 }
 

@@ -12,9 +12,15 @@
 //!   (what it read when it decided is what it writes after). `synchronous_commit` is on: a
 //!   job is answered after its group's commit is flushed. A group that wrote notifies
 //!   [`CHANGES_CHANNEL`] at commit.
+//!   A group that wrote also counts itself in `huntreg_meta.changes`, in the same
+//!   transaction.
 //! - **Changes** from other nodes arrive on a listening connection; every (re)connection
 //!   counts as a change too, since notifications sent while it was down are lost.
+//!   Notifications arrive some time after the commit, so a cache that a delete on another
+//!   node can make stale is checked against the committed count
+//!   ([`Store::committed_changes`], one round trip shared by concurrent requests).
 
+mod changes;
 mod migrations;
 mod sql;
 
@@ -183,6 +189,7 @@ pub struct PgStore {
     sender: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     changes: watch::Receiver<u64>,
+    change_reads: Arc<changes::ChangeReads>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -236,6 +243,7 @@ impl PgStore {
             sender: Mutex::new(Some(sender)),
             writer: Mutex::new(Some(writer)),
             changes,
+            change_reads: Arc::default(),
         })
     }
 
@@ -369,8 +377,10 @@ fn run_group(
     let end = client.clone();
     let committed = shared.block(async move {
         if wrote {
-            end.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}; COMMIT"))
-                .await
+            end.batch_execute(&format!(
+                "UPDATE huntreg_meta SET changes = changes + 1; NOTIFY {CHANGES_CHANNEL}; COMMIT"
+            ))
+            .await
         } else {
             end.batch_execute("COMMIT").await
         }
@@ -477,6 +487,10 @@ impl Store for PgStore {
     fn is_durable(&self) -> bool {
         // Every session commits synchronously: what a read sees is already flushed.
         true
+    }
+
+    fn committed_changes(&self) -> Option<super::ChangesRead> {
+        Some(self.change_reads.read(&self.shared))
     }
 }
 
