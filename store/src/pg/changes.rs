@@ -74,20 +74,14 @@ impl ChangeReads {
         }
     }
 
-    /// One round trip: the simple query protocol, with no statement to prepare.
+    /// One round trip: a statement prepared once on this connection.
     async fn count(&self, shared: &Shared) -> Result<u64, StoreError> {
         let client = self.slot.get(&shared.config).await?;
-        let messages = client
-            .simple_query("SELECT changes FROM huntreg_meta")
+        let row = client
+            .query_one("SELECT changes FROM huntreg_meta", &[])
             .await
             .map_err(backend_error)?;
-        messages
-            .iter()
-            .find_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0),
-                _ => None,
-            })
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| StoreError::Corrupt("huntreg_meta.changes is not a count".into()))
+        u64::try_from(row.get::<_, i64>(0))
+            .map_err(|_| StoreError::Corrupt("huntreg_meta.changes is negative".into()))
     }
 }
