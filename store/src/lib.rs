@@ -11,6 +11,7 @@
 
 mod keys;
 pub mod pg;
+mod queue;
 pub mod records;
 mod sled_store;
 pub mod types;

@@ -30,7 +30,6 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -39,6 +38,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::records::{self, ConfigRecord, ModeRecord, SchemaRecord, VersionRecord};
 use super::{ExportRecord, FlushObserver, Job, Reads, Store, StoreError, Txn};
+use crate::queue::{Reply, WriteQueue};
 use crate::types::{Context, Subject};
 use sql::Conn;
 
@@ -58,7 +58,6 @@ const MAX_GROUP: usize = 256;
 /// Pause between attempts of the change listener to reconnect.
 const LISTEN_RETRY: Duration = Duration::from_millis(250);
 
-type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
 /// What a job answers.
 type JobOutcome = Result<Box<dyn Any + Send>, StoreError>;
 
@@ -187,8 +186,7 @@ impl Shared {
 pub struct PgStore {
     shared: Arc<Shared>,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
-    sender: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
-    writer: Mutex<Option<JoinHandle<()>>>,
+    queue: WriteQueue,
     changes: watch::Receiver<u64>,
     change_reads: Arc<changes::ChangeReads>,
 }
@@ -232,17 +230,15 @@ impl PgStore {
         })?;
         let (change_tx, changes) = watch::channel(0u64);
         runtime.spawn(listen(shared.config.clone(), change_tx));
-        let (sender, receiver) = mpsc::channel::<(Job, Reply)>();
         let writer_shared = shared.clone();
-        let writer = std::thread::Builder::new()
-            .name("huntreg-pg-writer".into())
-            .spawn(move || writer_loop(&writer_shared, receiver, observer))
-            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        let slot = Arc::new(Slot::default());
+        let queue = WriteQueue::start("huntreg-pg-writer", MAX_GROUP, move |group| {
+            commit_group(&writer_shared, &slot, group, observer.as_ref())
+        })?;
         Ok(PgStore {
             shared,
             runtime: Mutex::new(Some(runtime)),
-            sender: Mutex::new(Some(sender)),
-            writer: Mutex::new(Some(writer)),
+            queue,
             changes,
             change_reads: Arc::default(),
         })
@@ -304,29 +300,21 @@ async fn listen(config: tokio_postgres::Config, changes: watch::Sender<u64>) {
     }
 }
 
-fn writer_loop(
+/// Runs a group in one transaction and answers its jobs once it committed.
+fn commit_group(
     shared: &Arc<Shared>,
-    receiver: mpsc::Receiver<(Job, Reply)>,
-    observer: Option<FlushObserver>,
+    slot: &Arc<Slot>,
+    group: Vec<(Job, Reply)>,
+    observer: Option<&FlushObserver>,
 ) {
-    let slot = Arc::new(Slot::default());
-    while let Ok(first) = receiver.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match receiver.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        let started = Instant::now();
-        let jobs = group.len();
-        let results = run_group(shared, &slot, group);
-        if let Some(observer) = &observer {
-            observer(started.elapsed(), jobs);
-        }
-        for (reply, result) in results {
-            let _ = reply.send(result);
-        }
+    let started = Instant::now();
+    let jobs = group.len();
+    let results = run_group(shared, slot, group);
+    if let Some(observer) = observer {
+        observer(started.elapsed(), jobs);
+    }
+    for (reply, result) in results {
+        let _ = reply.send(result);
     }
 }
 
@@ -460,19 +448,7 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job, savepoint: bool) -> (J
 
 impl Store for PgStore {
     fn submit(&self, job: Job) -> oneshot::Receiver<Result<Box<dyn Any + Send>, StoreError>> {
-        let (tx, rx) = oneshot::channel();
-        let guard = self.sender.lock().unwrap_or_else(|p| p.into_inner());
-        match guard.as_ref() {
-            Some(sender) => {
-                if let Err(mpsc::SendError((_, reply))) = sender.send((job, tx)) {
-                    let _ = reply.send(Err(StoreError::Closed));
-                }
-            }
-            None => {
-                let _ = tx.send(Err(StoreError::Closed));
-            }
-        }
-        rx
+        self.queue.submit(job)
     }
 
     fn export(&self) -> Box<dyn Iterator<Item = Result<ExportRecord, StoreError>> + Send + '_> {
@@ -490,12 +466,7 @@ impl Store for PgStore {
     }
 
     fn close(&self) -> Result<(), StoreError> {
-        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
-        drop(sender);
-        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(writer) = writer {
-            let _ = writer.join();
-        }
+        self.queue.close();
         Ok(())
     }
 
