@@ -575,6 +575,7 @@ fn postgres_constraints_back_the_promises() {
         tx.put_mode("", Some(&import))?;
         tx.put_version(&subject("x"), 1, &version_record(1, false), &[])
     })
+    .unwrap()
     .unwrap();
     assert_eq!(
         store

@@ -31,6 +31,9 @@ use crate::types::{Context, Mode, Subject, Version};
 /// The cache of pre-rendered `GET /schemas/ids/{id}` bodies.
 type RenderedCache = RwLock<Rendered>;
 
+/// One pre-rendered body of an id: the `subject` parameter, the rendering, the bytes.
+type RenderedBody = (Option<Box<str>>, IdRendering, Bytes);
+
 /// Pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param, rendering, body),
 /// and what they were rendered at: the store's committed-change count (writes of other
 /// nodes; always 0 on a store only this process writes) and the local generation (bumped
@@ -38,7 +41,7 @@ type RenderedCache = RwLock<Rendered>;
 /// count, and stored only when neither moved while it was rendered.
 #[derive(Debug, Default)]
 struct Rendered {
-    bodies: HashMap<u32, Vec<(Option<Box<str>>, IdRendering, Bytes)>>,
+    bodies: HashMap<u32, Vec<RenderedBody>>,
     changes: u64,
     generation: u64,
 }

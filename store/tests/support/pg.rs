@@ -243,13 +243,12 @@ impl TempPostgres {
                 data = pg.data(),
                 dir = pg.dir().display(),
             );
-            Command::new("sh")
-                .args(["-c", &script])
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
+            // The watchdog runs in the background of a shell that exits at once.
+            let started = Command::new("sh")
+                .args(["-c", &format!("({script}) >/dev/null 2>&1 </dev/null &")])
+                .status()
                 .expect("cannot start the cluster's watchdog (sh)");
+            assert!(started.success(), "the cluster's watchdog did not start");
             pg
         })
     }
