@@ -11,6 +11,7 @@
 
 mod keys;
 pub mod pg;
+mod queue;
 pub mod records;
 mod sled_store;
 pub mod types;
@@ -158,7 +159,20 @@ pub trait Store: Reads + Send + Sync + fmt::Debug {
     /// True when every write applied so far is flushed, i.e. whatever a read just saw is
     /// durable. When false, a no-op [`write()`] waits for the next group commit.
     fn is_durable(&self) -> bool;
+
+    /// For a store other processes write too (PostgreSQL): a future of the count of write
+    /// transactions every node has committed, read from the database after this call
+    /// began. A cache built when the count was `n` is current for a request whose count
+    /// is still `n`. `None` for a store only this process writes (sled), whose caches are
+    /// kept current by its own writes.
+    fn committed_changes(&self) -> Option<ChangesRead> {
+        None
+    }
 }
+
+/// The future [`Store::committed_changes`] returns.
+pub type ChangesRead =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, StoreError>> + Send>>;
 
 /// Waits until everything a read may have seen is durable (a no-op write job when some
 /// applied write is not flushed yet).

@@ -15,9 +15,7 @@
 use std::any::Any;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -25,12 +23,11 @@ use tokio::sync::oneshot;
 use super::keys;
 use super::records::{self, ConfigRecord, ModeRecord, SchemaRecord, VersionRecord};
 use super::{ExportRecord, Job, Reads, Store, StoreError, Txn};
+use crate::queue::{Reply, WriteQueue};
 use crate::types::{Context, Subject};
 
 /// Called after each group commit with the flush duration and the number of jobs in it.
 pub type FlushObserver = Box<dyn Fn(Duration, usize) + Send>;
-
-type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
 
 /// The most jobs one group commit takes.
 const MAX_GROUP: usize = 512;
@@ -148,8 +145,7 @@ pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
     lists: Arc<VersionLists>,
-    sender: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
-    writer: Mutex<Option<JoinHandle<()>>>,
+    queue: WriteQueue,
     progress: Arc<Progress>,
 }
 
@@ -209,108 +205,82 @@ impl SledStore {
             .open()
             .map_err(backend)?;
         let tree = db.open_tree("registry").map_err(backend)?;
-        let (sender, receiver) = mpsc::channel::<(Job, Reply)>();
         let writer_tree = tree.clone();
         let lists = Arc::new(VersionLists::default());
         let writer_lists = lists.clone();
         let progress = Arc::new(Progress::default());
         let writer_progress = progress.clone();
-        let writer = std::thread::Builder::new()
-            .name("huntreg-store-writer".into())
-            .spawn(move || {
-                writer_loop(
-                    writer_tree,
-                    &writer_lists,
-                    receiver,
-                    observer,
-                    writer_progress,
-                )
-            })
-            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        let queue = WriteQueue::start("huntreg-store-writer", MAX_GROUP, move |group| {
+            commit_group(
+                &writer_tree,
+                &writer_lists,
+                group,
+                observer.as_ref(),
+                &writer_progress,
+            )
+        })?;
         Ok(SledStore {
             db,
             tree,
             lists,
-            sender: Mutex::new(Some(sender)),
-            writer: Mutex::new(Some(writer)),
+            queue,
             progress,
         })
     }
 }
 
-fn writer_loop(
-    tree: sled::Tree,
+/// Applies a group of jobs, each as one batch, then flushes once and answers them.
+fn commit_group(
+    tree: &sled::Tree,
     lists: &VersionLists,
-    receiver: mpsc::Receiver<(Job, Reply)>,
-    observer: Option<FlushObserver>,
-    progress: Arc<Progress>,
+    group: Vec<(Job, Reply)>,
+    observer: Option<&FlushObserver>,
+    progress: &Progress,
 ) {
-    while let Ok(first) = receiver.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match receiver.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        let mut results = Vec::with_capacity(group.len());
-        for (job, reply) in group {
-            let mut txn = SledTxn {
-                tree: &tree,
-                lists,
-                batch: sled::Batch::default(),
-                written: Vec::new(),
-            };
-            // A job that panics loses its own writes and answers an error; the writer
-            // keeps serving the others.
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut txn)));
-            let Ok(out) = out else {
-                results.push((
-                    reply,
-                    Err(StoreError::Backend("a write job panicked".into())),
-                ));
-                continue;
-            };
-            progress.applied.fetch_add(1, Ordering::SeqCst);
-            let applied = tree.apply_batch(txn.batch).map_err(backend);
-            lists.written(txn.written, applied.is_ok());
-            results.push((reply, applied.map(|()| out)));
-        }
-        let started = Instant::now();
-        let covered = progress.applied.load(Ordering::SeqCst);
-        let flushed = tree.flush().map_err(backend);
-        if flushed.is_ok() {
-            progress.flushed.store(covered, Ordering::SeqCst);
-        }
-        if let Some(observer) = &observer {
-            observer(started.elapsed(), results.len());
-        }
-        for (reply, result) in results {
-            let result = match (&flushed, result) {
-                (Ok(_), r) => r,
-                (Err(e), _) => Err(StoreError::Backend(e.to_string())),
-            };
-            let _ = reply.send(result);
-        }
+    let mut results = Vec::with_capacity(group.len());
+    for (job, reply) in group {
+        let mut txn = SledTxn {
+            tree,
+            lists,
+            batch: sled::Batch::default(),
+            written: Vec::new(),
+        };
+        // A job that panics loses its own writes and answers an error; the writer
+        // keeps serving the others.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut txn)));
+        let Ok(out) = out else {
+            results.push((
+                reply,
+                Err(StoreError::Backend("a write job panicked".into())),
+            ));
+            continue;
+        };
+        progress.applied.fetch_add(1, Ordering::SeqCst);
+        let applied = tree.apply_batch(txn.batch).map_err(backend);
+        lists.written(txn.written, applied.is_ok());
+        results.push((reply, applied.map(|()| out)));
     }
-    let _ = tree.flush();
+    let started = Instant::now();
+    let covered = progress.applied.load(Ordering::SeqCst);
+    let flushed = tree.flush().map_err(backend);
+    if flushed.is_ok() {
+        progress.flushed.store(covered, Ordering::SeqCst);
+    }
+    if let Some(observer) = observer {
+        observer(started.elapsed(), results.len());
+    }
+    for (reply, result) in results {
+        let result = match (&flushed, result) {
+            (Ok(_), r) => r,
+            (Err(e), _) => Err(StoreError::Backend(e.to_string())),
+        };
+        let _ = reply.send(result);
+    }
 }
 
 impl Store for SledStore {
     fn submit(&self, job: Job) -> oneshot::Receiver<Result<Box<dyn Any + Send>, StoreError>> {
-        let (tx, rx) = oneshot::channel();
-        let guard = self.sender.lock().unwrap_or_else(|p| p.into_inner());
-        match guard.as_ref() {
-            Some(sender) => {
-                if let Err(mpsc::SendError((_, reply))) = sender.send((job, tx)) {
-                    let _ = reply.send(Err(StoreError::Closed));
-                }
-            }
-            None => {
-                let _ = tx.send(Err(StoreError::Closed));
-            }
-        }
-        rx
+        self.queue.submit(job)
     }
 
     fn export(&self) -> Box<dyn Iterator<Item = Result<ExportRecord, StoreError>> + Send + '_> {
@@ -325,12 +295,7 @@ impl Store for SledStore {
     }
 
     fn close(&self) -> Result<(), StoreError> {
-        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
-        drop(sender);
-        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(writer) = writer {
-            let _ = writer.join();
-        }
+        self.queue.close();
         self.db.flush().map_err(backend)?;
         Ok(())
     }

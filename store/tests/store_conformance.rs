@@ -494,7 +494,7 @@ fn postgres_nodes_share_one_database() {
     assert_eq!(
         pg.psql(&url, "SELECT count(*) FROM huntreg_migrations")
             .trim(),
-        "1"
+        "2"
     );
 
     // Concurrent writers on every node take ids from one sequence and append versions
@@ -565,6 +565,28 @@ fn postgres_constraints_back_the_promises() {
     })
     .unwrap_err();
     assert!(err.to_string().contains("behind a newer version"), "{err}");
+    // Except in IMPORT mode (Confluent takes any positive version there), set on the
+    // subject or, as here, on its context.
+    write(&store, move |tx| {
+        let import = ModeRecord {
+            v: 1,
+            mode: "IMPORT".into(),
+        };
+        tx.put_mode("", Some(&import))?;
+        tx.put_version(&subject("x"), 1, &version_record(1, false), &[])
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        store
+            .versions(&subject("x"))
+            .unwrap()
+            .iter()
+            .map(|(v, _)| *v)
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    write(&store, |tx| tx.put_mode("", None)).unwrap().unwrap();
     let dup = pg.psql(
         &url,
         "INSERT INTO huntreg_versions VALUES ('', 'x', 2, 1, false, NULL) \

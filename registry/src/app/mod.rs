@@ -29,9 +29,23 @@ use crate::schema::{self, DepFiles};
 use crate::store::{self, ReferenceRecord, SchemaRecord, Store, VersionRecord};
 use crate::types::{Context, Mode, Subject, Version};
 
-/// The cache of pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param,
-/// rendering, body).
-type RenderedCache = RwLock<HashMap<u32, Vec<(Option<Box<str>>, IdRendering, Bytes)>>>;
+/// The cache of pre-rendered `GET /schemas/ids/{id}` bodies.
+type RenderedCache = RwLock<Rendered>;
+
+/// One pre-rendered body of an id: the `subject` parameter, the rendering, the bytes.
+type RenderedBody = (Option<Box<str>>, IdRendering, Bytes);
+
+/// Pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param, rendering, body),
+/// and what they were rendered at: the store's committed-change count (writes of other
+/// nodes; always 0 on a store only this process writes) and the local generation (bumped
+/// by every local invalidation). A body is served only to a request that read the same
+/// count, and stored only when neither moved while it was rendered.
+#[derive(Debug, Default)]
+struct Rendered {
+    bodies: HashMap<u32, Vec<RenderedBody>>,
+    changes: u64,
+    generation: u64,
+}
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
@@ -341,10 +355,9 @@ impl App {
 
     /// Forgets every cached rendering (after deletes and imports change what ids resolve to).
     pub(crate) fn invalidate_rendered(&self) {
-        self.rendered
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        let mut rendered = self.rendered.write().unwrap_or_else(|p| p.into_inner());
+        rendered.bodies.clear();
+        rendered.generation += 1;
     }
 
     /// Resolves `id` in the context `subject` names (or any context when there is no
@@ -386,32 +399,55 @@ impl App {
     }
 
     /// The pre-rendered `GET /schemas/ids/{id}` body, rendering and caching it on a miss.
+    /// `changes` is the store's committed-change count read after the request arrived
+    /// ([`Store::committed_changes`]; 0 for a store only this process writes): a body
+    /// rendered at another count is not served.
     pub fn schema_by_id_body(
         &self,
         id: u32,
         subject: Option<&str>,
         rendering: IdRendering,
+        changes: u64,
     ) -> Result<Bytes, ApiError> {
-        if let Some(entries) = self
-            .rendered
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&id)
+        let generation = {
+            let cache = self.rendered.read().unwrap_or_else(|p| p.into_inner());
+            if cache.changes == changes {
+                let hit = cache.bodies.get(&id).and_then(|entries| {
+                    entries
+                        .iter()
+                        .find(|(s, r, _)| s.as_deref() == subject && *r == rendering)
+                });
+                if let Some((_, _, body)) = hit {
+                    return Ok(body.clone());
+                }
+            }
+            cache.generation
+        };
+        if changes
+            > self
+                .rendered
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .changes
         {
-            if let Some((_, _, body)) = entries
-                .iter()
-                .find(|(s, r, _)| s.as_deref() == subject && *r == rendering)
-            {
-                return Ok(body.clone());
+            // Another node committed since these bodies were rendered: they may be stale.
+            let mut cache = self.rendered.write().unwrap_or_else(|p| p.into_inner());
+            if changes > cache.changes {
+                cache.bodies.clear();
+                cache.changes = changes;
             }
         }
         let (ctx, record) = self.resolve_id(id, subject)?;
         let body = Bytes::from(self.schema_string_body(&ctx, id, &record, subject, rendering)?);
         let mut cache = self.rendered.write().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= RECORD_CACHE_ENTRIES {
-            cache.clear();
+        if cache.changes != changes || cache.generation != generation {
+            // Rendered from what may already be stale: answer it, keep nothing.
+            return Ok(body);
         }
-        let entries = cache.entry(id).or_default();
+        if cache.bodies.len() >= RECORD_CACHE_ENTRIES {
+            cache.bodies.clear();
+        }
+        let entries = cache.bodies.entry(id).or_default();
         if entries.len() < 16 {
             entries.push((subject.map(Into::into), rendering, body.clone()));
         }

@@ -193,9 +193,8 @@ impl App {
     /// Forgets the pre-rendered by-id bodies of `id`: a new version carrying it may be
     /// the subject-version a `subject`-naming answer should now name.
     pub fn forget_rendered(&self, id: u32) {
-        self.rendered
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
+        let mut rendered = self.rendered.write().unwrap_or_else(|p| p.into_inner());
+        rendered.bodies.remove(&id);
+        rendered.generation += 1;
     }
 }

@@ -25,7 +25,10 @@ pub(super) struct SchemaQuery {
 }
 
 /// `GET /schemas/ids/{id}`: the hot path; a cache hit serves stored bytes. With a
-/// `subject`, the answer names the subject and version it resolved to (8.x).
+/// `subject`, the answer names the subject and version it resolved to (8.x). On
+/// PostgreSQL a hit costs one read of the committed-change count, shared by the requests
+/// waiting at that moment, so a delete on another node is never answered from a stale
+/// cache.
 pub(super) async fn by_id(
     State(s): State<AppState>,
     Query(q): Query<SchemaQuery>,
@@ -36,7 +39,13 @@ pub(super) async fn by_id(
         format: Format::parse(q.format.as_deref()),
         qualified_references: qualified_references(q.reference_format.as_deref()),
     };
-    let body = s.schema_by_id_body(id.0, q.subject.as_deref(), rendering)?;
+    // On a database other nodes write, a cached body is served only if nothing was
+    // committed since it was rendered (read after this request arrived).
+    let changes = match s.store.committed_changes() {
+        Some(read) => read.await?,
+        None => 0,
+    };
+    let body = s.schema_by_id_body(id.0, q.subject.as_deref(), rendering, changes)?;
     Ok(json_bytes(body))
 }
 

@@ -172,3 +172,55 @@ async fn entering_import_purges_soft_deleted_versions_so_imports_can_take_their_
         json!({"id": 500, "version": 1, "schemaType": "PROTOBUF"})
     );
 }
+
+/// Confluent accepts any positive version in IMPORT mode, below existing ones too (a
+/// migration imports a subject's versions in any order), whichever scope sets the mode.
+/// Outside IMPORT mode an explicit version must still be the next one.
+#[tokio::test]
+async fn import_mode_takes_versions_below_existing_ones() {
+    let app = TestApp::spawn().await;
+    let import = |subject: &str, schema: &str, id: u64, version: u64| {
+        let path = format!("/subjects/{}/versions", enc(subject));
+        let body =
+            json!({"schemaType": "PROTOBUF", "schema": schema, "id": id, "version": version});
+        let app = &app;
+        async move { app.post(&path, body).await }
+    };
+    for (scope, subject, base) in [
+        ("orders-value", "orders-value", 300),
+        (":.hunt-1:", ":.hunt-1:finds-value", 400),
+        ("", "global-value", 500),
+    ] {
+        let mode = if scope.is_empty() {
+            "/mode?force=true".to_owned()
+        } else {
+            format!("/mode/{}?force=true", enc(scope))
+        };
+        let (status, body) = app.put(&mode, json!({"mode": "IMPORT"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for (schema, id, version) in [(ORDER_V2, base + 2, 5), (ORDER_V1, base + 1, 2)] {
+            let (status, body) = import(subject, schema, id, version).await;
+            assert_eq!(status, StatusCode::OK, "{scope:?} v{version}: {body}");
+            assert_eq!(
+                (body["id"].as_u64(), body["version"].as_u64()),
+                (Some(id), Some(version))
+            );
+        }
+        // The same content again under an existing version is that version.
+        let (status, body) = import(subject, ORDER_V1, base + 1, 2).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, versions) = app
+            .get(&format!("/subjects/{}/versions", enc(subject)))
+            .await;
+        assert_eq!((status, versions), (StatusCode::OK, json!([2, 5])));
+        let (_, latest) = app
+            .get(&format!("/subjects/{}/versions/latest", enc(subject)))
+            .await;
+        assert_eq!(latest["id"].as_u64(), Some(base + 2), "{latest}");
+        let (status, _) = app.put(&mode, json!({"mode": "READWRITE"})).await;
+        assert_eq!(status, StatusCode::OK);
+        // Back in READWRITE a lower version is refused as a client mistake, not a 5xx.
+        let (status, body) = import(subject, ORDER_BAD, base + 9, 1).await;
+        assert_eq!(status.as_u16(), 422, "{body}");
+    }
+}

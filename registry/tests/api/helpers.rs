@@ -1,4 +1,6 @@
 //! `TestApp`: a registry on `127.0.0.1:0` over a temporary store, with reqwest helpers.
+//! The store is sled in a temporary directory, or, in the binary that sets
+//! `crate::ON_POSTGRES`, a fresh database of one throwaway PostgreSQL cluster per process.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,11 +28,13 @@ impl TestApp {
         TestApp::spawn_in(dir).await
     }
 
-    /// Starts a registry on the store in `dir` (for restart tests).
+    /// Starts a registry on the store of `dir` (for restart tests): its data directory, or
+    /// on PostgreSQL the database it names (a fresh one the first time).
     pub(crate) async fn spawn_in(dir: Arc<tempfile::TempDir>) -> TestApp {
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir(dir.path()),
+            database_url: crate::ON_POSTGRES.then(|| database_of(dir.path())),
             ..Config::default()
         };
         // The store of a stopped instance is closed, but its last handles may still be
@@ -133,6 +137,17 @@ impl Drop for TestApp {
 
 pub(crate) fn data_dir(p: &Path) -> PathBuf {
     p.join("store")
+}
+
+/// The URL of the PostgreSQL database of the test directory `p`, created on first use.
+pub(crate) fn database_of(p: &Path) -> String {
+    let named = p.join("database-url");
+    if let Ok(url) = std::fs::read_to_string(&named) {
+        return url;
+    }
+    let url = crate::pg::TempPostgres::shared().fresh_database();
+    std::fs::write(&named, &url).unwrap();
+    url
 }
 
 /// Percent-encodes a path segment as clients do (`quote(safe='')`).

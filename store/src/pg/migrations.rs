@@ -11,10 +11,10 @@ use crate::StoreError;
 const MIGRATION_LOCK: i64 = 0x6875_6e74_7265_6701;
 
 /// The migrations this build knows, in order; a migration is never edited once released.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
 
 /// The newest schema version this build knows.
-pub(crate) const LATEST: i32 = 1;
+pub(crate) const LATEST: i32 = 2;
 
 /// Version 1: the registry's tables. Constraints, not only code, enforce what the
 /// registry promises:
@@ -120,6 +120,46 @@ CREATE TABLE huntreg_history (
     value bytea NOT NULL,
     PRIMARY KEY (context, subject, key)
 );
+"#;
+
+/// Version 2:
+/// - `huntreg_meta.changes` counts committed write transactions of every node. A node
+///   reads it (one round trip, shared by every request waiting at that moment) before it
+///   serves a cached answer that a write on another node could have made stale: equal to
+///   what the cache was built at means nothing changed since.
+/// - A version may be inserted behind a newer one when the subject is in IMPORT mode
+///   (Confluent accepts any positive version there); the effective mode is the first mode
+///   record of the subject's scope chain (subject, its context, the global scope), as the
+///   registry resolves it. In every other mode the append-only rule of version 1 stands.
+const V2: &str = r#"
+ALTER TABLE huntreg_meta ADD COLUMN changes bigint NOT NULL DEFAULT 0;
+
+CREATE OR REPLACE FUNCTION huntreg_versions_append() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    chain text[];
+    effective text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM huntreg_versions
+                   WHERE context = NEW.context AND subject = NEW.subject
+                     AND version = NEW.version)
+       AND EXISTS (SELECT 1 FROM huntreg_versions
+               WHERE context = NEW.context AND subject = NEW.subject
+                 AND version > NEW.version) THEN
+        IF NEW.context = '' THEN
+            chain := ARRAY[NEW.subject, '', ':.__GLOBAL:'];
+        ELSE
+            chain := ARRAY[':' || NEW.context || ':' || NEW.subject, ':' || NEW.context || ':',
+                           ':.__GLOBAL:'];
+        END IF;
+        SELECT upper(record::jsonb ->> 'mode') INTO effective FROM huntreg_modes
+            WHERE scope = ANY (chain) ORDER BY array_position(chain, scope::text) LIMIT 1;
+        IF effective IS DISTINCT FROM 'IMPORT' THEN
+            RAISE EXCEPTION 'version % of subject % would be inserted behind a newer version',
+                NEW.version, NEW.subject USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
 "#;
 
 /// Applies the migrations this database lacks, under a session advisory lock, or refuses

@@ -7,14 +7,21 @@
 //! - **Reads** share a few pipelined connections, each reconnected on use when it broke.
 //! - **Writes** run on one writer thread per node. It takes every job waiting, runs them in
 //!   one transaction that first takes a transaction-scoped advisory lock, each job inside a
-//!   savepoint (a failing job rolls back alone), and commits once (group commit). Write
+//!   savepoint when it has company (a failing job rolls back alone), and commits once
+//!   (group commit). Statements are prepared once per connection. Write
 //!   groups of every node run one at a time, so a job sees exactly the history it extends
 //!   (what it read when it decided is what it writes after). `synchronous_commit` is on: a
 //!   job is answered after its group's commit is flushed. A group that wrote notifies
 //!   [`CHANGES_CHANNEL`] at commit.
+//!   A group that wrote also counts itself in `huntreg_meta.changes`, in the same
+//!   transaction.
 //! - **Changes** from other nodes arrive on a listening connection; every (re)connection
 //!   counts as a change too, since notifications sent while it was down are lost.
+//!   Notifications arrive some time after the commit, so a cache that a delete on another
+//!   node can make stale is checked against the committed count
+//!   ([`Store::committed_changes`], one round trip shared by concurrent requests).
 
+mod changes;
 mod migrations;
 mod sql;
 
@@ -23,7 +30,6 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -32,6 +38,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::records::{self, ConfigRecord, ModeRecord, SchemaRecord, VersionRecord};
 use super::{ExportRecord, FlushObserver, Job, Reads, Store, StoreError, Txn};
+use crate::queue::{Reply, WriteQueue};
 use crate::types::{Context, Subject};
 use sql::Conn;
 
@@ -51,7 +58,6 @@ const MAX_GROUP: usize = 256;
 /// Pause between attempts of the change listener to reconnect.
 const LISTEN_RETRY: Duration = Duration::from_millis(250);
 
-type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
 /// What a job answers.
 type JobOutcome = Result<Box<dyn Any + Send>, StoreError>;
 
@@ -106,7 +112,7 @@ impl Slot {
                 tracing::debug!(error = %e, "database connection ended");
             }
         });
-        let client = Arc::new(client);
+        let client = Arc::new(sql::PgConn::new(client));
         *guard = Some(client.clone());
         Ok(client)
     }
@@ -180,9 +186,9 @@ impl Shared {
 pub struct PgStore {
     shared: Arc<Shared>,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
-    sender: Mutex<Option<mpsc::Sender<(Job, Reply)>>>,
-    writer: Mutex<Option<JoinHandle<()>>>,
+    queue: WriteQueue,
     changes: watch::Receiver<u64>,
+    change_reads: Arc<changes::ChangeReads>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -224,18 +230,17 @@ impl PgStore {
         })?;
         let (change_tx, changes) = watch::channel(0u64);
         runtime.spawn(listen(shared.config.clone(), change_tx));
-        let (sender, receiver) = mpsc::channel::<(Job, Reply)>();
         let writer_shared = shared.clone();
-        let writer = std::thread::Builder::new()
-            .name("huntreg-pg-writer".into())
-            .spawn(move || writer_loop(&writer_shared, receiver, observer))
-            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        let slot = Arc::new(Slot::default());
+        let queue = WriteQueue::start("huntreg-pg-writer", MAX_GROUP, move |group| {
+            commit_group(&writer_shared, &slot, group, observer.as_ref())
+        })?;
         Ok(PgStore {
             shared,
             runtime: Mutex::new(Some(runtime)),
-            sender: Mutex::new(Some(sender)),
-            writer: Mutex::new(Some(writer)),
+            queue,
             changes,
+            change_reads: Arc::default(),
         })
     }
 
@@ -295,34 +300,27 @@ async fn listen(config: tokio_postgres::Config, changes: watch::Sender<u64>) {
     }
 }
 
-fn writer_loop(
+/// Runs a group in one transaction and answers its jobs once it committed.
+fn commit_group(
     shared: &Arc<Shared>,
-    receiver: mpsc::Receiver<(Job, Reply)>,
-    observer: Option<FlushObserver>,
+    slot: &Arc<Slot>,
+    group: Vec<(Job, Reply)>,
+    observer: Option<&FlushObserver>,
 ) {
-    let slot = Arc::new(Slot::default());
-    while let Ok(first) = receiver.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match receiver.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        let started = Instant::now();
-        let jobs = group.len();
-        let results = run_group(shared, &slot, group);
-        if let Some(observer) = &observer {
-            observer(started.elapsed(), jobs);
-        }
-        for (reply, result) in results {
-            let _ = reply.send(result);
-        }
+    let started = Instant::now();
+    let jobs = group.len();
+    let results = run_group(shared, slot, group);
+    if let Some(observer) = observer {
+        observer(started.elapsed(), jobs);
+    }
+    for (reply, result) in results {
+        let _ = reply.send(result);
     }
 }
 
 /// Runs a group of jobs in one transaction under the write lock, each inside a savepoint
-/// (a failing job rolls back alone), and commits once: one flush for the group.
+/// when there are several (a failing job rolls back alone), and commits once: one flush
+/// for the group.
 fn run_group(
     shared: &Arc<Shared>,
     slot: &Arc<Slot>,
@@ -359,18 +357,27 @@ fn run_group(
     // group.
     IN_GROUP.with(|g| *g.borrow_mut() = Some(client.clone()));
     let mut wrote = false;
+    // A job alone in its group needs no savepoint: if it fails, the whole transaction
+    // rolls back (two round trips fewer for a registration when writers are few).
+    let alone = group.len() == 1;
+    let mut failed_alone = false;
     let mut results = Vec::with_capacity(group.len());
     for (job, reply) in group {
-        let (result, job_wrote) = run_job(shared, &client, job);
+        let (result, job_wrote) = run_job(shared, &client, job, !alone);
         wrote |= job_wrote;
+        failed_alone = alone && result.is_err();
         results.push((reply, result));
     }
     IN_GROUP.with(|g| *g.borrow_mut() = None);
     let end = client.clone();
     let committed = shared.block(async move {
-        if wrote {
-            end.batch_execute(&format!("NOTIFY {CHANGES_CHANNEL}; COMMIT"))
-                .await
+        if failed_alone {
+            end.batch_execute("ROLLBACK").await
+        } else if wrote {
+            end.batch_execute(&format!(
+                "UPDATE huntreg_meta SET changes = changes + 1; NOTIFY {CHANGES_CHANNEL}; COMMIT"
+            ))
+            .await
         } else {
             end.batch_execute("COMMIT").await
         }
@@ -385,16 +392,19 @@ fn run_group(
     }
 }
 
-/// Runs one job of a group inside a savepoint; returns its result and whether it wrote.
-fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job) -> (JobOutcome, bool) {
-    let savepoint = client.clone();
-    if let Err(e) = shared.block(async move {
-        savepoint
-            .batch_execute("SAVEPOINT job")
-            .await
-            .map_err(backend_error)
-    }) {
-        return (Err(e), false);
+/// Runs one job of a group (inside a savepoint when `savepoint`: a failing job then rolls
+/// back alone); returns its result and whether it wrote.
+fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job, savepoint: bool) -> (JobOutcome, bool) {
+    let opening = client.clone();
+    if savepoint {
+        if let Err(e) = shared.block(async move {
+            opening
+                .batch_execute("SAVEPOINT job")
+                .await
+                .map_err(backend_error)
+        }) {
+            return (Err(e), false);
+        }
     }
     let mut txn = PgTxn {
         shared: shared.clone(),
@@ -410,6 +420,7 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job) -> (JobOutcome, bool) 
     };
     let end = client.clone();
     match (failure, out) {
+        (None, Ok(out)) if !savepoint => (Ok(out), txn.wrote),
         (None, Ok(out)) => {
             let released = shared.block(async move {
                 end.batch_execute("RELEASE SAVEPOINT job")
@@ -422,11 +433,13 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job) -> (JobOutcome, bool) 
             }
         }
         (failure, _) => {
-            let _ = shared.block(async move {
-                end.batch_execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")
-                    .await
-                    .map_err(backend_error)
-            });
+            if savepoint {
+                let _ = shared.block(async move {
+                    end.batch_execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")
+                        .await
+                        .map_err(backend_error)
+                });
+            }
             let e = failure.unwrap_or_else(|| StoreError::Backend("a write job panicked".into()));
             (Err(e), false)
         }
@@ -435,19 +448,7 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job) -> (JobOutcome, bool) 
 
 impl Store for PgStore {
     fn submit(&self, job: Job) -> oneshot::Receiver<Result<Box<dyn Any + Send>, StoreError>> {
-        let (tx, rx) = oneshot::channel();
-        let guard = self.sender.lock().unwrap_or_else(|p| p.into_inner());
-        match guard.as_ref() {
-            Some(sender) => {
-                if let Err(mpsc::SendError((_, reply))) = sender.send((job, tx)) {
-                    let _ = reply.send(Err(StoreError::Closed));
-                }
-            }
-            None => {
-                let _ = tx.send(Err(StoreError::Closed));
-            }
-        }
-        rx
+        self.queue.submit(job)
     }
 
     fn export(&self) -> Box<dyn Iterator<Item = Result<ExportRecord, StoreError>> + Send + '_> {
@@ -465,18 +466,17 @@ impl Store for PgStore {
     }
 
     fn close(&self) -> Result<(), StoreError> {
-        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
-        drop(sender);
-        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(writer) = writer {
-            let _ = writer.join();
-        }
+        self.queue.close();
         Ok(())
     }
 
     fn is_durable(&self) -> bool {
         // Every session commits synchronously: what a read sees is already flushed.
         true
+    }
+
+    fn committed_changes(&self) -> Option<super::ChangesRead> {
+        Some(self.change_reads.read(&self.shared))
     }
 }
 

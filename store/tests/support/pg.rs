@@ -221,6 +221,37 @@ impl TempPostgres {
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
+
+    /// One cluster for the whole test process, started on first use (a test binary whose
+    /// every test needs a database of its own: each takes [`TempPostgres::fresh_database`]).
+    /// A static is never dropped, so a watchdog process stops the cluster and deletes its
+    /// directory once this process has exited, however it exits.
+    pub fn shared() -> &'static TempPostgres {
+        static SHARED: std::sync::OnceLock<TempPostgres> = std::sync::OnceLock::new();
+        SHARED.get_or_init(|| {
+            let pg = TempPostgres::start();
+            let stop = match &pg.user {
+                Some(user) => format!("runuser -u {user} -- "),
+                None => String::new(),
+            };
+            let script = format!(
+                "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
+                 {stop}'{pg_ctl}' -D '{data}' -m immediate -w stop >/dev/null 2>&1; \
+                 rm -rf '{dir}'",
+                pid = std::process::id(),
+                pg_ctl = pg.bin.join("pg_ctl").display(),
+                data = pg.data(),
+                dir = pg.dir().display(),
+            );
+            // The watchdog runs in the background of a shell that exits at once.
+            let started = Command::new("sh")
+                .args(["-c", &format!("({script}) >/dev/null 2>&1 </dev/null &")])
+                .status()
+                .expect("cannot start the cluster's watchdog (sh)");
+            assert!(started.success(), "the cluster's watchdog did not start");
+            pg
+        })
+    }
 }
 
 impl Drop for TempPostgres {
