@@ -58,7 +58,6 @@ mod error;
 mod ident;
 mod lockfile;
 mod model;
-mod patch;
 mod plan;
 mod registry;
 mod render;
@@ -71,7 +70,10 @@ pub use error::Error;
 pub use ident::{
     hunt_module, hunt_name, is_default_context, DEFAULT_CONTEXT, DEFAULT_CONTEXT_MODULE,
 };
-pub use lockfile::{LockedHunt, LockedSubject, LockedVersion, Lockfile, Reference, FORMAT};
+pub use lockfile::{
+    LockedHistory, LockedHunt, LockedSubject, LockedVersion, Lockfile, Reference, StoredHunt,
+    StoredLockfile, FORMAT,
+};
 pub use registry::{Registered, Registry, Update};
 pub use render::HUNT_TEMPLATE;
 pub use write::write_if_changed;
