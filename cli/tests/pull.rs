@@ -121,11 +121,28 @@ fn pull_both(server: &Server, lockfile: &Path) -> (String, u64) {
     let confluent_reads = version_reads(server) - reads;
     let report = |out: &str, path: &Path| out.replace(&path.display().to_string(), "LOCKFILE");
     assert_eq!(report(&native, lockfile), report(&confluent, &twin));
+    // The same lockfile, but for the compatibility histories only huntreg serves.
+    let native_text = fs::read_to_string(lockfile).unwrap();
+    assert!(native_text.contains("    history:\n"), "{native_text}");
     assert_eq!(
-        fs::read_to_string(lockfile).unwrap(),
+        without_histories(&native_text),
         fs::read_to_string(&twin).unwrap()
     );
     (native, confluent_reads)
+}
+
+/// Lockfile text without its subjects' `history:` blocks.
+fn without_histories(text: &str) -> String {
+    let mut lock = huntreg_codegen::StoredLockfile::parse(text)
+        .unwrap()
+        .expand()
+        .unwrap();
+    for hunt in &mut lock.hunts {
+        for subject in &mut hunt.subjects {
+            subject.history = None;
+        }
+    }
+    lock.render()
 }
 
 /// Pulls into a new lockfile and checks the incremental one equals it byte for byte.
@@ -157,7 +174,7 @@ fn a_second_pull_reads_only_what_changed() {
         "{out}"
     );
     let text = fs::read_to_string(&lockfile).unwrap();
-    assert!(text.contains("format: 2\n"), "{text}");
+    assert!(text.contains("format: 3\n"), "{text}");
     assert_eq!(text.matches("      patch: |\n").count(), 5, "{text}");
 
     // Nothing new: nothing read in full, the file is unchanged, --check agrees.
@@ -247,4 +264,60 @@ fn the_lockfile_endpoint_refuses_bad_parameters_and_unknown_subjects() {
         (404, Some(40401)),
         "{body}"
     );
+}
+
+/// The build checks the versions a pulled history covers through it: the same generated
+/// code, and the same findings for an incompatible version, as compiling every version.
+#[test]
+fn a_build_through_the_pulled_history_equals_one_compiling_every_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(&tmp.path().join("data"), &[]);
+    let response = client()
+        .put(server.at(&format!("/contexts/.{HUNT}/config/found")))
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .body(r#"{"compatibility":"NONE"}"#)
+        .send()
+        .unwrap();
+    assert!(response.status().is_success(), "{:?}", response.text());
+    for n in 1..=6 {
+        register(&server, "found", &schema(n));
+    }
+    let build = |lockfile: &Path| {
+        let lock = huntreg_codegen::Lockfile::read(lockfile).unwrap();
+        huntreg_codegen::Builder::new()
+            .hunt(HUNT)
+            .generate(lock.hunt(HUNT).unwrap())
+            .map(|files| files[0].content.clone())
+            .map_err(|e| e.to_string())
+    };
+    let native = tmp.path().join("native.lock");
+    let confluent = tmp.path().join("confluent.lock");
+    let pull_both = || {
+        pull(&server, &native, false);
+        pull_with(&server, &confluent, false, true);
+        let text = fs::read_to_string(&native).unwrap();
+        assert!(text.contains("      versions: 1-"), "{text}");
+        (build(&native), build(&confluent))
+    };
+    let (through_history, compiled) = pull_both();
+    assert!(through_history.is_ok(), "{through_history:?}");
+    assert_eq!(through_history, compiled);
+
+    // Field 2 dropped without reserving it: versions 2 to 6 are the suspects.
+    register(
+        &server,
+        "found",
+        &schema(6).replace("  int32 f2 = 2;\n", ""),
+    );
+    let (through_history, compiled) = pull_both();
+    let err = through_history.unwrap_err();
+    assert!(err.contains("FIELD_NO_DELETE"), "{err}");
+    for version in 2..=6 {
+        assert!(
+            err.contains(&format!("subject found version {version} ")),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("subject found version 1 "), "{err}");
+    assert_eq!(Err(err), compiled);
 }
