@@ -151,7 +151,16 @@ impl Drop for Server {
 
 fn serve(bin: &Path, data: &Path) -> anyhow::Result<Server> {
     let mut child = Command::new(bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        // The set-up's one request that builds the kept history of an imported store
+        // takes longer than the default 30 s request limit at 10,000 versions.
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--request-timeout-secs",
+            "3600",
+            "--data-dir",
+        ])
         .arg(data)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
