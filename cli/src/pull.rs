@@ -1,14 +1,17 @@
 //! `huntreg pull`: pins every registered version of a hunt's subjects in the lockfile
 //! that builds read (`huntreg_codegen::Lockfile`), or, with `--check`, fails when the
 //! committed lockfile no longer matches the registry. With a lockfile already there, only
-//! the versions it lacks are read in full (`Registry::update_hunt`); the ones it has are
-//! confirmed by ID, and what changed in them is reported.
+//! the versions it lacks are read; the ones it has are confirmed by ID, and what changed in
+//! them is reported. A huntreg registry serves the missing versions already as lockfile
+//! rows (`Registry::pull_hunt`: one request per subject, patches instead of full texts),
+//! and the lockfile is extended without rebuilding any text; other registries are read
+//! through Confluent's endpoints (`Registry::update_hunt`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use huntreg_codegen::{Builder, Lockfile};
+use huntreg_codegen::{Builder, StoredHunt, StoredLockfile};
 
 use crate::remote::RegistryArgs;
 
@@ -32,46 +35,65 @@ pub(crate) struct Args {
     /// longer than the pull itself, and the consumer's build runs it anyway.
     #[arg(long)]
     no_build_check: bool,
+    /// Read through Confluent's endpoints only, as from a registry other than huntreg
+    /// (by default a huntreg registry's lockfile endpoint is used when it answers).
+    #[arg(long)]
+    confluent_api: bool,
 }
 
 /// Runs `huntreg pull`.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let registry = args.remote.codegen_registry()?;
     let mut lockfile = if args.lockfile.exists() {
-        Lockfile::read(&args.lockfile)?
+        StoredLockfile::read(&args.lockfile)?
     } else {
-        Lockfile::default()
+        StoredLockfile::default()
     };
     let mut stale = false;
     for hunt in &args.hunt {
         let pinned = lockfile.hunt(hunt);
-        let (fetched, update) = registry.update_hunt(hunt, pinned)?;
-        let versions: usize = fetched.subjects.iter().map(|s| s.versions.len()).sum();
+        let native = if args.confluent_api {
+            None
+        } else {
+            registry.pull_hunt(hunt, pinned)?
+        };
+        let (fetched, update) = match native {
+            Some(pulled) => pulled,
+            None => {
+                let pinned = pinned.map(StoredHunt::expand).transpose()?;
+                let (fetched, update) = registry.update_hunt(hunt, pinned.as_ref())?;
+                (StoredHunt::from_locked(&fetched), update)
+            }
+        };
+        let versions = fetched.version_count();
         if !args.no_build_check && pinned != Some(&fetched) {
-            if let Err(err) = Builder::new().hunt(&fetched.hunt).generate(&fetched) {
+            let built = fetched
+                .expand()
+                .and_then(|locked| Builder::new().hunt(fetched.name()).generate(&locked));
+            if let Err(err) = built {
                 eprintln!(
                     "huntreg: warning: hunt {} would not build from these versions:\n{err}",
-                    fetched.hunt
+                    fetched.name()
                 );
             }
         }
         if args.check {
             let diff = match lockfile.hunt(hunt) {
                 Some(pinned) => pinned.diff(&fetched),
-                None => vec![format!("+ hunt {} (not in the lockfile)", fetched.hunt)],
+                None => vec![format!("+ hunt {} (not in the lockfile)", fetched.name())],
             };
             if diff.is_empty() {
                 println!(
                     "{}: hunt {} is up to date ({versions} versions)",
                     args.lockfile.display(),
-                    fetched.hunt
+                    fetched.name()
                 );
             } else {
                 stale = true;
                 println!(
                     "{}: hunt {} is stale:",
                     args.lockfile.display(),
-                    fetched.hunt
+                    fetched.name()
                 );
                 for line in diff {
                     println!("  {line}");
@@ -80,8 +102,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             println!(
                 "hunt {}: {} subjects, {versions} versions ({} read, {} already pinned)",
-                fetched.hunt,
-                fetched.subjects.len(),
+                fetched.name(),
+                fetched.subject_count(),
                 update.fetched,
                 update.kept
             );

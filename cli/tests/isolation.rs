@@ -393,6 +393,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/subjects/{subject}/versions/{version}"),
     ("GET", "/subjects/{subject}/versions/{version}/schema"),
     ("GET", "/subjects/{subject}/versions/{version}/referencedby"),
+    ("GET", "/huntreg/v1/subjects/{subject}/lock"),
     ("POST", "/compatibility/subjects/{subject}/versions"),
     (
         "POST",

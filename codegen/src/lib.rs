@@ -1,4 +1,4 @@
-//! huntreg-codegen: a build.rs library that compiles every registered version of a hunt
+//! huntreg-codegen: a build.rs library that turns every registered version of a hunt
 //! into typed Rust decoders (protox + prost-build + tera), with no `protoc` and, when a
 //! lockfile is committed, no network.
 //!
@@ -44,10 +44,12 @@
 //! the lockfile as `messages`), which is what producers count: the `.proto` text alone
 //! cannot say where a map field's synthetic entry message sits among nested messages.
 //!
-//! Older versions decode through the newest type. The build proves it can: each
-//! registered version is compiled as its writer saw it and checked against the newest
-//! schemas with `huntreg_compat::check_level(BACKWARD_TRANSITIVE, ..)` (buf's WIRE rules by
-//! default, [`Builder::rules`]). A
+//! Older versions decode through the newest type. The build proves it can: every
+//! registered version is checked against the newest schemas as BACKWARD_TRANSITIVE
+//! (`huntreg_compat::check_history`, buf's WIRE rules by default, [`Builder::rules`]),
+//! through the registry's compatibility history when the lockfile carries one (only the
+//! versions it names as suspects are compiled, as their writers saw them), else with each
+//! version compiled. A
 //! version the newest type cannot read fails the build with the hunt, subject, version,
 //! schema ID, rule and location; there are no per-version types.
 #![warn(missing_docs, missing_debug_implementations)]
@@ -58,7 +60,6 @@ mod error;
 mod ident;
 mod lockfile;
 mod model;
-mod patch;
 mod plan;
 mod registry;
 mod render;
@@ -74,7 +75,10 @@ pub use huntreg_client::Credentials;
 pub use ident::{
     hunt_module, hunt_name, is_default_context, DEFAULT_CONTEXT, DEFAULT_CONTEXT_MODULE,
 };
-pub use lockfile::{LockedHunt, LockedSubject, LockedVersion, Lockfile, Reference, FORMAT};
+pub use lockfile::{
+    LockedHistory, LockedHunt, LockedSubject, LockedVersion, Lockfile, Reference, StoredHunt,
+    StoredLockfile, FORMAT,
+};
 pub use registry::{Registered, Registry, Update};
 pub use render::HUNT_TEMPLATE;
 pub use write::write_if_changed;

@@ -29,6 +29,11 @@ pub(crate) struct HuntModel {
     pub(crate) events: Vec<EventModel>,
     /// The dispatch table, by ID ascending.
     pub(crate) dispatch: Vec<IdModel>,
+    /// The distinct message tables of the registered IDs (most IDs of a long history share
+    /// one): the generated dispatch grows with these, not with versions.
+    pub(crate) classes: Vec<ClassModel>,
+    /// Runs of consecutive registered IDs with the same class, ascending.
+    pub(crate) runs: Vec<RunModel>,
     /// Subjects and the ID of their newest version, by name.
     pub(crate) subjects: Vec<SubjectModel>,
     /// The prost-generated types, nested in package modules (filled in by `render`).
@@ -67,6 +72,22 @@ pub(crate) struct IdModel {
     pub(crate) deep: Vec<String>,
 }
 
+/// One distinct message table: (index path -> variant) rows.
+#[derive(Debug, Serialize)]
+pub(crate) struct ClassModel {
+    /// Its number, as the dispatch runs name it.
+    pub(crate) index: usize,
+    pub(crate) entries: Vec<EntryModel>,
+}
+
+/// Consecutive registered IDs `first..=last` sharing message table `class`.
+#[derive(Debug, Serialize)]
+pub(crate) struct RunModel {
+    pub(crate) first: u32,
+    pub(crate) last: u32,
+    pub(crate) class: usize,
+}
+
 /// One subject version a schema ID is registered under.
 #[derive(Debug, Serialize)]
 pub(crate) struct HolderModel {
@@ -76,7 +97,7 @@ pub(crate) struct HolderModel {
 }
 
 /// One row of the dispatch table.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct EntryModel {
     /// The index path as a slice pattern (`[0]`, `[1, 0]`).
     pub(crate) pattern: String,
@@ -208,7 +229,7 @@ impl HuntModel {
             .map(|e| (e.full_name.as_str(), e.variant.as_str()))
             .collect();
 
-        let dispatch = plan
+        let dispatch: Vec<IdModel> = plan
             .ids
             .iter()
             .map(|entry| {
@@ -247,6 +268,31 @@ impl HuntModel {
             })
             .collect();
 
+        let mut classes: Vec<ClassModel> = Vec::new();
+        let mut runs: Vec<RunModel> = Vec::new();
+        for entry in &dispatch {
+            let class = match classes.iter().position(|c| c.entries == entry.entries) {
+                Some(class) => class,
+                None => {
+                    classes.push(ClassModel {
+                        index: classes.len(),
+                        entries: entry.entries.clone(),
+                    });
+                    classes.len() - 1
+                }
+            };
+            match runs.last_mut() {
+                Some(run) if run.class == class && run.last.checked_add(1) == Some(entry.id) => {
+                    run.last = entry.id;
+                }
+                _ => runs.push(RunModel {
+                    first: entry.id,
+                    last: entry.id,
+                    class,
+                }),
+            }
+        }
+
         let context = if ident::is_default_context(&plan.hunt) {
             "the default Confluent context, `.`: root paths, unqualified subjects".to_owned()
         } else {
@@ -282,6 +328,8 @@ impl HuntModel {
             known_ids: plan.ids.iter().map(|e| e.id).collect(),
             events,
             dispatch,
+            classes,
+            runs,
             subjects,
             types: String::new(),
             index_free_fallback: true,

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use huntreg_compat::{check_history, Extent, History, Image, Level, RuleSet};
-use prost_reflect::{FileDescriptor, MessageDescriptor};
+use prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor};
 
 use crate::compile::{compile_dir, compile_memory, Compiled};
 use crate::error::{Error, ErrorKind};
@@ -120,6 +120,39 @@ pub(crate) fn index_table(
     Ok(out)
 }
 
+/// The index table of a version from the message order the lockfile pins (`order`, map
+/// entries included), without compiling it: each message found in the newest types,
+/// map entries (as the newest types define them) left out. `None` when the order is not
+/// pinned or names a message the newest types lack: the version is compiled instead.
+fn pinned_table(order: &[String], newest: &DescriptorPool) -> Option<Vec<(Vec<u32>, String)>> {
+    if order.is_empty() {
+        return None;
+    }
+    let mut paths: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut children: BTreeMap<String, u32> = BTreeMap::new();
+    let mut out = Vec::new();
+    for name in order {
+        let message = newest.get_message_by_name(name)?;
+        let parent = message
+            .parent_message()
+            .map(|p| p.full_name().to_owned())
+            .unwrap_or_default();
+        let mut path = if parent.is_empty() {
+            Vec::new()
+        } else {
+            paths.get(&parent)?.clone()
+        };
+        let count = children.entry(parent).or_insert(0);
+        path.push(*count);
+        *count += 1;
+        paths.insert(name.clone(), path.clone());
+        if !message.is_map_entry() {
+            out.push((path, name.clone()));
+        }
+    }
+    Some(out)
+}
+
 fn unqualify<'a>(hunt: &str, subject: &'a str) -> &'a str {
     huntreg_runtime::unqualify(hunt, subject).unwrap_or(subject)
 }
@@ -211,12 +244,13 @@ impl Plan {
             .collect();
 
         // Every version's files as its writer saw them: the schema plus its references,
-        // transitively, at their pinned versions.
-        let mut writer_files: BTreeMap<u32, BTreeMap<String, String>> = BTreeMap::new();
-        for (id, hs) in &holders {
-            let (subject, version) = hs[0];
+        // transitively, at their pinned versions. Built and compiled only for the versions
+        // that need it: the newest of each subject, and those the compatibility history
+        // names (or that no history covers).
+        let writer_files = |id: u32| -> Result<BTreeMap<String, String>, Error> {
+            let (subject, version) = holders[&id][0];
             let mut files = BTreeMap::new();
-            files.insert(id_file[id].clone(), version.schema.clone());
+            files.insert(id_file[&id].clone(), version.schema.clone());
             let mut stack: Vec<&LockedVersion> = vec![version];
             while let Some(v) = stack.pop() {
                 for r in &v.references {
@@ -227,7 +261,7 @@ impl Plan {
                         .get(&(unqualify(hunt, &r.subject), r.version))
                         .ok_or_else(|| ErrorKind::MissingReference {
                             hunt: hunt.to_owned(),
-                            what: what(subject, version.version, *id),
+                            what: what(subject, version.version, id),
                             reference: r.name.clone(),
                             subject: r.subject.clone(),
                             version: r.version,
@@ -236,20 +270,22 @@ impl Plan {
                     stack.push(target);
                 }
             }
-            writer_files.insert(*id, files);
-        }
-        let mut writers: BTreeMap<u32, Compiled> = BTreeMap::new();
-        for (id, files) in &writer_files {
-            let (subject, version) = holders[id][0];
-            let compiled = compile_memory(files, &[id_file[id].clone()]).map_err(|detail| {
+            Ok(files)
+        };
+        let compile_writer = |id: u32| -> Result<Compiled, Error> {
+            let (subject, version) = holders[&id][0];
+            compile_memory(&writer_files(id)?, &[id_file[&id].clone()]).map_err(|detail| {
                 ErrorKind::Compile {
                     hunt: hunt.to_owned(),
-                    what: what(subject, version.version, *id),
+                    what: what(subject, version.version, id),
                     detail,
                 }
-            })?;
-            writers.insert(*id, compiled);
-        }
+                .into()
+            })
+        };
+        let image_of = |id: u32, compiled: &Compiled| {
+            Image::with_targets(compiled.pool.clone(), [id_file[&id].clone()])
+        };
 
         // The newest version of every subject, one file per name (highest ID wins).
         let mut subjects = BTreeMap::new();
@@ -267,6 +303,10 @@ impl Plan {
                 let e = candidates.entry(name).or_insert(v.id);
                 *e = (*e).max(v.id);
             }
+        }
+        let mut writers: BTreeMap<u32, Compiled> = BTreeMap::new();
+        for id in candidates.values() {
+            writers.insert(*id, compile_writer(*id)?);
         }
         // Files that only repeat definitions of a newer file decode through it.
         let mut by_id: Vec<(u32, String)> = candidates.into_iter().map(|(n, id)| (id, n)).collect();
@@ -309,11 +349,15 @@ impl Plan {
         // Compile the newest files together; imports a newest file does not provide come
         // from the pinned references.
         let mut files: BTreeMap<String, String> = BTreeMap::new();
-        for (name, id) in &file_ids {
-            files.insert(name.clone(), writer_files[id][name].clone());
+        let newest_files: Vec<BTreeMap<String, String>> = file_ids
+            .values()
+            .map(|id| writer_files(*id))
+            .collect::<Result<_, _>>()?;
+        for (name, newest) in file_ids.keys().zip(&newest_files) {
+            files.insert(name.clone(), newest[name].clone());
         }
-        for id in file_ids.values() {
-            for (name, text) in &writer_files[id] {
+        for newest in &newest_files {
+            for (name, text) in newest {
                 files.entry(name.clone()).or_insert_with(|| text.clone());
             }
         }
@@ -323,62 +367,117 @@ impl Plan {
             what: "the newest version of every subject, compiled together".to_owned(),
             detail,
         })?;
-
-        // Prove the newest types read every registered version, and map its messages.
         let current_image = Image::with_targets(current.pool.clone(), targets.clone());
         let current_ids: BTreeSet<u32> = file_ids.values().copied().collect();
+
+        // The registry's histories the lockfile carries: each version one covers is
+        // checked through it (compiled only if it names the version a suspect). A version
+        // is covered by the history of the subject it is listed under first; the newest
+        // versions, and versions the lockfile pins under another ID, are retired from it.
+        let mut kept: Vec<(History, Vec<u32>)> = Vec::new();
+        let mut covered: BTreeSet<u32> = BTreeSet::new();
+        for subject in &locked.subjects {
+            let Some(pinned) = &subject.history else {
+                continue;
+            };
+            let entries = pinned.entries.iter().map(|(k, v)| (&k[..], &v[..]));
+            let Some(mut history) = History::from_entries(pinned.versions.len(), entries) else {
+                continue;
+            };
+            let ids_of: BTreeMap<u32, u32> =
+                subject.versions.iter().map(|v| (v.version, v.id)).collect();
+            let mut retire = Vec::new();
+            let mut ids = Vec::new();
+            for (position, number) in pinned.versions.iter().enumerate() {
+                match ids_of.get(number) {
+                    Some(&id)
+                        if !current_ids.contains(&id)
+                            && holders[&id][0].0 == subject.subject
+                            && covered.insert(id) =>
+                    {
+                        ids.push(id)
+                    }
+                    _ => retire.push(position),
+                }
+            }
+            history.retire(&retire);
+            if !ids.is_empty() {
+                kept.push((history, ids));
+            }
+        }
+
+        // Map every version's messages: from the message order the lockfile pins when the
+        // newest types define them all (no compiling), else from the version compiled.
         let mut errors = Vec::new();
         let mut ids = Vec::new();
         let mut paths = BTreeMap::new();
         let mut history: Vec<(u32, Image)> = Vec::new();
-        for (id, compiled) in &writers {
-            let (subject, version) = holders[id][0];
+        for (id, hs) in &holders {
+            let (subject, version) = hs[0];
             let name = &id_file[id];
-            let Some(file) = compiled.pool.get_file_by_name(name) else {
-                continue;
+            let pinned = if current_ids.contains(id) {
+                None
+            } else {
+                pinned_table(&version.messages, &current.pool)
             };
-            let table = match index_table(&file, &version.messages) {
-                Ok(table) => table,
-                Err(detail) => {
-                    errors.push(
-                        ErrorKind::Compile {
-                            hunt: hunt.to_owned(),
-                            what: what(subject, version.version, *id),
-                            detail,
+            let mut image = None;
+            let messages = match pinned {
+                Some(messages) => messages,
+                None => {
+                    if !writers.contains_key(id) {
+                        writers.insert(*id, compile_writer(*id)?);
+                    }
+                    let compiled = &writers[id];
+                    let Some(file) = compiled.pool.get_file_by_name(name) else {
+                        continue;
+                    };
+                    let table = match index_table(&file, &version.messages) {
+                        Ok(table) => table,
+                        Err(detail) => {
+                            errors.push(
+                                ErrorKind::Compile {
+                                    hunt: hunt.to_owned(),
+                                    what: what(subject, version.version, *id),
+                                    detail,
+                                }
+                                .into(),
+                            );
+                            continue;
                         }
-                        .into(),
-                    );
-                    continue;
+                    };
+                    let mut messages = Vec::new();
+                    for (path, message) in table {
+                        if message.is_map_entry() {
+                            continue;
+                        }
+                        if current
+                            .pool
+                            .get_message_by_name(message.full_name())
+                            .is_none()
+                        {
+                            errors.push(Error::from(ErrorKind::MessageRemoved {
+                                hunt: hunt.to_owned(),
+                                what: what(subject, version.version, *id),
+                                message: message.full_name().to_owned(),
+                                index: path,
+                            }));
+                            continue;
+                        }
+                        messages.push((path, message.full_name().to_owned()));
+                    }
+                    image = Some(image_of(*id, compiled));
+                    messages
                 }
             };
-            let mut messages = Vec::new();
-            for (path, message) in table {
-                if message.is_map_entry() {
-                    continue;
-                }
-                if current
-                    .pool
-                    .get_message_by_name(message.full_name())
-                    .is_none()
-                {
-                    errors.push(Error::from(ErrorKind::MessageRemoved {
-                        hunt: hunt.to_owned(),
-                        what: what(subject, version.version, *id),
-                        message: message.full_name().to_owned(),
-                        index: path,
-                    }));
-                    continue;
-                }
-                messages.push((path, message.full_name().to_owned()));
-            }
             if file_ids.get(name) == Some(id) {
                 paths.insert(name.clone(), messages.clone());
             }
-            if !current_ids.contains(id) {
-                history.push((
-                    *id,
-                    Image::with_targets(compiled.pool.clone(), [name.clone()]),
-                ));
+            if !current_ids.contains(id) && !covered.contains(id) {
+                let image = match image {
+                    Some(image) => image,
+                    None => image_of(*id, &compile_writer(*id)?),
+                };
+                history.push((*id, image));
             }
             ids.push(IdEntry {
                 id: *id,
@@ -391,13 +490,19 @@ impl Plan {
                 messages,
             });
         }
+        // Versions compiled here hold less memory once their images are taken.
+        drop(writers);
+
         // Newest reads every version: BACKWARD_TRANSITIVE, with each version's own image.
         // The distinct elements of the history are compared once; only versions holding
-        // one the newest schemas lack or changed are compared pair by pair.
+        // one the newest schemas lack or changed are compared pair by pair: for the
+        // versions no kept history covers, with an index built here; for the others, with
+        // the registry's (each version it names compiled then).
         let mut index = History::new();
         for (_, image) in &history {
             index.push(image);
         }
+        let mut failing: Vec<(u32, huntreg_compat::Report)> = Vec::new();
         let verdict = check_history(
             Level::BackwardTransitive,
             &current_image,
@@ -408,13 +513,31 @@ impl Plan {
             |i| Ok::<_, std::convert::Infallible>(history[i].1.clone()),
         )
         .unwrap_or_else(|never| match never {});
-        for pair in verdict.pairs.iter().filter(|p| !p.report.is_empty()) {
-            let Some((id, _)) = history.get(pair.against) else {
-                continue;
-            };
+        for pair in verdict.pairs {
+            if let Some((id, _)) = history.get(pair.against) {
+                failing.push((*id, pair.report));
+            }
+        }
+        for (index, covered_ids) in &kept {
+            let verdict = check_history(
+                Level::BackwardTransitive,
+                &current_image,
+                index.len(),
+                Some(index),
+                rules,
+                Extent::Every,
+                |i| compile_writer(covered_ids[i]).map(|c| image_of(covered_ids[i], &c)),
+            )?;
+            for pair in verdict.pairs {
+                if let Some(id) = covered_ids.get(pair.against) {
+                    failing.push((*id, pair.report));
+                }
+            }
+        }
+        failing.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+        for (id, report) in failing.iter().filter(|(_, r)| !r.is_empty()) {
             let (subject, version) = holders[id][0];
-            let findings = pair
-                .report
+            let findings = report
                 .findings
                 .iter()
                 .map(|f| {

@@ -1,7 +1,9 @@
 //! A small blocking client for the parts of the Confluent REST API huntreg needs at build
 //! and CI time: reading every version of a hunt's subjects (`huntreg pull`, live builds),
 //! or only those a lockfile lacks (`Registry::update_hunt`), and registering schemas
-//! (`huntreg push`). A hunt is the Confluent context `.{hunt}`,
+//! (`huntreg push`); and for huntreg's own lockfile endpoint
+//! (`GET /huntreg/v1/subjects/{s}/lock`, `Registry::pull_hunt`), which serves the versions
+//! a lockfile lacks already in its stored form (patches and digests). A hunt is the Confluent context `.{hunt}`,
 //! addressed through the `/contexts/.{hunt}/` URL prefix; the default context (the hunt
 //! `.`) through the root paths.
 
@@ -17,10 +19,14 @@ use huntreg_client::wire::{
 use huntreg_client::{Answer, Client, Credentials, TransportError};
 use prost::Message as _;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
 use crate::ident::{hunt_name, is_default_context};
-use crate::lockfile::{LockedHunt, LockedSubject, LockedVersion, Reference};
+use crate::lockfile::{
+    unhex, LockedHistory, LockedHunt, LockedSubject, LockedVersion, Reference, StoredHistory,
+    StoredHunt, StoredSubject, StoredVersion,
+};
 
 /// A Confluent-compatible registry, spoken to over blocking HTTP.
 #[derive(Debug, Clone)]
@@ -47,6 +53,27 @@ pub struct Update {
     /// One line per change to what the lockfile had: `~ subject v2: soft-deleted`,
     /// `~ subject v3: no longer ID 7, read again`, `- subject v1: no longer registered`.
     pub changes: Vec<String>,
+}
+
+/// What `GET /huntreg/v1/subjects/{s}/lock?after=N` answers.
+#[derive(Deserialize)]
+struct LockBody {
+    /// Every version: `[version, id, deleted]`, ascending.
+    listed: Vec<(u32, u32, bool)>,
+    /// The versions after `N`, in stored form, the first patched on version `N`.
+    versions: Vec<StoredVersion>,
+    /// The subject's compatibility history over its live versions, if kept.
+    #[serde(default)]
+    history: Option<HistoryBody>,
+}
+
+/// The `history` of a [`LockBody`].
+#[derive(Deserialize)]
+struct HistoryBody {
+    /// `[version, id]` per position, oldest first.
+    positions: Vec<(u32, u32)>,
+    /// `[key, value]` in hex, in key order.
+    entries: Vec<(String, String)>,
 }
 
 impl Registry {
@@ -203,6 +230,160 @@ impl Registry {
         Ok((lockfile.hunts.remove(0), update))
     }
 
+    /// Reads what the lockfile's `pinned` hunt lacks through huntreg's lockfile endpoint,
+    /// already in stored form: per subject one request (two when a pinned version
+    /// changed), no version's full text unless the registry holds it whole. The result
+    /// renders byte for byte as [`Registry::update_hunt`]'s would. `Ok(None)` when the
+    /// registry does not serve the endpoint (another registry, or an older huntreg):
+    /// the caller falls back to `update_hunt`.
+    pub fn pull_hunt(
+        &self,
+        hunt: &str,
+        pinned: Option<&StoredHunt>,
+    ) -> Result<Option<(StoredHunt, Update)>, Error> {
+        let hunt = hunt_name(hunt);
+        let hunt = hunt.as_str();
+        let subjects: Vec<String> =
+            self.list_all(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
+        let mut out = StoredHunt {
+            hunt: hunt.to_owned(),
+            subjects: Vec::new(),
+        };
+        let mut update = Update::default();
+        for qualified in subjects {
+            let Some(subject) = huntreg_runtime::unqualify(hunt, &qualified) else {
+                continue;
+            };
+            let old = pinned
+                .and_then(|p| p.subjects.iter().find(|s| s.subject == subject))
+                .map_or(&[][..], |s| s.versions.as_slice());
+            match self.pull_subject(hunt, subject, old, &mut update)? {
+                Some(entry) => out.subjects.push(entry),
+                None => return Ok(None),
+            }
+        }
+        for old in pinned.map_or(&[][..], |p| p.subjects.as_slice()) {
+            if !out.subjects.iter().any(|s| s.subject == old.subject) {
+                update
+                    .changes
+                    .push(format!("- {}: no longer registered", old.subject));
+            }
+        }
+        out.subjects.sort_by(|a, b| a.subject.cmp(&b.subject));
+        Ok(Some((out, update)))
+    }
+
+    /// One subject of [`Registry::pull_hunt`]; `None` when the endpoint is not served.
+    fn pull_subject(
+        &self,
+        hunt: &str,
+        subject: &str,
+        old: &[StoredVersion],
+        update: &mut Update,
+    ) -> Result<Option<StoredSubject>, Error> {
+        let mut after = old.last().map_or(0, |v| v.version);
+        let mut body = match self.lock_rows(hunt, subject, after)? {
+            Some(body) => body,
+            None => return Ok(None),
+        };
+        // The pinned versions kept: the longest run from the first that the registry
+        // still lists in the same order with the same IDs (the versions served after it
+        // are patched on its last).
+        let kept = old
+            .iter()
+            .zip(&body.listed)
+            .take_while(|(pinned, (version, id, _))| pinned.version == *version && pinned.id == *id)
+            .count();
+        if kept < old.len() {
+            after = kept.checked_sub(1).map_or(0, |last| old[last].version);
+            body = match self.lock_rows(hunt, subject, after)? {
+                Some(body) => body,
+                None => return Ok(None),
+            };
+        }
+        let listed: BTreeMap<u32, (u32, bool)> = body
+            .listed
+            .iter()
+            .map(|&(version, id, deleted)| (version, (id, deleted)))
+            .collect();
+        let mut versions = Vec::with_capacity(body.listed.len());
+        for pinned in &old[..kept] {
+            let mut version = pinned.clone();
+            version.deleted = listed.get(&pinned.version).is_some_and(|(_, d)| *d);
+            if version.deleted != pinned.deleted {
+                update.changes.push(format!(
+                    "~ {subject} v{}: {}",
+                    version.version,
+                    if version.deleted {
+                        "soft-deleted"
+                    } else {
+                        "no longer soft-deleted"
+                    }
+                ));
+            }
+            versions.push(version);
+            update.kept += 1;
+        }
+        for pinned in &old[kept..] {
+            match listed.get(&pinned.version) {
+                None => update.changes.push(format!(
+                    "- {subject} v{}: no longer registered",
+                    pinned.version
+                )),
+                Some((id, _)) if *id != pinned.id => update.changes.push(format!(
+                    "~ {subject} v{}: no longer ID {}, read again",
+                    pinned.version, pinned.id
+                )),
+                Some(_) => {}
+            }
+        }
+        if body
+            .versions
+            .first()
+            .is_some_and(|v| v.schema.is_none() && after == 0)
+        {
+            return Err(self.error(
+                hunt,
+                format!("subject {subject}: the registry's lockfile rows start with a patch"),
+            ));
+        }
+        update.fetched += body.versions.len();
+        versions.extend(body.versions);
+        let history = body
+            .history
+            .and_then(|h| history_of(&h, &versions))
+            .map(|h| StoredHistory::of(&h));
+        Ok(Some(StoredSubject {
+            subject: subject.to_owned(),
+            versions,
+            history,
+        }))
+    }
+
+    /// `GET /huntreg/v1/subjects/{s}/lock?after={after}`; `None` when the registry answers
+    /// 404 without naming the subject (no such endpoint).
+    fn lock_rows(&self, hunt: &str, subject: &str, after: u32) -> Result<Option<LockBody>, Error> {
+        let segment = segment(subject);
+        let path = self.hunt_url(
+            hunt,
+            &format!("huntreg/v1/subjects/{segment}/lock?after={after}"),
+        );
+        let answer = self.send(hunt, "GET", &path, None)?;
+        if answer.status == 404 {
+            if answer.error_code() == Some(40401) {
+                // Deleted since it was listed: no versions.
+                return Ok(Some(LockBody {
+                    listed: Vec::new(),
+                    versions: Vec::new(),
+                    history: None,
+                }));
+            }
+            return Ok(None);
+        }
+        let body: LockBody = answer.json().map_err(self.failed(hunt))?;
+        Ok(Some(body))
+    }
+
     /// One subject of [`Registry::update_hunt`].
     fn update_subject(
         &self,
@@ -240,6 +421,7 @@ impl Registry {
         let mut entry = LockedSubject {
             subject: subject.to_owned(),
             versions: Vec::new(),
+            history: None,
         };
         for &version in &listed {
             let kept = match pinned.get(&version) {
@@ -446,4 +628,26 @@ impl Registry {
             version: found.version,
         })
     }
+}
+
+/// The history the registry served, when every position names a version the lockfile
+/// pins with the same ID and its entries are hex (else none: the build compiles).
+fn history_of(body: &HistoryBody, versions: &[StoredVersion]) -> Option<LockedHistory> {
+    let ids: BTreeMap<u32, u32> = versions.iter().map(|v| (v.version, v.id)).collect();
+    let mut positions = Vec::with_capacity(body.positions.len());
+    for (version, id) in &body.positions {
+        if ids.get(version) != Some(id) || positions.last().is_some_and(|last| last >= version) {
+            return None;
+        }
+        positions.push(*version);
+    }
+    let mut entries = Vec::with_capacity(body.entries.len());
+    for (key, value) in &body.entries {
+        let key: [u8; 16] = unhex(key)?.try_into().ok()?;
+        entries.push((key, unhex(value)?));
+    }
+    Some(LockedHistory {
+        versions: positions,
+        entries,
+    })
 }

@@ -74,7 +74,11 @@ proptest! {
         let mut lock = Lockfile::default();
         lock.upsert(LockedHunt {
             hunt: "h".into(),
-            subjects: vec![LockedSubject { subject: "s".into(), versions }],
+            subjects: vec![LockedSubject {
+                subject: "s".into(),
+                versions,
+                history: None,
+            }],
         });
         let text = lock.render();
         let parsed = Lockfile::parse(&text);

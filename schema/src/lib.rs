@@ -5,6 +5,7 @@
 //! checks. Pure: no HTTP, no storage.
 
 pub mod canonical;
+pub mod patch;
 mod resolver;
 pub mod wellknown;
 

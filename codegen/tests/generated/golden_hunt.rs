@@ -142,17 +142,21 @@ pub type Decoded = ::huntreg_runtime::Decoded<Event>;
 /// Every (subject, version) a schema ID of this build was registered under, by subject
 /// name then version (the same schema registered under several subjects has one ID);
 /// empty for an ID the build does not know. [`decode`] reports the first.
-#[allow(clippy::match_single_binding)]
 pub fn registrations(id: u32) -> &'static [(&'static str, u32)] {
-    match id {
-        10 => &[("shop/v1/common.proto", 1)],
-        11 => &[("order-value", 1), ("shop/v1/order.proto", 1)],
-        12 => &[("match/v1/type.proto", 1)],
-        14 => &[("shop/v1/order.proto", 2)],
-        15 => &[("atlas/v1/region.proto", 1)],
-        _ => &[],
+    match REGISTRATIONS.binary_search_by_key(&id, |entry| entry.0) {
+        ::core::result::Result::Ok(at) => REGISTRATIONS[at].1,
+        ::core::result::Result::Err(_) => &[],
     }
 }
+/// Every schema ID of this build with the (subject, version)s it was registered under,
+/// ascending by ID (a table, so the code does not grow with the history).
+static REGISTRATIONS: &[(u32, &[(&str, u32)])] = &[
+    (10, &[("shop/v1/common.proto", 1)]),
+    (11, &[("order-value", 1), ("shop/v1/order.proto", 1)]),
+    (12, &[("match/v1/type.proto", 1)]),
+    (14, &[("shop/v1/order.proto", 2)]),
+    (15, &[("atlas/v1/region.proto", 1)]),
+];
 /// One record of hunt `golden-hunt`: one variant per message type of its newest schemas.
 #[derive(Clone, PartialEq, Debug)]
 pub enum Event {
@@ -418,22 +422,44 @@ enum Kind {
     ShopV1OrderPlaced,
 }
 /// The dispatch table: (schema ID, message index) to message type, for every
-/// registered version.
+/// registered version. IDs sharing a message table share its rows ([`dispatch_class`]).
 #[inline]
 #[allow(clippy::match_single_binding)]
 fn kind(id: u32, index: &[u32]) -> ::core::option::Option<Kind> {
-    match (id, index) {
-        (10, [0]) => ::core::option::Option::Some(Kind::Money),
-        (11, [0]) => ::core::option::Option::Some(Kind::ShopV1OrderPlaced),
-        (12, [0]) => ::core::option::Option::Some(Kind::Self_),
-        (12, [1]) => ::core::option::Option::Some(Kind::MatchV1OrderPlaced),
-        (14, [0]) => ::core::option::Option::Some(Kind::ShopV1OrderPlaced),
-        (14, [0, 0]) => ::core::option::Option::Some(Kind::OrderPlacedLine),
-        (14, [1]) => ::core::option::Option::Some(Kind::OrderCancelled),
-        (15, [0]) => ::core::option::Option::Some(Kind::Region),
-        (15, [0, 0]) => ::core::option::Option::Some(Kind::RegionZone),
-        (15, [0, 0, 0]) => ::core::option::Option::Some(Kind::RegionZoneSector),
-        (15, [0, 0, 0, 0]) => ::core::option::Option::Some(Kind::RegionZoneSectorCell),
+    let class = dispatch_class(id)?;
+    match (class, index) {
+        (0, [0]) => ::core::option::Option::Some(Kind::Money),
+        (1, [0]) => ::core::option::Option::Some(Kind::ShopV1OrderPlaced),
+        (2, [0]) => ::core::option::Option::Some(Kind::Self_),
+        (2, [1]) => ::core::option::Option::Some(Kind::MatchV1OrderPlaced),
+        (3, [0]) => ::core::option::Option::Some(Kind::ShopV1OrderPlaced),
+        (3, [0, 0]) => ::core::option::Option::Some(Kind::OrderPlacedLine),
+        (3, [1]) => ::core::option::Option::Some(Kind::OrderCancelled),
+        (4, [0]) => ::core::option::Option::Some(Kind::Region),
+        (4, [0, 0]) => ::core::option::Option::Some(Kind::RegionZone),
+        (4, [0, 0, 0]) => ::core::option::Option::Some(Kind::RegionZoneSector),
+        (4, [0, 0, 0, 0]) => ::core::option::Option::Some(Kind::RegionZoneSectorCell),
+        _ => ::core::option::Option::None,
+    }
+}
+/// Runs of consecutive registered schema IDs `(first, last, class)` whose versions have
+/// the same message table (`class`, a row group of [`kind`]), ascending: a long history
+/// of versions that add fields is one run.
+static DISPATCH_RUNS: &[(u32, u32, u32)] = &[
+    (10, 10, 0),
+    (11, 11, 1),
+    (12, 12, 2),
+    (14, 14, 3),
+    (15, 15, 4),
+];
+/// The message table of a registered schema ID.
+#[inline]
+fn dispatch_class(id: u32) -> ::core::option::Option<u32> {
+    let at = DISPATCH_RUNS.partition_point(|run| run.1 < id);
+    match DISPATCH_RUNS.get(at) {
+        ::core::option::Option::Some(&(first, _, class)) if first <= id => {
+            ::core::option::Option::Some(class)
+        }
         _ => ::core::option::Option::None,
     }
 }

@@ -4,6 +4,7 @@
 
 mod delete;
 mod guids;
+mod lock;
 mod queries;
 mod register;
 mod render;
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use axum::body::Bytes;
 use huntreg_compat::{History, Image};
 
+pub use lock::{HistoryView, LockRow, LockView};
 pub use queries::{paginate, Deleted, SubjectPrefix};
 pub use register::{CompatibilityResult, ReferenceRequest, RegisterOutcome, SchemaRequest};
 pub use render::{guid, qualified_references, schema_text, Format, IdRendering, SchemaView};

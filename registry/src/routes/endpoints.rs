@@ -7,7 +7,7 @@
 use axum::routing::{on, MethodFilter, MethodRouter};
 use percent_encoding::percent_decode_str;
 
-use super::{compatibility, config, contexts, schemas, subjects, AppState};
+use super::{compatibility, config, contexts, lock, schemas, subjects, AppState};
 use crate::auth::Action;
 use crate::error::ApiError;
 
@@ -168,6 +168,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     endpoint!(Delete "/subjects/{subject}/versions/{version}", Admin, Subject, Json, subjects::delete_version),
     endpoint!(Get "/subjects/{subject}/versions/{version}/schema", Read, SubjectOrFallback, Json, subjects::version_raw),
     endpoint!(Get "/subjects/{subject}/versions/{version}/referencedby", Read, SubjectOrFallback, Json, subjects::referenced_by),
+    // huntreg's own: a subject's versions in the lockfile's form (`huntreg pull`).
+    endpoint!(Get "/huntreg/v1/subjects/{subject}/lock", Read, Subject, Json, lock::subject_lock),
     // Compatibility checks are reads: they change nothing.
     endpoint!(Post "/compatibility/subjects/{subject}/versions", Read, Subject, Json, compatibility::check_all),
     endpoint!(Post "/compatibility/subjects/{subject}/versions/{version}", Read, Subject, Json, compatibility::check_version),

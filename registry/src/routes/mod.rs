@@ -8,6 +8,7 @@ mod compatibility;
 mod config;
 mod contexts;
 pub mod endpoints;
+mod lock;
 pub mod path;
 mod schemas;
 mod subjects;

@@ -1,6 +1,7 @@
 //! Line patches between a subject's consecutive schema texts, and the short digest that
-//! proves a text was rebuilt right. The lockfile (format 2) stores each version after a
-//! subject's first as a patch against the version before it.
+//! proves a text was rebuilt right: the lockfile (format 2, `huntreg-codegen`) stores each
+//! version after a subject's first as a patch against the version before it, and the
+//! registry's lockfile endpoint serves them in that form, so both sides compute them alike.
 //!
 //! A text is cut at every `\n` into lines, so `"a\nb\n"` is the three lines `a`, `b` and
 //! `` (empty): every text, with or without a trailing newline, is its lines joined by
@@ -21,10 +22,10 @@ use sha2::{Digest as _, Sha256};
 
 /// Hex digits of SHA-256 the lockfile writes (64 bits: a check against mistakes, not
 /// against an adversary who can edit the file anyway).
-pub(crate) const DIGEST_LEN: usize = 16;
+pub const DIGEST_LEN: usize = 16;
 
 /// The first [`DIGEST_LEN`] hex digits of the SHA-256 of `text`.
-pub(crate) fn digest(text: &str) -> String {
+pub fn digest(text: &str) -> String {
     let hash = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in hash {
@@ -35,7 +36,7 @@ pub(crate) fn digest(text: &str) -> String {
 }
 
 /// True when `stored` (from 16 to 64 hex digits) is a prefix of the SHA-256 of `text`.
-pub(crate) fn digest_matches(text: &str, stored: &str) -> bool {
+pub fn digest_matches(text: &str, stored: &str) -> bool {
     if !(DIGEST_LEN..=64).contains(&stored.len()) {
         return false;
     }
@@ -50,7 +51,7 @@ pub(crate) fn digest_matches(text: &str, stored: &str) -> bool {
 /// The patch that turns `old` into `new`: the common first and last lines are kept, the
 /// lines between are replaced. Not a minimal diff, but exact, and minimal for the usual
 /// step of a schema history (a field or message added, changed or removed in one place).
-pub(crate) fn diff(old: &str, new: &str) -> String {
+pub fn diff(old: &str, new: &str) -> String {
     let a: Vec<&str> = old.split('\n').collect();
     let b: Vec<&str> = new.split('\n').collect();
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -80,7 +81,7 @@ pub(crate) fn diff(old: &str, new: &str) -> String {
 }
 
 /// Applies `patch` to `old`; the error says which patch line is wrong and why.
-pub(crate) fn apply(old: &str, patch: &str) -> Result<String, String> {
+pub fn apply(old: &str, patch: &str) -> Result<String, String> {
     let a: Vec<&str> = old.split('\n').collect();
     let mut out: Vec<&str> = Vec::with_capacity(a.len() + 1);
     let mut at = 0usize;
