@@ -234,6 +234,56 @@ pub struct CompatibilityResponse {
     pub messages: Option<Vec<String>>,
 }
 
+/// huntreg's lockfile endpoint (`GET /huntreg/v1/subjects/{s}/lock?after=N`, outside
+/// Confluent's paths): one subject's versions as `huntreg pull` pins them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SubjectLock {
+    /// Every version, live and soft-deleted, ascending: `[version, id, deleted]`.
+    pub listed: Vec<(u32, u32, bool)>,
+    /// The versions after `N`, ascending, in lockfile form: the first whole or patched on
+    /// version `N`'s text, each next one patched on the one before.
+    pub versions: Vec<LockRow>,
+    /// The subject's kept compatibility history, when it covers exactly its live versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<LockHistory>,
+}
+
+/// A subject's compatibility history, as the lockfile endpoint serves it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LockHistory {
+    /// The live versions the history was built from, oldest first: `[version, id]`.
+    pub positions: Vec<(u32, u32)>,
+    /// The entries, in key order: `[key, value]`, each in lowercase hex.
+    pub entries: Vec<(String, String)>,
+}
+
+/// One version as the lockfile stores it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LockRow {
+    /// The subject version.
+    pub version: u32,
+    /// Its schema ID.
+    pub id: u32,
+    /// Soft-deleted.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+    /// The schema's references, as registered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+    /// The file's messages (map entries included) in message-index order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
+    /// The first hex digits of the SHA-256 of the full text.
+    pub sha256: String,
+    /// The full canonical text: the first version served (unless it follows `N`), or one
+    /// whose patch would not be shorter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The text as a line patch on the previous version's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<String>,
+}
+
 /// The body of every error answer: `{"error_code": 42201, "message": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {

@@ -13,13 +13,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use huntreg_client::path::{hunt_prefix, segment};
 use huntreg_client::wire::{
-    RegisterRequest, RegisterResponse, SchemaResponse, SchemaStringResponse, SubjectVersion,
-    PROTOBUF,
+    LockHistory as HistoryBody, LockRow, RegisterRequest, RegisterResponse, SchemaResponse,
+    SchemaStringResponse, SubjectLock as LockBody, SubjectVersion, PROTOBUF,
 };
 use huntreg_client::{Answer, Client, Credentials, TransportError};
 use prost::Message as _;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
 use crate::ident::{hunt_name, is_default_context};
@@ -53,27 +52,6 @@ pub struct Update {
     /// One line per change to what the lockfile had: `~ subject v2: soft-deleted`,
     /// `~ subject v3: no longer ID 7, read again`, `- subject v1: no longer registered`.
     pub changes: Vec<String>,
-}
-
-/// What `GET /huntreg/v1/subjects/{s}/lock?after=N` answers.
-#[derive(Deserialize)]
-struct LockBody {
-    /// Every version: `[version, id, deleted]`, ascending.
-    listed: Vec<(u32, u32, bool)>,
-    /// The versions after `N`, in stored form, the first patched on version `N`.
-    versions: Vec<StoredVersion>,
-    /// The subject's compatibility history over its live versions, if kept.
-    #[serde(default)]
-    history: Option<HistoryBody>,
-}
-
-/// The `history` of a [`LockBody`].
-#[derive(Deserialize)]
-struct HistoryBody {
-    /// `[version, id]` per position, oldest first.
-    positions: Vec<(u32, u32)>,
-    /// `[key, value]` in hex, in key order.
-    entries: Vec<(String, String)>,
 }
 
 impl Registry {
@@ -348,7 +326,7 @@ impl Registry {
             ));
         }
         update.fetched += body.versions.len();
-        versions.extend(body.versions);
+        versions.extend(body.versions.into_iter().map(stored_version));
         let history = body
             .history
             .and_then(|h| history_of(&h, &versions))
@@ -632,6 +610,28 @@ impl Registry {
 
 /// The history the registry served, when every position names a version the lockfile
 /// pins with the same ID and its entries are hex (else none: the build compiles).
+/// A lockfile row as the endpoint serves it, in the lockfile's stored form.
+fn stored_version(row: LockRow) -> StoredVersion {
+    StoredVersion {
+        version: row.version,
+        id: row.id,
+        deleted: row.deleted,
+        references: row
+            .references
+            .into_iter()
+            .map(|r| Reference {
+                name: r.name,
+                subject: r.subject,
+                version: u32::try_from(r.version).unwrap_or(0),
+            })
+            .collect(),
+        messages: row.messages,
+        sha256: Some(row.sha256),
+        schema: row.schema,
+        patch: row.patch,
+    }
+}
+
 fn history_of(body: &HistoryBody, versions: &[StoredVersion]) -> Option<LockedHistory> {
     let ids: BTreeMap<u32, u32> = versions.iter().map(|v| (v.version, v.id)).collect();
     let mut positions = Vec::with_capacity(body.positions.len());

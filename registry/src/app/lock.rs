@@ -12,62 +12,14 @@ use std::sync::Arc;
 
 use huntreg_schema::patch;
 use prost::Message as _;
-use serde::Serialize;
 
 use super::{decode_descriptor, App};
 use crate::error::ApiError;
 use crate::store::SchemaRecord;
 use crate::types::Subject;
 
-/// The lockfile rows of one subject.
-#[derive(Debug, Serialize)]
-pub struct LockView {
-    /// Every version, live and soft-deleted, ascending: `[version, id, deleted]`.
-    pub listed: Vec<(u32, u32, bool)>,
-    /// The versions after `after`, ascending, in lockfile form.
-    pub versions: Vec<LockRow>,
-    /// The subject's kept compatibility history, when it covers exactly its live versions
-    /// (none retired).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub history: Option<HistoryView>,
-}
-
-/// A subject's compatibility history: `huntreg_compat::History::entries` over its live
-/// versions.
-#[derive(Debug, Serialize)]
-pub struct HistoryView {
-    /// The live versions the history was built from, oldest first: `[version, id]`.
-    pub positions: Vec<(u32, u32)>,
-    /// The entries, in key order: `[key, value]`, each in lowercase hex.
-    pub entries: Vec<(String, String)>,
-}
-
-/// One version as the lockfile (format 2) stores it.
-#[derive(Debug, Serialize)]
-pub struct LockRow {
-    /// The subject version.
-    pub version: u32,
-    /// Its schema ID.
-    pub id: u32,
-    /// Soft-deleted.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub deleted: bool,
-    /// The schema's references, as registered.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<crate::dto::Reference>,
-    /// The file's messages (map entries included) in message-index order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub messages: Vec<String>,
-    /// The first hex digits of the SHA-256 of the full text.
-    pub sha256: String,
-    /// The full canonical text: the first version served (unless it follows `after`), or
-    /// one whose patch would not be shorter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    /// The text as a line patch on the previous version's.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub patch: Option<String>,
-}
+/// The lockfile rows of one subject, as the client crate defines them.
+pub use crate::dto::{LockHistory as HistoryView, LockRow, SubjectLock as LockView};
 
 /// The part of a `FileDescriptorProto` the message order needs; everything else is
 /// skipped while decoding.
