@@ -31,8 +31,9 @@ pub(crate) struct Args {
     #[arg(long)]
     check: bool,
     /// Skip compiling the hunt to warn when it would not build. That check runs only when
-    /// the hunt changed, but compiles every version: at thousands of versions it takes
-    /// longer than the pull itself, and the consumer's build runs it anyway.
+    /// the hunt changed; it compiles each subject's newest version and the older ones the
+    /// pulled history names (every version when no history was served), and the
+    /// consumer's build runs it anyway.
     #[arg(long)]
     no_build_check: bool,
     /// Read through Confluent's endpoints only, as from a registry other than huntreg
