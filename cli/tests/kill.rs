@@ -11,58 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use server_support::{client, huntreg, register_body, Server};
+use server_support::crash::{
+    audit_acks, audit_versions, register, request, writer_client, Ack, Attempt, Rng,
+};
+use server_support::{huntreg, Server};
 
 const KILLS: usize = 24;
 const WRITERS: usize = 4;
-
-/// A registration the server answered 200 to.
-#[derive(Debug, Clone)]
-struct Ack {
-    subject: String,
-    schema: String,
-    id: u64,
-    version: u64,
-}
-
-/// A small deterministic generator (the seed is printed, so a failure can be replayed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn encode_subject(subject: &str) -> String {
-    subject.replace(':', "%3A").replace('/', "%2F")
-}
-
-/// What writer `w` registers as its `k`-th request: its own subject in one of two hunts,
-/// a subject every writer shares, and content every writer sends identically.
-fn request(w: usize, k: u64) -> (String, String) {
-    match k % 4 {
-        0 | 1 => (
-            format!(":.hunt-{}:writer-{w}", w % 2),
-            format!("syntax = \"proto3\";\npackage kill.w{w};\nmessage Event {{ string s{k} = 1; }}\n"),
-        ),
-        2 => (
-            ":.hunt-shared:events".to_owned(),
-            format!("syntax = \"proto3\";\npackage kill.shared;\nmessage Event {{ int64 w{w}_{k} = 1; }}\n"),
-        ),
-        _ => (
-            "dedup".to_owned(),
-            format!("syntax = \"proto3\";\npackage kill.dedup;\nmessage Same {{ bool b{} = 1; }}\n", k / 16),
-        ),
-    }
-}
 
 /// Registers until the server goes away; returns the acknowledged writes.
 fn writer(
@@ -71,138 +26,34 @@ fn writer(
     next: Arc<AtomicU64>,
     unexpected: Arc<Mutex<Vec<String>>>,
 ) -> Vec<Ack> {
-    let http = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let http = writer_client(Duration::from_secs(10));
     let mut acks = Vec::new();
     loop {
         let k = next.fetch_add(1, Ordering::SeqCst);
-        let (subject, schema) = request(w, k);
-        let sent = http
-            .post(format!(
-                "{url}/subjects/{}/versions",
-                encode_subject(&subject)
-            ))
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(register_body(&schema))
-            .send();
-        let Ok(resp) = sent else { return acks };
-        let status = resp.status().as_u16();
-        let Ok(body) = resp.text() else { return acks };
-        if status != 200 {
-            unexpected
-                .lock()
-                .unwrap()
-                .push(format!("{status} {subject}: {body}"));
-            continue;
-        }
-        let json: serde_json::Value = match serde_json::from_str(&body) {
-            Ok(json) => json,
-            Err(_) => {
-                unexpected
-                    .lock()
-                    .unwrap()
-                    .push(format!("unparsable 200 body {body:?}"));
-                continue;
-            }
-        };
-        match (json["id"].as_u64(), json["version"].as_u64()) {
-            (Some(id), Some(version)) => acks.push(Ack {
-                subject,
-                schema,
-                id,
-                version,
-            }),
-            // Confluent's register answer may omit the version; fetch it by lookup later.
-            (Some(id), None) => acks.push(Ack {
-                subject,
-                schema,
-                id,
-                version: 0,
-            }),
-            _ => unexpected
-                .lock()
-                .unwrap()
-                .push(format!("200 without id: {body}")),
+        let (subject, schema) = request("kill", w, k);
+        match register(&http, &url, subject, schema) {
+            Attempt::Acked(ack) => acks.push(ack),
+            Attempt::Refused(_, what) => unexpected.lock().unwrap().push(what),
+            Attempt::Gone => return acks,
         }
     }
 }
 
-/// Checks every acknowledged write against a freshly restarted server.
+/// Checks every acknowledged write, and every subject's versions, against a freshly
+/// restarted server; returns the writes lost.
 fn verify(server: &Server, acks: &[Ack], content_of_id: &mut HashMap<u64, String>) -> usize {
-    let http = client();
-    let mut lost = 0;
-    for ack in acks {
-        let lookup = http
-            .post(server.at(&format!("/subjects/{}", encode_subject(&ack.subject))))
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(register_body(&ack.schema))
-            .send()
-            .unwrap();
-        let status = lookup.status().as_u16();
-        let body: serde_json::Value = lookup.json().unwrap_or_default();
-        if status != 200 || body["id"].as_u64() != Some(ack.id) {
-            eprintln!("LOST: {ack:?} -> {status} {body}");
-            lost += 1;
-            continue;
-        }
-        if ack.version != 0 {
-            assert_eq!(
-                body["version"].as_u64(),
-                Some(ack.version),
-                "{ack:?} -> {body}"
-            );
-        }
-        let by_id: serde_json::Value = http
-            .get(server.at(&format!(
-                "/schemas/ids/{}?subject={}",
-                ack.id,
-                encode_subject(&ack.subject)
-            )))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let text = by_id["schema"].as_str().unwrap_or_default().to_owned();
-        assert_eq!(
-            body["schema"].as_str(),
-            Some(text.as_str()),
-            "content of id {}",
-            ack.id
-        );
-        let previous = content_of_id.entry(ack.id).or_insert_with(|| text.clone());
-        assert_eq!(
-            *previous, text,
-            "id {} was reused for different content",
-            ack.id
-        );
+    let lost = audit_acks(&[server], acks, content_of_id);
+    for line in &lost {
+        eprintln!("{line}");
     }
-    lost
-}
-
-/// Versions of every subject are exactly 1..=n.
-fn assert_gap_free(server: &Server) -> usize {
-    let http = client();
-    let subjects: Vec<String> = http
-        .get(server.at("/subjects"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let mut versions_seen = 0;
-    for subject in &subjects {
-        let versions: Vec<u64> = http
-            .get(server.at(&format!("/subjects/{}/versions", encode_subject(subject))))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let expected: Vec<u64> = (1..=versions.len() as u64).collect();
-        assert_eq!(versions, expected, "versions of {subject} have a gap");
-        versions_seen += versions.len();
-    }
-    versions_seen
+    let versions = audit_versions(server, server);
+    assert!(
+        versions.gaps.is_empty(),
+        "version gaps: {:#?}",
+        versions.gaps
+    );
+    assert_eq!(versions.ids_naming_two, 0, "an id names two schemas");
+    lost.len()
 }
 
 #[test]
@@ -232,7 +83,6 @@ fn acknowledged_registrations_survive_sigkill() {
         // at the end).
         lost += verify(&server, &acked[verified..], &mut content_of_id);
         verified = acked.len();
-        assert_gap_free(&server);
 
         let handles: Vec<_> = (0..WRITERS)
             .map(|w| {
@@ -255,7 +105,7 @@ fn acknowledged_registrations_survive_sigkill() {
 
     let server = Server::start(&dir, &args);
     lost += verify(&server, &acked, &mut content_of_id);
-    let versions = assert_gap_free(&server);
+    let versions = audit_versions(&server, &server).versions;
     let unexpected = unexpected.lock().unwrap();
     // Two acknowledgements share an id only for the same content in the same hunt.
     let mut by_id: BTreeMap<u64, Vec<&Ack>> = BTreeMap::new();
@@ -263,10 +113,7 @@ fn acknowledged_registrations_survive_sigkill() {
         by_id.entry(ack.id).or_default().push(ack);
     }
     for (id, acks) in &by_id {
-        let hunts: std::collections::BTreeSet<&str> = acks
-            .iter()
-            .map(|a| a.subject.split(':').nth(1).unwrap_or("."))
-            .collect();
+        let hunts: std::collections::BTreeSet<&str> = acks.iter().map(|a| a.hunt()).collect();
         assert_eq!(
             hunts.len(),
             1,

@@ -15,56 +15,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use server_support::crash::{
+    audit_acks, audit_versions, encode_subject, register, request, writer_client, Ack, Attempt,
+    Rng, VersionAudit,
+};
 use server_support::{client, register_body, Server};
 
 const NODES: usize = 3;
 const NODE_KILLS: usize = 22;
 const DATABASE_RESTARTS: usize = 2;
 const WRITERS: usize = 4;
-
-/// A registration a node answered 200 to.
-#[derive(Debug, Clone)]
-struct Ack {
-    subject: String,
-    schema: String,
-    id: u64,
-    version: u64,
-}
-
-/// A small deterministic generator (the seed is printed, so a failure can be replayed).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
-fn encode_subject(subject: &str) -> String {
-    subject.replace(':', "%3A").replace('/', "%2F")
-}
-
-/// Writer `w`'s `k`-th registration: its own subject, a subject every writer shares, or
-/// content every writer sends identically.
-fn request(w: usize, k: u64) -> (String, String) {
-    match k % 3 {
-        0 => (
-            format!(":.hunt-{}:writer-{w}", w % 2),
-            format!("syntax = \"proto3\";\npackage pgkill.w{w};\nmessage Event {{ string s{k} = 1; }}\n"),
-        ),
-        1 => (
-            ":.hunt-shared:events".to_owned(),
-            format!("syntax = \"proto3\";\npackage pgkill.shared;\nmessage Event {{ int64 w{w}_{k} = 1; }}\n"),
-        ),
-        _ => (
-            ":.hunt-shared:dedup".to_owned(),
-            format!("syntax = \"proto3\";\npackage pgkill.dedup;\nmessage Same {{ bool b{} = 1; }}\n", k / 12),
-        ),
-    }
-}
 
 /// The nodes' current URLs (`None` while a node is down).
 type Urls = Arc<Mutex<Vec<Option<String>>>>;
@@ -78,42 +38,31 @@ struct Findings {
 }
 
 fn writer(w: usize, urls: Urls, next: Arc<AtomicU64>, stop: Arc<AtomicBool>) -> Findings {
-    let http = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let http = writer_client(Duration::from_secs(20));
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (w as u64 + 1));
     let mut found = Findings::default();
     while !stop.load(Ordering::SeqCst) {
         let k = next.fetch_add(1, Ordering::SeqCst);
-        let (subject, schema) = request(w, k);
+        let (subject, schema) = request("pgkill", w, k);
         let writer_node = rng.below(NODES as u64) as usize;
         let Some(url) = urls.lock().unwrap()[writer_node].clone() else {
             continue;
         };
-        let sent = http
-            .post(format!(
-                "{url}/subjects/{}/versions",
-                encode_subject(&subject)
-            ))
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(register_body(&schema))
-            .send();
-        let Ok(resp) = sent else { continue }; // the node was killed
-        let status = resp.status().as_u16();
-        let body = resp.text().unwrap_or_default();
-        if status != 200 {
+        let ack = match register(&http, &url, subject, schema) {
+            Attempt::Acked(ack) => ack,
             // A database that is down or restarting is a 5xx; nothing else is expected.
-            if status < 500 {
-                found.unexpected.push(format!("{status} {subject}: {body}"));
+            Attempt::Refused(status, what) => {
+                if status < 500 {
+                    found.unexpected.push(what);
+                }
+                continue;
             }
-            continue;
-        }
-        let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        let (Some(id), Some(version)) = (json["id"].as_u64(), json["version"].as_u64()) else {
+            Attempt::Gone => continue, // the node was killed
+        };
+        let Some(version) = ack.version else {
             found
                 .unexpected
-                .push(format!("200 without id and version: {body}"));
+                .push(format!("200 without a version: {ack:?}"));
             continue;
         };
         // Read your writes through another node, at once.
@@ -122,25 +71,21 @@ fn writer(w: usize, urls: Urls, next: Arc<AtomicU64>, stop: Arc<AtomicBool>) -> 
             let read = http
                 .get(format!(
                     "{other}/subjects/{}/versions/{version}",
-                    encode_subject(&subject)
+                    encode_subject(&ack.subject)
                 ))
                 .send();
             if let Ok(read) = read {
                 let status = read.status().as_u16();
                 let body: serde_json::Value = read.json().unwrap_or_default();
-                if status == 404 || (status == 200 && body["id"].as_u64() != Some(id)) {
+                if status == 404 || (status == 200 && body["id"].as_u64() != Some(ack.id)) {
                     found.stale.push(format!(
-                        "{subject} v{version} id {id} from node {writer_node}; node {reader_node} said {status} {body}"
+                        "{} v{version} id {} from node {writer_node}; node {reader_node} said {status} {body}",
+                        ack.subject, ack.id
                     ));
                 }
             }
         }
-        found.acks.push(Ack {
-            subject,
-            schema,
-            id,
-            version,
-        });
+        found.acks.push(ack);
     }
     found
 }
@@ -203,72 +148,15 @@ fn three_nodes_survive_sigkills_and_database_restarts() {
         found.unexpected.extend(f.unexpected);
     }
 
-    // Every acknowledged write is there, on every node.
-    let http = client();
-    let mut lost = Vec::new();
-    let mut content_of_id: HashMap<u64, String> = HashMap::new();
-    for (i, ack) in found.acks.iter().enumerate() {
-        let node = &nodes[i % NODES];
-        let lookup = http
-            .post(node.at(&format!("/subjects/{}", encode_subject(&ack.subject))))
-            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-            .body(register_body(&ack.schema))
-            .send()
-            .unwrap();
-        let status = lookup.status().as_u16();
-        let body: serde_json::Value = lookup.json().unwrap_or_default();
-        if status != 200
-            || body["id"].as_u64() != Some(ack.id)
-            || body["version"].as_u64() != Some(ack.version)
-        {
-            lost.push(format!("{ack:?} -> {status} {body}"));
-            continue;
-        }
-        let text = body["schema"].as_str().unwrap_or_default().to_owned();
-        let previous = content_of_id.entry(ack.id).or_insert_with(|| text.clone());
-        if *previous != text {
-            lost.push(format!("id {} names two schemas", ack.id));
-        }
-    }
-    // Versions are exactly 1..=n, and every id names one schema.
-    let subjects: Vec<String> = http
-        .get(nodes[0].at("/subjects"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let mut gaps = Vec::new();
-    let mut stored_versions = 0;
-    let mut id_texts: HashMap<u64, String> = HashMap::new();
-    let mut ids_naming_two = 0;
-    for subject in &subjects {
-        let versions: Vec<u64> = http
-            .get(nodes[1].at(&format!("/subjects/{}/versions", encode_subject(subject))))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        if versions != (1..=versions.len() as u64).collect::<Vec<_>>() {
-            gaps.push(format!("{subject}: {versions:?}"));
-        }
-        stored_versions += versions.len();
-        for v in versions {
-            let body: serde_json::Value = http
-                .get(nodes[2].at(&format!(
-                    "/subjects/{}/versions/{v}",
-                    encode_subject(subject)
-                )))
-                .send()
-                .unwrap()
-                .json()
-                .unwrap();
-            let id = body["id"].as_u64().unwrap();
-            let text = body["schema"].as_str().unwrap().to_owned();
-            if *id_texts.entry(id).or_insert_with(|| text.clone()) != text {
-                ids_naming_two += 1;
-            }
-        }
-    }
+    // Every acknowledged write is there, on every node; versions are exactly 1..=n, and
+    // every id names one schema.
+    let servers: Vec<&Server> = nodes.iter().collect();
+    let lost = audit_acks(&servers, &found.acks, &mut HashMap::new());
+    let VersionAudit {
+        versions: stored_versions,
+        gaps,
+        ids_naming_two,
+    } = audit_versions(&nodes[1], &nodes[2]);
     println!(
         "node kills: {NODE_KILLS}, database restarts: {database_restarts}, acknowledged writes: {}, \
          stored versions: {stored_versions}, lost: {}, ids naming two schemas: {ids_naming_two}, \

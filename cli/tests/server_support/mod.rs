@@ -10,6 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub(crate) mod crash;
+
 /// The `huntreg` binary under test.
 pub(crate) fn huntreg() -> Command {
     Command::new(env!("CARGO_BIN_EXE_huntreg"))
