@@ -16,7 +16,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use huntreg_registry::auth;
+use huntreg_registry::{generate_token, hash_secret};
 
 /// Arguments of `huntreg hash-secret`.
 #[derive(Debug, clap::Args)]
@@ -30,8 +30,8 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if args.generate_token {
-        let token = auth::generate_token();
-        let hash = auth::hash_secret(&token).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+        let token = generate_token();
+        let hash = hash_secret(&token).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
         writeln!(out, "token: {token}")?;
         writeln!(out, "token_hash: {hash}")?;
         return Ok(ExitCode::SUCCESS);
@@ -50,7 +50,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if secret.is_empty() {
         anyhow::bail!("the secret is empty; pipe it on standard input, e.g. `printf '%s' \"$PW\" | huntreg hash-secret`");
     }
-    let hash = auth::hash_secret(secret).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let hash = hash_secret(secret).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     writeln!(out, "{hash}")?;
     Ok(ExitCode::SUCCESS)
 }

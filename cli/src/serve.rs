@@ -30,7 +30,7 @@ pub(crate) struct Args {
     no_ui: bool,
     /// Authentication, limits and TLS.
     #[command(flatten)]
-    security: huntreg_registry::security::SecurityArgs,
+    security: huntreg_registry::SecurityArgs,
 }
 
 fn parse_level(s: &str) -> Result<Level, String> {

@@ -436,7 +436,7 @@ const DATA_FREE: &[&str] = &[
 /// The (method, path) pairs of the registry's API: its endpoint table, which the router is
 /// built from, without the console's pages (`tests/console.rs` covers their grants).
 fn registered_routes() -> std::collections::BTreeSet<(String, String)> {
-    use huntreg_registry::routes::endpoints::{Media, ENDPOINTS};
+    use huntreg_registry::{Media, ENDPOINTS};
     ENDPOINTS
         .iter()
         .filter(|e| e.media != Media::Console)

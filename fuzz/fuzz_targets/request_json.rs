@@ -8,10 +8,8 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Body;
 use axum::http::Request;
 use axum::Router;
-use huntreg_registry::app::App;
-use huntreg_registry::metrics::Metrics;
 use huntreg_registry::store::{SledStore, Store};
-use huntreg_registry::{AppState, Config};
+use huntreg_registry::{App, AppState, Config, Metrics};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt as _;
 
@@ -40,7 +38,7 @@ fn harness() -> &'static Harness {
                 .enable_all()
                 .build()
                 .expect("runtime"),
-            service: huntreg_registry::startup::service(state),
+            service: huntreg_registry::service(state),
             _dir: dir,
         }
     })

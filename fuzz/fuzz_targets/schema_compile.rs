@@ -3,7 +3,7 @@
 //! whose output must compile again to the same text and the same descriptor.
 #![no_main]
 
-use huntreg_registry::limits::Limits;
+use huntreg_registry::Limits;
 use huntreg_registry::schema::{prepare, DepFiles, Input};
 use libfuzzer_sys::fuzz_target;
 use prost::Message as _;

@@ -11,7 +11,7 @@ use axum::http::{header, Request};
 use axum::routing::get;
 use axum::Router;
 use base64::Engine as _;
-use huntreg_registry::auth::{self, AuthConfig};
+use huntreg_registry::{auth_layer, hash_secret, verify_secret, AuthConfig};
 use tower::ServiceExt as _;
 
 const REQUESTS: u32 = 20_000;
@@ -46,7 +46,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let hash = auth::hash_secret("producer-pw").unwrap();
+    let hash = hash_secret("producer-pw").unwrap();
     let config = AuthConfig::from_toml(&format!(
         "[[principals]]\nname = \"producer\"\npassword_hash = \"{hash}\"\n\
          grants = [{{ hunts = [\"hunt-*\"], actions = [\"read\"] }}]\n"
@@ -57,12 +57,12 @@ fn main() {
         base64::engine::general_purpose::STANDARD.encode("producer:producer-pw")
     );
     let plain = app();
-    let guarded = app().layer(auth::layer(config));
+    let guarded = app().layer(auth_layer(config));
 
     let started = Instant::now();
     let verifications = 10;
     for _ in 0..verifications {
-        assert!(auth::verify_secret("producer-pw", &hash));
+        assert!(verify_secret("producer-pw", &hash));
     }
     let argon2 = started.elapsed() / verifications;
 

@@ -13,10 +13,8 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::Request;
 use axum::Router;
-use huntreg_registry::app::App;
-use huntreg_registry::metrics::Metrics;
 use huntreg_registry::store::SledStore;
-use huntreg_registry::{router, AppState, Config};
+use huntreg_registry::{router, App, AppState, Config, Metrics};
 use tower::ServiceExt as _;
 
 const SAMPLES: usize = 60;

@@ -17,7 +17,7 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Compatibility level when neither subject, context nor global config sets one.
     pub default_compatibility: Level,
-    /// Authentication, limits and TLS (see [`crate::security`]).
+    /// Authentication, limits and TLS (the `security` module).
     pub security: crate::security::Security,
     /// Serve the web console at `/ui/` (behind the same auth as the API).
     pub ui: bool,

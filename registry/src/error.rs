@@ -10,7 +10,7 @@ use crate::store::StoreError;
 use crate::types::NameError;
 
 /// The media type of every response.
-pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+pub(crate) const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
 /// An API failure. The Confluent code is in each variant's doc and in [`ApiError::error_code`];
 /// the HTTP status is the code's first three digits.
@@ -182,7 +182,7 @@ impl ApiError {
 
 /// The cause of a 5xx, attached to the response for the logging middleware.
 #[derive(Debug, Clone)]
-pub struct ErrorCause(pub Arc<String>);
+pub(crate) struct ErrorCause(pub Arc<String>);
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {

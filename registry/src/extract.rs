@@ -22,7 +22,7 @@ use crate::types::{Subject, Version};
 /// A JSON request body. Any content type is accepted (Confluent accepts several and some
 /// clients send none).
 #[derive(Debug)]
-pub struct Json<T>(pub T);
+pub(crate) struct Json<T>(pub T);
 
 impl<S, T> FromRequest<S> for Json<T>
 where
@@ -58,7 +58,7 @@ where
 
 /// Percent-decoded path parameters; any failure is a 404 as in Jersey.
 #[derive(Debug)]
-pub struct Path<T>(pub T);
+pub(crate) struct Path<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for Path<T>
 where
@@ -78,7 +78,7 @@ where
 /// The `{subject}` of a path, parsed as a [`Subject`] (a name that does not parse is the
 /// same error a handler parsing it would give).
 #[derive(Debug)]
-pub struct SubjectPath(pub Subject);
+pub(crate) struct SubjectPath(pub Subject);
 
 impl<S: Send + Sync> FromRequestParts<S> for SubjectPath {
     type Rejection = ApiError;
@@ -92,7 +92,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SubjectPath {
 /// The `{subject}` and `{version}` of a path. The version is parsed first, so a request
 /// with both wrong gets the version's error, as from Confluent.
 #[derive(Debug)]
-pub struct SubjectVersionPath(pub Subject, pub Version);
+pub(crate) struct SubjectVersionPath(pub Subject, pub Version);
 
 impl<S: Send + Sync> FromRequestParts<S> for SubjectVersionPath {
     type Rejection = ApiError;
@@ -109,7 +109,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SubjectVersionPath {
 /// value of each parameter, unknown parameters are ignored, booleans are read with
 /// [`flag`] and integers with [`int`], whose failure is Jersey's 404.
 #[derive(Debug)]
-pub struct Query<T>(pub T);
+pub(crate) struct Query<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for Query<T>
 where
@@ -133,14 +133,14 @@ where
 
 /// A boolean query parameter as `Boolean.valueOf` reads it: case-insensitive `true` is
 /// true, anything else false, never an error. For `#[serde(deserialize_with = "flag")]`.
-pub fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(crate) fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let raw = String::deserialize(d)?;
     Ok(raw.eq_ignore_ascii_case("true"))
 }
 
 /// An `int` query parameter as Jersey reads one (see [`Params::int`]). For
 /// `#[serde(deserialize_with = "int")]` on an `Option<i64>`.
-pub fn int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let raw = String::deserialize(d)?;
     parse_int(&raw).map_err(|_| serde::de::Error::custom("not an int"))
 }
@@ -171,11 +171,11 @@ impl<S: Send + Sync> FromRequestParts<S> for crate::auth::Caller {
 
 /// Query parameters with JAX-RS semantics.
 #[derive(Debug, Default)]
-pub struct Params(Vec<(String, String)>);
+pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
     /// Parses a raw query string (`+` is a space, values percent-decoded).
-    pub fn parse(query: Option<&str>) -> Params {
+    pub(crate) fn parse(query: Option<&str>) -> Params {
         let Some(query) = query else {
             return Params::default();
         };
@@ -197,7 +197,7 @@ impl Params {
     }
 
     /// The first value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -205,7 +205,7 @@ impl Params {
     }
 
     /// Every value of a repeated parameter (`key=a&key=b`), in order.
-    pub fn all(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)
@@ -214,17 +214,9 @@ impl Params {
     }
 
     /// `Boolean.valueOf`: case-insensitive `true` is true, anything else false.
-    pub fn flag(&self, name: &str) -> bool {
+    pub(crate) fn flag(&self, name: &str) -> bool {
         self.get(name)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    }
-
-    /// An `int` parameter as Jersey reads one (`@QueryParam int offset`): absent, empty or
-    /// blank is `None` (the default applies); otherwise `Integer.valueOf` must accept it (an
-    /// optional sign and decimal digits, no spaces, within `i32`), or the request is Jersey's
-    /// 404 (`{"error_code":404,"message":"HTTP 404 Not Found"}`).
-    pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        self.get(name).map_or(Ok(None), parse_int)
     }
 }
 
@@ -238,7 +230,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
 /// A JSON response with `Content-Type: application/vnd.schemaregistry.v1+json`.
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
@@ -252,7 +244,7 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 }
 
 /// A pre-rendered JSON body with Confluent's media type.
-pub fn json_bytes(body: Bytes) -> Response {
+pub(crate) fn json_bytes(body: Bytes) -> Response {
     let mut response = body.into_response();
     response
         .headers_mut()
@@ -281,14 +273,15 @@ mod tests {
         let p = Params::parse(Some(
             "a=5&b=-1&c=%2B7&d=&e=%20&f=x&g=1.5&h=2147483648&i=%205&j=1e3",
         ));
-        assert_eq!(p.int("a").unwrap(), Some(5));
-        assert_eq!(p.int("b").unwrap(), Some(-1));
-        assert_eq!(p.int("c").unwrap(), Some(7));
-        assert_eq!(p.int("d").unwrap(), None);
-        assert_eq!(p.int("e").unwrap(), None);
-        assert_eq!(p.int("missing").unwrap(), None);
+        let int = |name: &str| p.get(name).map_or(Ok(None), parse_int);
+        assert_eq!(int("a").unwrap(), Some(5));
+        assert_eq!(int("b").unwrap(), Some(-1));
+        assert_eq!(int("c").unwrap(), Some(7));
+        assert_eq!(int("d").unwrap(), None);
+        assert_eq!(int("e").unwrap(), None);
+        assert_eq!(int("missing").unwrap(), None);
         for bad in ["f", "g", "h", "i", "j"] {
-            assert_eq!(p.int(bad).unwrap_err().error_code(), 404, "{bad}");
+            assert_eq!(int(bad).unwrap_err().error_code(), 404, "{bad}");
         }
     }
 }

@@ -31,26 +31,26 @@ use tower::{Layer, Service};
 use crate::error::ApiError;
 
 /// Default for [`Limits::max_body_bytes`]: 16 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
 /// Default for [`Limits::max_schema_bytes`]: 8 MiB.
-pub const DEFAULT_MAX_SCHEMA_BYTES: usize = 8 << 20;
+pub(crate) const DEFAULT_MAX_SCHEMA_BYTES: usize = 8 << 20;
 /// Default for [`Limits::max_references`].
-pub const DEFAULT_MAX_REFERENCES: usize = 256;
+pub(crate) const DEFAULT_MAX_REFERENCES: usize = 256;
 /// Default for [`Limits::max_reference_depth`].
-pub const DEFAULT_MAX_REFERENCE_DEPTH: usize = 32;
+pub(crate) const DEFAULT_MAX_REFERENCE_DEPTH: usize = 32;
 /// Default for [`Limits::max_nesting_depth`].
-pub const DEFAULT_MAX_NESTING_DEPTH: usize = 64;
+pub(crate) const DEFAULT_MAX_NESTING_DEPTH: usize = 64;
 /// Default for [`Limits::max_page_size`].
-pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
+pub(crate) const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
 /// Default for [`Limits::request_timeout_secs`].
-pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+pub(crate) const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// Default for [`Limits::max_concurrent_requests`].
-pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
+pub(crate) const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
 
 /// Confluent error code for a schema over [`Limits::max_schema_bytes`].
-pub const SCHEMA_TOO_LARGE: u32 = 42209;
+pub(crate) const SCHEMA_TOO_LARGE: u32 = 42209;
 /// Confluent error code for an invalid schema (too deep, too many references).
-pub const INVALID_SCHEMA: u32 = 42201;
+pub(crate) const INVALID_SCHEMA: u32 = 42201;
 
 /// Every limit the registry enforces. `Default` and the flags agree.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -203,7 +203,7 @@ impl Limits {
 
 /// Whether `.proto` text nests `{`, `[`, `(` or `<` deeper than `limit`, ignoring string
 /// literals and comments. Linear, no recursion, no allocation.
-pub fn nesting_depth_exceeds(text: &str, limit: usize) -> bool {
+pub(crate) fn nesting_depth_exceeds(text: &str, limit: usize) -> bool {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
@@ -275,7 +275,7 @@ fn descriptor_depth_exceeds(schema: &str, limit: usize) -> bool {
 }
 
 /// Builds the limits layer. Add it around the router, inside the auth layer if any.
-pub fn layer(limits: &Limits) -> LimitsLayer {
+pub(crate) fn layer(limits: &Limits) -> LimitsLayer {
     LimitsLayer {
         inner: Arc::new(Enforcer {
             limits: limits.clone(),
@@ -286,7 +286,7 @@ pub fn layer(limits: &Limits) -> LimitsLayer {
 
 /// The tower layer returned by [`layer`].
 #[derive(Debug, Clone)]
-pub struct LimitsLayer {
+pub(crate) struct LimitsLayer {
     inner: Arc<Enforcer>,
 }
 
@@ -309,7 +309,7 @@ impl<S> Layer<S> for LimitsLayer {
 
 /// The service [`LimitsLayer`] wraps around the router.
 #[derive(Debug, Clone)]
-pub struct LimitsService<S> {
+pub(crate) struct LimitsService<S> {
     enforcer: Arc<Enforcer>,
     inner: S,
 }

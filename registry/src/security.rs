@@ -30,7 +30,7 @@ pub struct SecurityArgs {
 }
 
 impl SecurityArgs {
-    /// Reads the files the flags name (auth config) into [`Security`].
+    /// Reads the files the flags name (auth config) into `Security`.
     pub fn load(self) -> Result<Security, ConfigError> {
         let auth = self
             .auth_config

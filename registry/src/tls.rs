@@ -64,7 +64,7 @@ impl std::fmt::Debug for Acceptor {
 pub struct TlsError(String);
 
 /// Loads a certificate chain and private key from PEM files into an acceptor.
-pub fn load(cert_path: &Path, key_path: &Path) -> Result<TlsAcceptor, TlsError> {
+pub(crate) fn load(cert_path: &Path, key_path: &Path) -> Result<TlsAcceptor, TlsError> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
         .map_err(|e| TlsError(format!("reading certificate {}: {e}", cert_path.display())))?
         .collect::<Result<_, _>>()
@@ -96,7 +96,7 @@ pub fn load(cert_path: &Path, key_path: &Path) -> Result<TlsAcceptor, TlsError> 
 
 /// Serves `router` over TLS on `listener` until `shutdown` completes, then waits (up to
 /// ten seconds) for open connections to finish.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     acceptor: Acceptor,

@@ -3,7 +3,7 @@
 //! `/contexts/` prefix) is always checked against that hunt (or against every hunt).
 
 use axum::http::{Method, Uri};
-use huntreg_registry::auth::{classify, Action, Scope};
+use huntreg_registry::{classify, Action, Scope};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 

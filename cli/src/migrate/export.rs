@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use anyhow::bail;
 use base64::Engine as _;
-use huntreg_registry::app::scope_key;
+use huntreg_registry::scope_key;
 use huntreg_store::records::FORMAT_VERSION;
 use huntreg_store::types::{Context, Subject, GLOBAL_CONTEXT};
 use huntreg_store::{

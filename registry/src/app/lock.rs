@@ -19,7 +19,7 @@ use crate::store::SchemaRecord;
 use crate::types::Subject;
 
 /// The lockfile rows of one subject, as the client crate defines them.
-pub use crate::dto::{LockHistory as HistoryView, LockRow, SubjectLock as LockView};
+pub(crate) use crate::dto::{LockHistory as HistoryView, LockRow, SubjectLock as LockView};
 
 /// The part of a `FileDescriptorProto` the message order needs; everything else is
 /// skipped while decoding.

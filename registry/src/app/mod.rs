@@ -17,11 +17,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use axum::body::Bytes;
 use huntreg_compat::{History, Image};
 
-pub use lock::{HistoryView, LockRow, LockView};
-pub use queries::{paginate, Deleted, SubjectPrefix};
-pub use register::{CompatibilityResult, ReferenceRequest, RegisterOutcome, SchemaRequest};
-pub use render::{guid, qualified_references, schema_text, Format, IdRendering, SchemaView};
-pub use settings::{scope_key, ConfigView};
+pub(crate) use lock::LockView;
+pub(crate) use queries::{paginate, Deleted, SubjectPrefix};
+pub(crate) use register::{ReferenceRequest, SchemaRequest};
+pub(crate) use render::{guid, qualified_references, schema_text, Format, IdRendering, SchemaView};
+pub use settings::scope_key;
+pub(crate) use settings::ConfigView;
 
 use crate::auth::Caller;
 use crate::config::Config;

@@ -68,7 +68,7 @@ impl SubjectPrefix {
 }
 
 /// Applies `offset` and a page size (already clamped by the configured limits).
-pub fn paginate<T>(items: Vec<T>, offset: Option<i64>, page_size: usize) -> Vec<T> {
+pub(crate) fn paginate<T>(items: Vec<T>, offset: Option<i64>, page_size: usize) -> Vec<T> {
     let offset = usize::try_from(offset.unwrap_or(0).max(0)).unwrap_or(usize::MAX);
     items.into_iter().skip(offset).take(page_size).collect()
 }

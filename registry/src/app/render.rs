@@ -62,7 +62,7 @@ impl SchemaView {
 /// `referenceFormat`: only the exact value `qualified` asks for qualified references
 /// (Confluent compares with `equals`; anything else, and Python's `reference_format`, is
 /// ignored).
-pub fn qualified_references(reference_format: Option<&str>) -> bool {
+pub(crate) fn qualified_references(reference_format: Option<&str>) -> bool {
     reference_format == Some("qualified")
 }
 
@@ -88,12 +88,12 @@ fn references(record: &SchemaRecord, within: Option<&Subject>) -> Vec<Reference>
 }
 
 /// The `guid` field of a stored schema ([`Guid`]: its content hash as a UUID).
-pub fn guid(record: &SchemaRecord) -> Option<String> {
+pub(crate) fn guid(record: &SchemaRecord) -> Option<String> {
     Guid::of_hash(&record.hash).map(|g| g.to_string())
 }
 
 /// The `schema` field in `format`.
-pub fn schema_text(record: &SchemaRecord, format: Format) -> &str {
+pub(crate) fn schema_text(record: &SchemaRecord, format: Format) -> &str {
     match format {
         Format::Text => &record.schema,
         Format::Serialized => &record.descriptor,

@@ -197,7 +197,7 @@ fn scopes(endpoint: &Endpoint, matched: &Matched<'_>, uri: &Uri) -> Vec<Scope> {
 /// serves for this method, is classified as an action on [`Scope::AllHunts`] (reads for
 /// `GET`/`HEAD`/`OPTIONS`, admin otherwise).
 ///
-/// The path is first read exactly as the router reads it ([`canonical_uri`]: dot and empty
+/// The path is first read exactly as the router reads it (`routes::path::canonical_uri`: dot and empty
 /// segments refused, the `/contexts/{ctx}/` prefix rewritten), then matched against the
 /// endpoint table, whose entry says what the request does and where.
 pub fn classify(method: &Method, uri: &Uri) -> Access {

@@ -28,20 +28,16 @@ use tower::{Layer, Service};
 use crate::error::ApiError;
 
 pub use classify::{classify, Access, Action, Scope, DEFAULT_HUNT};
-pub use config::{AuthConfig, ConfigError};
-pub use verify::{generate_token, hash_secret, verify_secret, MAX_CONCURRENT_VERIFY};
+pub use config::AuthConfig;
+pub(crate) use config::ConfigError;
+pub use verify::{generate_token, hash_secret, verify_secret};
 
 use config::Grants;
 use verify::{parse_authorization, Verifier};
 
-/// Confluent error code of a request without valid credentials (HTTP 401).
-pub const UNAUTHORIZED: u32 = 40101;
-/// Confluent error code of a request whose principal lacks a grant (HTTP 403).
-pub const FORBIDDEN: u32 = 40301;
-
 /// The principal a request was authenticated as, inserted into request extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthenticatedPrincipal(pub Arc<str>);
+pub(crate) struct AuthenticatedPrincipal(pub Arc<str>);
 
 /// Who made a request and what its grants allow, for the checks a handler makes beyond the
 /// path (resolving a reference is a read of the referenced subject's hunt).

@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 use super::config::Principal;
 
 /// How many argon2 verifications may run at once.
-pub const MAX_CONCURRENT_VERIFY: usize = 2;
+pub(crate) const MAX_CONCURRENT_VERIFY: usize = 2;
 
 /// How many successful verifications are remembered before the cache starts over.
 const MAX_CACHED: usize = 4096;

@@ -213,7 +213,7 @@ async fn not_served() -> ApiError {
 
 /// A request path matched against the table: the endpoint's path and its slots, decoded.
 #[derive(Debug, Clone)]
-pub struct Matched<'p> {
+pub(crate) struct Matched<'p> {
     /// The path template that matched.
     pub path: &'static str,
     slots: Vec<(&'static str, std::borrow::Cow<'p, str>)>,
@@ -221,7 +221,7 @@ pub struct Matched<'p> {
 
 impl Matched<'_> {
     /// The decoded value of slot `name`.
-    pub fn slot(&self, name: &str) -> Option<&str> {
+    pub(crate) fn slot(&self, name: &str) -> Option<&str> {
         self.slots
             .iter()
             .find(|(n, _)| *n == name)
@@ -229,14 +229,14 @@ impl Matched<'_> {
     }
 
     /// The endpoint of this path serving `verb`, if any.
-    pub fn endpoint(&self, verb: Verb) -> Option<&'static Endpoint> {
+    pub(crate) fn endpoint(&self, verb: Verb) -> Option<&'static Endpoint> {
         ENDPOINTS
             .iter()
             .find(|e| e.path == self.path && e.verb == verb)
     }
 
     /// Every endpoint of this path.
-    pub fn endpoints(&self) -> impl Iterator<Item = &'static Endpoint> + '_ {
+    pub(crate) fn endpoints(&self) -> impl Iterator<Item = &'static Endpoint> + '_ {
         ENDPOINTS.iter().filter(|e| e.path == self.path)
     }
 }
@@ -245,7 +245,7 @@ impl Matched<'_> {
 /// does: a literal segment wins over a slot at the first position where they differ.
 /// Slot values are percent-decoded segments (`%2F` stays inside a subject); `None` when
 /// no path matches or a slot is not UTF-8.
-pub fn match_path(path: &str) -> Option<Matched<'_>> {
+pub(crate) fn match_path(path: &str) -> Option<Matched<'_>> {
     let raw = path.strip_prefix('/').unwrap_or(path);
     let segments: Vec<&str> = if raw.is_empty() {
         Vec::new()

@@ -7,9 +7,9 @@ mod accept;
 mod compatibility;
 mod config;
 mod contexts;
-pub mod endpoints;
+pub(crate) mod endpoints;
 mod lock;
-pub mod path;
+pub(crate) mod path;
 mod schemas;
 mod subjects;
 
@@ -39,7 +39,7 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The registry's routes behind the one reading of request paths ([`path::layer`]), for
+/// The registry's routes behind the one reading of request paths (`path::layer`), for
 /// in-process use and tests; [`crate::startup::service`] adds the security layers between.
 pub fn router(state: AppState) -> Router {
     path::layer(api(state))

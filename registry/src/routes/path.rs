@@ -27,7 +27,7 @@ use crate::types::Context;
 
 /// Puts the one reading of request paths in front of `inner`: every request is either
 /// refused here or reaches `inner` with its canonical path.
-pub fn layer(inner: Router) -> Router {
+pub(crate) fn layer(inner: Router) -> Router {
     Router::new().fallback_service(tower::Layer::layer(
         &middleware::from_fn(canonicalize),
         inner,
@@ -45,7 +45,7 @@ async fn canonicalize(mut req: Request, next: Next) -> Response {
 
 /// The canonical form of `uri`: `Ok(None)` when it already is, `Err` when the path has dot
 /// or empty segments or names an invalid context.
-pub fn canonical_uri(uri: &Uri) -> Result<Option<Uri>, ApiError> {
+pub(crate) fn canonical_uri(uri: &Uri) -> Result<Option<Uri>, ApiError> {
     check_segments(uri.path())?;
     let path = uri.path();
     let needs = path.starts_with("/contexts/") || (path.len() > 1 && path.ends_with('/'));
