@@ -952,19 +952,10 @@ fn assert_decodes_as_edition_fixture(server: &Server, id: i64, hex: &str) {
     assert_eq!((score.name(), score.proto3_optional()), ("score", true));
 
     // A Rust consumer compiled from the registry's schema decodes the payload.
-    struct One(String);
-    impl protox::file::FileResolver for One {
-        fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-            if name == "found.proto" {
-                protox::file::File::from_source(name, &self.0)
-            } else {
-                protox::file::GoogleFileResolver::new().open_file(name)
-            }
-        }
-    }
-    let mut compiler = protox::Compiler::with_file_resolver(One(text.to_owned()));
-    compiler.open_file("found.proto").unwrap();
-    let pool = compiler.descriptor_pool();
+    let texts = std::sync::Arc::new([("found.proto".to_owned(), text.to_owned())].into());
+    let pool = huntreg_schema::compile_texts(texts, &["found.proto"])
+        .unwrap()
+        .pool;
     let desc = pool.get_message_by_name("hunt.v1.Found").unwrap();
     let bytes: Vec<u8> = (0..hex.len())
         .step_by(2)

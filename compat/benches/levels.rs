@@ -13,7 +13,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use huntreg_compat::{check_level, Category, Image, Level, RuleSet};
-use protox::file::{File, FileResolver};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 /// Version `n` of a hunt schema: 20 messages, the last one growing one field per version.
 fn version(n: usize) -> String {
@@ -40,51 +42,23 @@ fn tree_file(i: usize, changed: bool) -> String {
     out
 }
 
-struct Tree(Vec<String>);
-
-impl FileResolver for Tree {
-    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        let i: usize = name
-            .strip_prefix("f")
-            .and_then(|n| n.strip_suffix(".proto"))
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| protox::Error::file_not_found(name))?;
-        match self.0.get(i) {
-            Some(text) => File::from_source(name, text),
-            None => Err(protox::Error::file_not_found(name)),
-        }
-    }
-}
-
 fn compile_tree(changed: bool) -> (Image, Duration) {
     let texts: Vec<String> = (0..300)
         .map(|i| tree_file(i, changed && i % 10 == 0))
         .collect();
     let names: Vec<String> = (0..300).map(|i| format!("f{i}.proto")).collect();
     let start = Instant::now();
-    let mut c = protox::Compiler::with_file_resolver(Tree(texts));
-    c.include_source_info(true);
-    c.open_files(&names).expect("compiles");
-    let pool = c.descriptor_pool();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&texts)
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let pool = support::compile_memory(&files, true).expect("compiles");
     (Image::with_targets(pool, names), start.elapsed())
 }
 
-struct One(String);
-
-impl FileResolver for One {
-    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        if name == "hunt/v1/events.proto" {
-            File::from_source(name, &self.0)
-        } else {
-            Err(protox::Error::file_not_found(name))
-        }
-    }
-}
-
 fn compile(text: &str) -> Image {
-    let mut c = protox::Compiler::with_file_resolver(One(text.to_owned()));
-    c.open_file("hunt/v1/events.proto").expect("compiles");
-    Image::new(c.descriptor_pool())
+    support::compile_one("hunt/v1/events.proto", text, false).expect("compiles")
 }
 
 fn main() {

@@ -125,16 +125,10 @@ fn none_and_empty_history_check_nothing() {
 fn pools_without_source_info_report_files_without_spans() {
     let compile = |body: &str| {
         let text = format!("syntax = \"proto3\";\npackage hunt.v1;\n{body}");
-        let file = protox::file::File::from_source("hunt/v1/found.proto", &text).unwrap();
-        let mut resolver = protox::file::ChainFileResolver::new();
-        resolver.add(protox::file::GoogleFileResolver::new());
-        resolver.add(Single(file));
-        let mut compiler = protox::Compiler::with_file_resolver(resolver);
-        compiler.include_source_info(false);
-        compiler.open_file("hunt/v1/found.proto").unwrap();
-        let set = compiler.file_descriptor_set();
-        assert!(set.file.iter().all(|f| f.source_code_info.is_none()));
-        let pool = prost_reflect::DescriptorPool::from_file_descriptor_set(set).unwrap();
+        let pool = support::compile_memory(&[("hunt/v1/found.proto", &text)], false).unwrap();
+        assert!(pool
+            .file_descriptor_protos()
+            .all(|f| f.source_code_info.is_none()));
         Image::with_targets(pool, ["hunt/v1/found.proto"])
     };
     let v1 = compile(V1);
@@ -145,18 +139,5 @@ fn pools_without_source_info_report_files_without_spans() {
         let location = finding.location.as_ref().expect("a file");
         assert_eq!(location.file, "hunt/v1/found.proto");
         assert_eq!(location.span, None);
-    }
-}
-
-/// A resolver serving one in-memory file.
-struct Single(protox::file::File);
-
-impl protox::file::FileResolver for Single {
-    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        if name == self.0.name() {
-            Ok(self.0.clone())
-        } else {
-            Err(protox::Error::file_not_found(name))
-        }
     }
 }

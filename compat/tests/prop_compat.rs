@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use huntreg_compat::{check, check_level, Category, Direction, Image, Level, Report, RuleSet};
 use proptest::prelude::*;
-use protox::file::{File, FileResolver};
+mod support;
 
 /// A generated message: fields by number, nested messages.
 #[derive(Debug, Clone)]
@@ -119,25 +119,9 @@ fn render(name: &str, msg: &Msg, indent: usize, out: &mut String) {
     out.push_str(&format!("{pad}}}\n"));
 }
 
-struct One(String);
-
-impl FileResolver for One {
-    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        if name == "hunt.proto" {
-            File::from_source(name, &self.0)
-        } else {
-            Err(protox::Error::file_not_found(name))
-        }
-    }
-}
-
 fn image(text: &str) -> Image {
-    let mut compiler = protox::Compiler::with_file_resolver(One(text.to_owned()));
-    compiler.include_source_info(true);
-    compiler
-        .open_file("hunt.proto")
-        .unwrap_or_else(|e| panic!("generated schema does not compile: {e}\n{text}"));
-    Image::new(compiler.descriptor_pool())
+    support::compile_one("hunt.proto", text, true)
+        .unwrap_or_else(|e| panic!("generated schema does not compile: {e}\n{text}"))
 }
 
 /// A level report as a comparable set of (against, direction, report).

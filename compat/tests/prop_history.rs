@@ -11,7 +11,7 @@ use huntreg_compat::{
     check_history, check_level, Category, Extent, History, Image, Level, LevelReport, RuleSet,
 };
 use proptest::prelude::*;
-use protox::file::{File, FileResolver};
+mod support;
 
 /// Field types: scalars, the file's enum, a message.
 const TYPES: &[&str] = &[
@@ -234,25 +234,10 @@ impl Model {
     }
 }
 
-struct One(String);
-
-impl FileResolver for One {
-    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        if name == "hunt.proto" {
-            File::from_source(name, &self.0)
-        } else {
-            Err(protox::Error::file_not_found(name))
-        }
-    }
-}
-
 /// The image of `text`, or `None` when the model produced something protox refuses
 /// (a proto2 field named like a proto3 one after a syntax flip, and similar).
 fn image(text: &str, source_info: bool) -> Option<Image> {
-    let mut compiler = protox::Compiler::with_file_resolver(One(text.to_owned()));
-    compiler.include_source_info(source_info);
-    compiler.open_file("hunt.proto").ok()?;
-    Some(Image::new(compiler.descriptor_pool()))
+    support::compile_one("hunt.proto", text, source_info).ok()
 }
 
 /// A history: the models of its versions, which positions were deleted, and the new one.

@@ -53,6 +53,48 @@ pub fn compile_dir(dir: &Path) -> Image {
     image
 }
 
+/// In-memory `.proto` files (name, text) for protox, then its bundled `google/protobuf/*`
+/// files: the test-side resolver (the product's is `huntreg_schema::MemoryResolver`, which
+/// this crate cannot depend on: huntreg-schema depends on it).
+pub struct MemoryFiles(pub Vec<(String, String)>);
+
+impl protox::file::FileResolver for MemoryFiles {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        match self.0.iter().find(|(n, _)| n == name) {
+            Some((_, text)) => protox::file::File::from_source(name, text),
+            None => protox::file::GoogleFileResolver::new().open_file(name),
+        }
+    }
+}
+
+/// Compiles in-memory `files`, opening every one, into a pool (imports included); with
+/// source info (comments, spans) only when `source_info` (the pool is built from the
+/// descriptor set protox writes, since its own pool always keeps source info).
+pub fn compile_memory(
+    files: &[(&str, &str)],
+    source_info: bool,
+) -> Result<prost_reflect::DescriptorPool, protox::Error> {
+    let owned = files
+        .iter()
+        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .collect();
+    let mut compiler = protox::Compiler::with_file_resolver(MemoryFiles(owned));
+    compiler
+        .include_imports(true)
+        .include_source_info(source_info);
+    compiler.open_files(files.iter().map(|(n, _)| *n))?;
+    Ok(
+        prost_reflect::DescriptorPool::from_file_descriptor_set(compiler.file_descriptor_set())
+            .expect("protox's output is a valid pool"),
+    )
+}
+
+/// The image of one in-memory file, every file of its pool checked (no source info unless
+/// `source_info`), or protox's error.
+pub fn compile_one(name: &str, text: &str, source_info: bool) -> Result<Image, protox::Error> {
+    Ok(Image::new(compile_memory(&[(name, text)], source_info)?))
+}
+
 /// Compiles in-memory files (name, text) into an image.
 pub fn compile_text(files: &[(&str, &str)]) -> Image {
     let dir = tempdir();
