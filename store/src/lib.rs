@@ -13,6 +13,7 @@ mod keys;
 pub mod pg;
 mod queue;
 pub mod records;
+mod side_files;
 mod sled_store;
 pub mod types;
 

@@ -11,6 +11,9 @@
 //! applies a batch's version writes to the cached list right after the batch applied (or
 //! drops the list if the batch failed), and a reader caches what it scanned only if no
 //! such batch was applied meanwhile.
+//!
+//! Schema records of 32 KiB or more live outside the tree, in content-addressed side files
+//! (`side_files.rs`), so sled's page cache bound holds however long a hunt's history grows.
 
 use std::any::Any;
 use std::path::Path;
@@ -22,6 +25,7 @@ use tokio::sync::oneshot;
 
 use super::keys;
 use super::records::{self, ConfigRecord, ModeRecord, SchemaRecord, VersionRecord};
+use super::side_files::SideFiles;
 use super::{ExportRecord, Job, Reads, Store, StoreError, Txn};
 use crate::queue::{Reply, WriteQueue};
 use crate::types::{Context, Subject};
@@ -144,6 +148,8 @@ impl VersionLists {
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
+    /// Large schema records, outside the tree.
+    side: Arc<SideFiles>,
     lists: Arc<VersionLists>,
     queue: WriteQueue,
     progress: Arc<Progress>,
@@ -206,6 +212,8 @@ impl SledStore {
             .map_err(backend)?;
         let tree = db.open_tree("registry").map_err(backend)?;
         let writer_tree = tree.clone();
+        let side = Arc::new(SideFiles::new(dir));
+        let writer_side = side.clone();
         let lists = Arc::new(VersionLists::default());
         let writer_lists = lists.clone();
         let progress = Arc::new(Progress::default());
@@ -213,6 +221,7 @@ impl SledStore {
         let queue = WriteQueue::start("huntreg-store-writer", MAX_GROUP, move |group| {
             commit_group(
                 &writer_tree,
+                &writer_side,
                 &writer_lists,
                 group,
                 observer.as_ref(),
@@ -222,6 +231,7 @@ impl SledStore {
         Ok(SledStore {
             db,
             tree,
+            side,
             lists,
             queue,
             progress,
@@ -232,6 +242,7 @@ impl SledStore {
 /// Applies a group of jobs, each as one batch, then flushes once and answers them.
 fn commit_group(
     tree: &sled::Tree,
+    side: &SideFiles,
     lists: &VersionLists,
     group: Vec<(Job, Reply)>,
     observer: Option<&FlushObserver>,
@@ -241,6 +252,7 @@ fn commit_group(
     for (job, reply) in group {
         let mut txn = SledTxn {
             tree,
+            side,
             lists,
             batch: sled::Batch::default(),
             written: Vec::new(),
@@ -289,7 +301,7 @@ impl Store for SledStore {
                 Ok(kv) => kv,
                 Err(e) => return Some(Err(backend(e))),
             };
-            export_record(&key, &value).transpose()
+            export_record(&self.side, &key, &value).transpose()
         });
         Box::new(iter)
     }
@@ -311,7 +323,11 @@ impl Drop for SledStore {
     }
 }
 
-fn export_record(key: &[u8], value: &[u8]) -> Result<Option<ExportRecord>, StoreError> {
+fn export_record(
+    side: &SideFiles,
+    key: &[u8],
+    value: &[u8],
+) -> Result<Option<ExportRecord>, StoreError> {
     let corrupt = || StoreError::Corrupt(format!("unreadable key {key:?}"));
     let Some(tag) = key.first() else {
         return Ok(None);
@@ -333,7 +349,7 @@ fn export_record(key: &[u8], value: &[u8]) -> Result<Option<ExportRecord>, Store
         ),
         keys::SCHEMA => {
             let (ctx, id) = keys::parse_schema(key).ok_or_else(corrupt)?;
-            ExportRecord::Schema(ctx, id, records::decode(value)?)
+            ExportRecord::Schema(ctx, id, records::decode(&side.load(value)?)?)
         }
         keys::VERSION => {
             let (subject, version) = keys::parse_version(key).ok_or_else(corrupt)?;
@@ -363,7 +379,7 @@ macro_rules! impl_reads {
                 self.$tree
                     .get(keys::schema(ctx, id))
                     .map_err(backend)?
-                    .map(|v| records::decode(&v))
+                    .map(|v| records::decode(&self.side.load(&v)?))
                     .transpose()
             }
 
@@ -513,6 +529,7 @@ impl_reads!(SledStore, tree);
 /// writes are staged in `batch`.
 struct SledTxn<'a> {
     tree: &'a sled::Tree,
+    side: &'a SideFiles,
     lists: &'a VersionLists,
     batch: sled::Batch,
     /// The versions this job writes or removes, in order.
@@ -533,8 +550,10 @@ impl Txn for SledTxn<'_> {
         record: &SchemaRecord,
         hash: &[u8],
     ) -> Result<(), StoreError> {
-        self.batch
-            .insert(keys::schema(ctx, id), records::encode(record)?);
+        // A large record is written to its side file (durably) before the batch that
+        // points at it is applied.
+        let value = self.side.store(records::encode(record)?)?;
+        self.batch.insert(keys::schema(ctx, id), value);
         self.batch.insert(keys::id_context(id, ctx), &[] as &[u8]);
         if self.id_by_hash(ctx, hash)?.is_none() {
             self.batch.insert(keys::hash(ctx, hash), &id.to_be_bytes());

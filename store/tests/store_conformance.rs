@@ -127,6 +127,26 @@ fn sequence_and_schemas(open: Opener<'_>) {
     })
     .unwrap();
     assert_eq!(store.id_by_hash(&ctx(""), &hash).unwrap(), Some(1));
+
+    // A large record (the schema of a long history) reads back whole, also in a later job
+    // and after the store is reopened.
+    let big = "m".repeat(200 * 1024);
+    let big_hash = [9u8; 32];
+    let record = schema_record(&big, &big_hash);
+    write(&store, move |tx| {
+        tx.put_schema(&ctx(".h"), 7, &record, &big_hash).unwrap()
+    })
+    .unwrap();
+    let len = write(&store, |tx| {
+        tx.schema(&ctx(".h"), 7).unwrap().unwrap().schema.len()
+    })
+    .unwrap();
+    assert_eq!(len, big.len());
+    assert_eq!(store.schema(&ctx(".h"), 7).unwrap().unwrap().schema, big);
+    drop(store);
+    let store = open();
+    assert_eq!(store.schema(&ctx(".h"), 7).unwrap().unwrap().schema, big);
+    assert_eq!(store.id_by_hash(&ctx(".h"), &big_hash).unwrap(), Some(7));
 }
 
 fn versions_and_listings(open: Opener<'_>) {
@@ -395,7 +415,10 @@ fn fill(store: &Arc<dyn Store>) {
             version: 1,
         }];
         tx.put_schema(&ctx(".h"), 2, &main, &hash).unwrap();
-        tx.set_next_id(3);
+        let big_hash = [5u8; 32];
+        let big = schema_record(&"enum-value ".repeat(20_000), &big_hash);
+        tx.put_schema(&ctx(".h"), 3, &big, &big_hash).unwrap();
+        tx.set_next_id(4);
         tx.put_context(&ctx(".h"), true);
         tx.put_version(&subject(":.h:dep"), 1, &version_record(1, false), &[])
             .unwrap();
