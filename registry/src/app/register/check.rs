@@ -164,7 +164,8 @@ impl App {
         Ok(details(level, &report, history, &old_schema))
     }
 
-    /// `POST /compatibility/subjects/{s}/versions[/{v}]`.
+    /// `POST /compatibility/subjects/{s}/versions[/{v}]`: checks against the subject's
+    /// live versions at its level, or against one version (`latest` or a number).
     pub async fn check_compatibility(
         self: &Arc<Self>,
         subject: Subject,
@@ -174,49 +175,38 @@ impl App {
         verbose: bool,
         caller: Caller,
     ) -> Result<CompatibilityResult, ApiError> {
-        let app = self.clone();
-        tokio::task::spawn_blocking(move || {
-            app.check_compatibility_blocking(subject, version, req, normalize, verbose, caller)
+        self.on_blocking_thread("compatibility", move |app| {
+            Self::authorize_references(&subject, &req.references, &caller)?;
+            let live = live_versions(&app.store.versions(&subject)?);
+            let (level, config_normalize) = app.effective_config(&subject)?;
+            let (level, history) = match version {
+                None => (level, live),
+                Some(Version::Latest) => {
+                    (level.single(), live.last().copied().into_iter().collect())
+                }
+                Some(Version::Number(n)) => match live.iter().find(|l| l.version == n) {
+                    Some(found) => (level.single(), vec![*found]),
+                    None => return Err(ApiError::VersionNotFound(n.to_string())),
+                },
+            };
+            let prepared = match app.prepare(&subject, &req, normalize || config_normalize, &caller)
+            {
+                Ok((_, p)) => p,
+                Err(ApiError::InvalidSchema(msg)) if verbose => {
+                    return Ok(CompatibilityResult {
+                        is_compatible: false,
+                        messages: vec![msg],
+                    })
+                }
+                Err(e) => return Err(e),
+            };
+            let found = app.check(&subject, &prepared.image, level, &history)?;
+            Ok(CompatibilityResult {
+                is_compatible: found.is_empty(),
+                messages: found.iter().map(Detail::to_string).collect(),
+            })
         })
         .await
-        .map_err(|e| ApiError::Internal(format!("compatibility task failed: {e}")))?
-    }
-
-    fn check_compatibility_blocking(
-        &self,
-        subject: Subject,
-        version: Option<Version>,
-        req: SchemaRequest,
-        normalize: bool,
-        verbose: bool,
-        caller: Caller,
-    ) -> Result<CompatibilityResult, ApiError> {
-        Self::authorize_references(&subject, &req.references, &caller)?;
-        let live = live_versions(&self.store.versions(&subject)?);
-        let (level, config_normalize) = self.effective_config(&subject)?;
-        let (level, history) = match version {
-            None => (level, live),
-            Some(Version::Latest) => (level.single(), live.last().copied().into_iter().collect()),
-            Some(Version::Number(n)) => match live.iter().find(|l| l.version == n) {
-                Some(found) => (level.single(), vec![*found]),
-                None => return Err(ApiError::VersionNotFound(n.to_string())),
-            },
-        };
-        let prepared = match self.prepare(&subject, &req, normalize || config_normalize, &caller) {
-            Ok((_, p)) => p,
-            Err(ApiError::InvalidSchema(msg)) if verbose => {
-                return Ok(CompatibilityResult {
-                    is_compatible: false,
-                    messages: vec![msg],
-                })
-            }
-            Err(e) => return Err(e),
-        };
-        let found = self.check(&subject, &prepared.image, level, &history)?;
-        Ok(CompatibilityResult {
-            is_compatible: found.is_empty(),
-            messages: found.iter().map(Detail::to_string).collect(),
-        })
     }
 }
 

@@ -19,7 +19,8 @@ use self::job::{Explicit, JobInput, JobResult, Recheck};
 use super::{live_versions, App, LiveVersion};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::store;
+use crate::schema;
+use crate::store::{self, SchemaRecord};
 use crate::types::{Mode, Subject, Version};
 
 pub use self::check::CompatibilityResult;
@@ -42,8 +43,30 @@ const OPTIMISTIC_ATTEMPTS: usize = 3;
 /// Attempts in all; the last ones cannot lose a race, so this bound is never reached.
 const MAX_ATTEMPTS: usize = OPTIMISTIC_ATTEMPTS + 2;
 
+/// A registration once its schema is prepared: what each attempt checks and writes.
+struct Registration {
+    /// The subject registered into.
+    subject: Subject,
+    /// The compiled schema (its image is what the check compares).
+    schema: schema::Prepared,
+    /// The schema as it is stored.
+    record: Arc<SchemaRecord>,
+    /// The id and version asked for.
+    explicit: Explicit,
+    /// The subject's effective compatibility level.
+    level: Level,
+    /// `force=true`: registered without a check.
+    force: bool,
+}
+
+/// What a registration answers: its outcome and, when it created the newest version, the
+/// subject's live versions after it (for the kept history).
+type Registered = (RegisterOutcome, Option<Vec<LiveVersion>>);
+
 impl App {
     /// `POST /subjects/{s}/versions`: registers a schema (idempotent for equal schemas).
+    /// Prepares it, then checks it in parallel with other requests and writes it on the
+    /// writer, until the write job finds the live versions it was checked against.
     pub async fn register(
         self: &Arc<Self>,
         subject: Subject,
@@ -53,13 +76,38 @@ impl App {
         caller: Caller,
     ) -> Result<RegisterOutcome, ApiError> {
         subject.validate_for_register()?;
-        let app = self.clone();
         let subject_for_history = subject.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            app.register_blocking(subject, req, normalize, force, caller)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("registration task failed: {e}")))?;
+        let outcome = self
+            .on_blocking_thread("registration", move |app| {
+                Self::authorize_references(&subject, &req.references, &caller)?;
+                if req.schema.trim().is_empty() {
+                    return Ok((app.reregister_latest(&subject)?, None));
+                }
+                let (level, config_normalize) = app.effective_config(&subject)?;
+                let normalize = normalize || config_normalize;
+                let (references, schema) = app.prepare(&subject, &req, normalize, &caller)?;
+                let registration = Registration {
+                    record: request::schema_record(references, &schema),
+                    schema,
+                    explicit: Explicit {
+                        id: req.id,
+                        version: req.version,
+                    },
+                    level,
+                    force,
+                    subject,
+                };
+                for attempt in 0..MAX_ATTEMPTS {
+                    if let Some(registered) = app.attempt(&registration, attempt)? {
+                        return Ok(registered);
+                    }
+                }
+                Err(ApiError::Internal(format!(
+                    "registration under {} kept racing with concurrent registrations",
+                    registration.subject
+                )))
+            })
+            .await;
         let outcome = outcome.map(|(o, live)| {
             if o.created {
                 // Extend the kept history now, off the answered request, so the next
@@ -87,101 +135,102 @@ impl App {
         outcome
     }
 
-    /// Registers on a blocking thread: prepare, then check in parallel and write on the
-    /// writer until the job finds the live versions it was checked against. Answers the
-    /// outcome and, when it created the newest version, the live versions after it.
-    fn register_blocking(
+    /// Runs `work` on a blocking thread: compiling and checking schemas is CPU work, and
+    /// waiting for the writer blocks.
+    async fn on_blocking_thread<T: Send + 'static>(
         self: &Arc<Self>,
-        subject: Subject,
-        req: SchemaRequest,
-        normalize: bool,
-        force: bool,
-        caller: Caller,
-    ) -> Result<(RegisterOutcome, Option<Vec<LiveVersion>>), ApiError> {
-        Self::authorize_references(&subject, &req.references, &caller)?;
-        if req.schema.trim().is_empty() {
-            // Confluent re-registers the latest live version (a metadata-only update).
-            let latest = self
-                .resolve_version(&subject, Version::Latest, false)
-                .map_err(|_| ApiError::InvalidSchema("Empty schema".into()))?;
-            block_on(store::wait_durable(&*self.store))?;
-            let outcome = RegisterOutcome {
-                id: latest.record.id,
-                version: latest.version,
-                created: false,
-            };
-            return Ok((outcome, None));
-        }
-        let (level, config_normalize) = self.effective_config(&subject)?;
-        let normalize = normalize || config_normalize;
-        let (references, prepared) = self.prepare(&subject, &req, normalize, &caller)?;
-        let record = request::schema_record(references, &prepared);
-        let explicit = Explicit {
-            id: req.id,
-            version: req.version,
+        what: &str,
+        work: impl FnOnce(&Arc<App>) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || work(&app))
+            .await
+            .map_err(|e| ApiError::Internal(format!("{what} task failed: {e}")))?
+    }
+
+    /// An empty schema: Confluent re-registers the latest live version (a metadata-only
+    /// update).
+    fn reregister_latest(&self, subject: &Subject) -> Result<RegisterOutcome, ApiError> {
+        let latest = self
+            .resolve_version(subject, Version::Latest, false)
+            .map_err(|_| ApiError::InvalidSchema("Empty schema".into()))?;
+        block_on(store::wait_durable(&*self.store))?;
+        Ok(RegisterOutcome {
+            id: latest.record.id,
+            version: latest.version,
+            created: false,
+        })
+    }
+
+    /// One attempt at `registration`: an equal live version, else the check
+    /// against the live versions, then the write job. `None` when the job found the live
+    /// versions moved since the check (try again).
+    fn attempt(
+        self: &Arc<Self>,
+        registration: &Registration,
+        attempt: usize,
+    ) -> Result<Option<Registered>, ApiError> {
+        let Registration {
+            subject,
+            schema,
+            record,
+            explicit,
+            level,
+            force,
+        } = registration;
+        let (explicit, level) = (*explicit, *level);
+        let live = live_versions(&self.store.versions(subject)?);
+
+        // Fast path (before the mode check, as Confluent): an equal live version.
+        let existing = match explicit.version {
+            None => self.store.id_by_hash(&subject.context, &schema.hash)?,
+            Some(_) => None,
         };
+        if let Some(outcome) = explicit.equal_live(&live, existing) {
+            // What was read may come from a write not flushed yet.
+            block_on(store::wait_durable(&*self.store))?;
+            return Ok(Some((outcome, None)));
+        }
 
-        for attempt in 0..MAX_ATTEMPTS {
-            let live = live_versions(&self.store.versions(&subject)?);
-
-            // Fast path (before the mode check, as Confluent): an equal live version.
-            let existing = match explicit.version {
-                None => self.store.id_by_hash(&subject.context, &prepared.hash)?,
-                Some(_) => None,
-            };
-            if let Some(outcome) = explicit.equal_live(&live, existing) {
-                // What was read may come from a write not flushed yet.
-                block_on(store::wait_durable(&*self.store))?;
-                return Ok((outcome, None));
-            }
-
-            let import = self.registration_mode(&subject, explicit)? == Mode::Import;
-            let checked = !import && !force && level != Level::None;
-            if checked {
-                let found = self.check(&subject, &prepared.image, level, &live)?;
-                if !found.is_empty() {
-                    tracing::info!(%subject, %level, findings = found.len(), "incompatible schema refused");
-                    return Err(check::incompatible(&subject, &found));
-                }
-            }
-            // After losing a few races, the check is redone on the writer itself, against the
-            // history it is about to extend, so a busy subject cannot starve a registration.
-            let recheck: Option<Recheck> = (checked && attempt >= OPTIMISTIC_ATTEMPTS).then(|| {
-                let app = self.clone();
-                let subject = subject.clone();
-                let image = prepared.image.clone();
-                Box::new(move |live: &[LiveVersion]| app.check(&subject, &image, level, live))
-                    as Recheck
-            });
-            let job = JobInput {
-                subject: subject.clone(),
-                record: record.clone(),
-                hash: prepared.hash,
-                explicit,
-                import,
-                checked: checked.then(|| live.clone()),
-                recheck,
-            };
-            // The subject's kept-history entries not yet written ride along, in order.
-            let result = futures_block_on(self.submit_with_history(&subject, |tx| job.run(tx)))?;
-            match result {
-                JobResult::Retry => continue,
-                JobResult::Done(outcome) => {
-                    if import && outcome.is_ok() {
-                        self.invalidate_rendered();
-                    }
-                    return outcome.map(|o| {
-                        if o.created {
-                            tracing::info!(%subject, id = o.id, version = o.version, import, "schema registered");
-                        }
-                        (o, live_after(live, o))
-                    });
-                }
+        let import = self.registration_mode(subject, explicit)? == Mode::Import;
+        let checked = !import && !force && level != Level::None;
+        if checked {
+            let found = self.check(subject, &schema.image, level, &live)?;
+            if !found.is_empty() {
+                tracing::info!(%subject, %level, findings = found.len(), "incompatible schema refused");
+                return Err(check::incompatible(subject, &found));
             }
         }
-        Err(ApiError::Internal(format!(
-            "registration under {subject} kept racing with concurrent registrations"
-        )))
+        // After losing a few races, the check is redone on the writer itself, against the
+        // history it is about to extend, so a busy subject cannot starve a registration.
+        let recheck: Option<Recheck> = (checked && attempt >= OPTIMISTIC_ATTEMPTS).then(|| {
+            let app = self.clone();
+            let subject = subject.clone();
+            let image = schema.image.clone();
+            Box::new(move |live: &[LiveVersion]| app.check(&subject, &image, level, live))
+                as Recheck
+        });
+        let job = JobInput {
+            subject: subject.clone(),
+            record: record.clone(),
+            hash: schema.hash,
+            explicit,
+            import,
+            checked: checked.then(|| live.clone()),
+            recheck,
+        };
+        // The subject's kept-history entries not yet written ride along, in order.
+        let outcome = match futures_block_on(self.submit_with_history(subject, |tx| job.run(tx)))? {
+            JobResult::Retry => return Ok(None),
+            JobResult::Done(outcome) => outcome?,
+        };
+        if import {
+            self.invalidate_rendered();
+        }
+        if outcome.created {
+            tracing::info!(%subject, id = outcome.id, version = outcome.version, import, "schema registered");
+        }
+        Ok(Some((outcome, live_after(live, outcome))))
     }
 
     /// The effective mode of `subject` when it accepts a registration asking for
