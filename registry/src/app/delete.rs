@@ -112,11 +112,11 @@ fn delete_version_job(
 ) -> Result<u32, ApiError> {
     let versions = tx.versions(subject)?;
     let found = match version {
-        Version::Latest => versions.iter().rev().find(|(_, r)| !r.deleted),
+        Version::Latest => super::latest_live(&versions),
         Version::Number(n) => versions.iter().find(|(v, _)| *v == n),
     };
     let Some((number, record)) = found.copied() else {
-        return Err(if versions.iter().any(|(_, r)| !r.deleted) {
+        return Err(if super::latest_live(&versions).is_some() {
             ApiError::VersionNotFound(version.to_string())
         } else {
             ApiError::SubjectNotFound(subject.to_string())
@@ -165,7 +165,7 @@ fn delete_subject_job(
     if versions.is_empty() {
         return Err(ApiError::SubjectNotFound(subject.to_string()));
     }
-    let any_live = versions.iter().any(|(_, r)| !r.deleted);
+    let any_live = super::latest_live(&versions).is_some();
     if !permanent && !any_live {
         return Err(ApiError::SubjectSoftDeleted(subject.to_string()));
     }

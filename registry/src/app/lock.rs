@@ -89,18 +89,14 @@ impl App {
             }
             Ok::<_, ApiError>(rows)
         })?;
-        let live: Vec<(u32, u32)> = listed
-            .iter()
-            .filter(|(_, _, deleted)| !deleted)
-            .map(|(version, id, _)| (*version, *id))
-            .collect();
+        let live = super::live_versions(&versions);
         let history = if live.is_empty() {
             None
         } else {
             let kept = self.history(subject, &live)?;
             let synced = kept.lock().unwrap_or_else(|p| p.into_inner());
             (synced.history.retired() == 0 && synced.live == live).then(|| HistoryView {
-                positions: synced.live.clone(),
+                positions: synced.live.iter().map(|l| (l.version, l.id)).collect(),
                 entries: synced
                     .history
                     .entries()

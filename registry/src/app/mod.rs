@@ -158,7 +158,7 @@ type KeptHistory = Arc<Mutex<SyncedHistory>>;
 /// A subject's text index, shared by its lookups.
 type KeptTexts = Arc<Mutex<texts::TextIndex>>;
 
-/// A subject's compatibility [`History`] and the live `(version, id)`s it was built from,
+/// A subject's compatibility [`History`] and the live versions it was built from,
 /// oldest first. Extended as versions register; deleted versions are retired, and a
 /// history mostly retired is rebuilt.
 ///
@@ -168,7 +168,7 @@ type KeptTexts = Arc<Mutex<texts::TextIndex>>;
 /// value. A registration writes its position and the few leaf entries it changed.
 #[derive(Debug, Default)]
 pub(crate) struct SyncedHistory {
-    pub(crate) live: Vec<(u32, u32)>,
+    pub(crate) live: Vec<LiveVersion>,
     pub(crate) history: History,
     /// The store holds entries this history cannot be read from: rewrite them all.
     stale: bool,
@@ -254,7 +254,7 @@ impl SyncedHistory {
                     }
                     let version = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
                     let id = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
-                    live.push((version, id));
+                    live.push(LiveVersion { version, id });
                 }
                 Some((&HISTORY_LEAF, rest)) => leaves.push((rest, &value[..])),
                 _ => return stale,
@@ -502,7 +502,7 @@ impl App {
         let (subject, versions) = self.subject_versions(subject)?;
         let visible = |r: &VersionRecord| deleted || !r.deleted;
         let found = match version {
-            Version::Latest => versions.iter().rev().find(|(_, r)| !r.deleted),
+            Version::Latest => latest_live(&versions),
             Version::Number(n) => versions.iter().find(|(v, r)| *v == n && visible(r)),
         };
         match found {
@@ -652,7 +652,7 @@ impl App {
     pub(crate) fn history(
         &self,
         subject: &Subject,
-        live: &[(u32, u32)],
+        live: &[LiveVersion],
     ) -> Result<Arc<Mutex<SyncedHistory>>, ApiError> {
         let entry = self.kept_history(subject)?;
         {
@@ -671,7 +671,7 @@ impl App {
     pub(crate) fn kept_history_of(
         &self,
         subject: &Subject,
-        live: &[(u32, u32)],
+        live: &[LiveVersion],
     ) -> Result<Option<KeptHistory>, ApiError> {
         let entry = self.kept_history(subject)?;
         {
@@ -710,7 +710,7 @@ impl App {
         &self,
         subject: &Subject,
         synced: &mut SyncedHistory,
-        live: &[(u32, u32)],
+        live: &[LiveVersion],
     ) -> Result<(), ApiError> {
         // Versions that left the live list are retired; what follows the last kept one
         // is appended. A history mostly retired is rebuilt.
@@ -745,7 +745,7 @@ impl App {
             // A new history: whatever the store held for the subject goes.
             writes.clear = true;
         }
-        for &(version, id) in missing {
+        for &LiveVersion { version, id } in missing {
             // A version or two (a registration): through the image cache, where the
             // newest is wanted next anyway; a whole history: each version loaded once.
             let image = if missing.len() <= 2 {
@@ -760,7 +760,7 @@ impl App {
             writes
                 .entries
                 .insert(position_key(position), Some(position_value(version, id)));
-            synced.live.push((version, id));
+            synced.live.push(LiveVersion { version, id });
         }
         if writes.clear {
             // A whole history: written now, and what was pending is obsolete.
@@ -859,17 +859,11 @@ impl App {
     pub(crate) fn warm_history(
         &self,
         subject: &Subject,
-        live: Option<Vec<(u32, u32)>>,
+        live: Option<Vec<LiveVersion>>,
     ) -> Result<(), ApiError> {
-        let live: Vec<(u32, u32)> = match live {
+        let live = match live {
             Some(live) => live,
-            None => self
-                .store
-                .versions(subject)?
-                .iter()
-                .filter(|(_, r)| !r.deleted)
-                .map(|(v, r)| (*v, r.id))
-                .collect(),
+            None => live_versions(&self.store.versions(subject)?),
         };
         let entry = self.kept_history(subject)?;
         {
@@ -880,7 +874,7 @@ impl App {
                 self.sync_history(subject, &mut synced, &live)?;
             }
         }
-        if let Some(&(_, id)) = live.last() {
+        if let Some(&LiveVersion { id, .. }) = live.last() {
             // A level that reads the newest version only: have its image ready.
             self.image(subject, id)?.prepare();
         }
@@ -899,6 +893,29 @@ impl App {
         }
         Ok(Mode::ReadWrite)
     }
+}
+
+/// A live (not soft-deleted) version of a subject: its number and the schema id it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct LiveVersion {
+    /// The version number.
+    pub(crate) version: u32,
+    /// The schema id the version holds.
+    pub(crate) id: u32,
+}
+
+/// The live versions among a subject's `versions` (as the store lists them, oldest first).
+pub(crate) fn live_versions(versions: &[(u32, VersionRecord)]) -> Vec<LiveVersion> {
+    versions
+        .iter()
+        .filter(|(_, r)| !r.deleted)
+        .map(|&(version, r)| LiveVersion { version, id: r.id })
+        .collect()
+}
+
+/// The newest live version among a subject's `versions` (oldest first).
+pub(crate) fn latest_live(versions: &[(u32, VersionRecord)]) -> Option<&(u32, VersionRecord)> {
+    versions.iter().rev().find(|(_, r)| !r.deleted)
 }
 
 /// The scope keys consulted for a subject, most specific first.

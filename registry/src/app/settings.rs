@@ -211,11 +211,7 @@ impl App {
 
     fn has_live_subjects(&self, subject: &Subject) -> Result<bool, ApiError> {
         if !subject.is_context_scope() {
-            return Ok(self
-                .store
-                .versions(subject)?
-                .iter()
-                .any(|(_, r)| !r.deleted));
+            return Ok(super::latest_live(&self.store.versions(subject)?).is_some());
         }
         let ctx = if subject.context.is_global() {
             None

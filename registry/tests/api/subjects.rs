@@ -339,3 +339,21 @@ async fn latest_with_metadata_matches_no_version_without_stored_metadata() {
     let (status, body) = app.get("/contexts/.h/subjects/t/metadata").await;
     assert_error(status, &body, 404, 40403);
 }
+
+/// A comment or a string of many non-ASCII characters registers like any other schema:
+/// lexing one once overflowed the stack and took the server down.
+#[tokio::test]
+async fn long_non_ascii_comments_and_strings_register() {
+    let app = TestApp::spawn().await;
+    let run = "é".repeat(20_000);
+    let schema = format!(
+        "syntax = \"proto3\";\npackage q;\noption go_package = \"{run}\";\n// {run}\nmessage M {{\n  string a = 1;\n}}\n"
+    );
+    let (status, body) = app.register("long-text", &schema).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, text) = app.get("/subjects/long-text/versions/1/schema").await;
+    assert_eq!(status, StatusCode::OK);
+    // The canonical text writes the string's bytes as octal escapes.
+    let escaped = "\\303\\251".repeat(20_000);
+    assert!(text.as_str().unwrap().contains(&escaped), "{text}");
+}

@@ -59,7 +59,11 @@ pub(crate) enum Token<'a> {
     Semicolon,
     #[token("/")]
     ForwardSlash,
-    #[regex(r#"(//|#)[^\n]*\n?"#, line_comment, allow_greedy = true)]
+    // The rest of the line is taken by the callback, not by a regex: the lexer logos
+    // generates walks a run of multi-byte characters by recursion in a debug build, and a
+    // long comment of them overflowed the stack.
+    #[token("//", line_comment)]
+    #[token("#", line_comment)]
     LineComment(Cow<'a, str>),
     #[token(r#"/*"#, block_comment)]
     BlockComment(Cow<'a, str>),
@@ -222,7 +226,8 @@ fn string<'a>(lex: &mut Lexer<'a, Token<'a>>) -> Cow<'a, [u8]> {
     #[derive(Logos)]
     #[logos(subpattern hex = r"[0-9A-Fa-f]")]
     enum Component<'a> {
-        #[regex(r#"[^\x00\n\\'"]+"#)]
+        // One character here, the rest of the run by the callback (see `LineComment`).
+        #[regex(r#"[^\x00\n\\'"]"#, unescaped)]
         Unescaped(&'a str),
         #[regex(r#"['"]"#, terminator)]
         Terminator(u8),
@@ -236,6 +241,15 @@ fn string<'a>(lex: &mut Lexer<'a, Token<'a>>) -> Cow<'a, [u8]> {
             unicode_escape
         )]
         Char(char),
+    }
+
+    fn unescaped<'a>(lex: &mut Lexer<'a, Component<'a>>) -> &'a str {
+        let rest = lex.remainder();
+        let len = rest
+            .find(['\0', '\n', '\\', '\'', '"'])
+            .unwrap_or(rest.len());
+        lex.bump(len);
+        lex.slice()
     }
 
     fn terminator<'a>(lex: &mut Lexer<'a, Component<'a>>) -> u8 {
@@ -351,6 +365,11 @@ fn string<'a>(lex: &mut Lexer<'a, Token<'a>>) -> Cow<'a, [u8]> {
 }
 
 fn line_comment<'a>(lex: &mut Lexer<'a, Token<'a>>) -> Cow<'a, str> {
+    // The comment runs to the end of the line, its newline included.
+    let rest = lex.remainder();
+    let len = rest.find('\n').map_or(rest.len(), |i| i + 1);
+    lex.bump(len);
+
     if !lex.extras.text_format_mode && lex.slice().starts_with('#') {
         lex.extras
             .errors

@@ -571,3 +571,25 @@ proptest! {
         assert_ne!(Token::lexer(&s).count(), 0);
     }
 }
+
+#[test]
+fn long_runs_of_multi_byte_characters() {
+    // A comment or a string of many non-ASCII characters lexes as one token (the
+    // generated lexer once recursed per character here and overflowed the stack).
+    let run = "é".repeat(200_000);
+    let source = format!("// {run}\n'{run}' # {run}");
+    let mut lexer = Token::lexer(&source);
+    assert_eq!(
+        lexer.next(),
+        Some(Ok(Token::LineComment(format!(" {run}\n").into())))
+    );
+    assert_eq!(
+        lexer.next(),
+        Some(Ok(Token::StringLiteral(run.as_bytes().to_vec().into())))
+    );
+    assert_eq!(
+        lexer.next(),
+        Some(Ok(Token::LineComment(format!(" {run}").into())))
+    );
+    assert_eq!(lexer.next(), None);
+}
