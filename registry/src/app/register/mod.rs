@@ -23,8 +23,7 @@ use crate::schema;
 use crate::store::{self, SchemaRecord};
 use crate::types::{Mode, Subject, Version};
 
-pub use self::check::CompatibilityResult;
-pub use self::request::{ReferenceRequest, SchemaRequest};
+pub(crate) use self::request::{ReferenceRequest, SchemaRequest};
 
 /// What a registration did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
