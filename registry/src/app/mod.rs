@@ -229,6 +229,11 @@ impl SyncedHistory {
     /// Reads a kept history back from its stored entries (key order). Entries of another
     /// format, or with a position missing, give an empty history marked stale.
     fn load(entries: &[store::HistoryEntry]) -> SyncedHistory {
+        // The subject's kept lockfile rows (`lock.rs`) share its entries.
+        let entries: Vec<&store::HistoryEntry> = entries
+            .iter()
+            .filter(|(key, _)| !lock::is_row_key(key))
+            .collect();
         if entries.is_empty() {
             return SyncedHistory::default();
         }
@@ -270,6 +275,17 @@ impl SyncedHistory {
             },
             None => stale,
         }
+    }
+}
+
+impl SyncedHistory {
+    /// The kept lockfile rows computed since the last write (key and value).
+    pub(crate) fn pending_rows(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.pending
+            .entries
+            .iter()
+            .filter(|(key, _)| lock::is_row_key(key))
+            .filter_map(|(key, value)| Some((&key[..], value.as_deref()?)))
     }
 }
 
@@ -877,6 +893,11 @@ impl App {
             // it, not here.
             if synced.history.positions() > 0 || live.len() <= 2 {
                 self.sync_history(subject, &mut synced, &live)?;
+            }
+            // The newest version's lockfile row, kept like the history entries (a cache:
+            // a failure only leaves it to be computed when it is pulled).
+            if let Err(e) = self.keep_lock_row(subject, &mut synced.pending.entries) {
+                tracing::debug!(error = %e, %subject, "lockfile row not kept");
             }
         }
         if let Some(&(_, id)) = live.last() {
