@@ -45,8 +45,9 @@ struct MessageShape {
 const PER_WORKER: usize = 64;
 
 /// The tag of kept lockfile rows among a subject's kept entries
-/// ([`crate::store::Reads::history_entries`]): `r` + version (u32 BE) -> the ID of the
-/// version the row's patch is on (u32 BE, or none: empty) + the row as JSON.
+/// ([`crate::store::Reads::history_entries`]): `r` + version (u32 BE) -> `1` and the ID
+/// of the schema the row's patch is on (u32 BE), or `0` and four zero bytes for a row
+/// patched on nothing, then the row as JSON.
 pub(crate) const LOCK_ROW: u8 = b'r';
 
 /// The key of version `version`'s kept row.
@@ -175,7 +176,8 @@ impl App {
             i = end;
         }
         if !computed.is_empty() {
-            // Kept for the next request (a cache: a failed write is only logged).
+            // Kept for the next request, written after this answer (a cache: a failed
+            // write only leaves them to be computed again).
             let subject = subject.clone();
             let _answer = self.store.submit(Box::new(move |tx| {
                 for (on, row) in &computed {

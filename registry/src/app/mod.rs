@@ -164,7 +164,9 @@ type KeptTexts = Arc<Mutex<texts::TextIndex>>;
 /// It is kept in the store as entries of the subject ([`Store::history_entries`]), under
 /// keys of the registry's own: `f` (the format), `p` + position (u32 BE) -> version and id
 /// (u32 BE each) for every version ever pushed, and `l` + a [`History`] entry's key -> its
-/// value. A registration writes its position and the few leaf entries it changed.
+/// value. A registration writes its position and the few leaf entries it changed. The
+/// subject's kept lockfile rows (`r` + version, `lock.rs`) share these entries and ride
+/// along the same way; reading the history skips them.
 #[derive(Debug, Default)]
 pub(crate) struct SyncedHistory {
     pub(crate) live: Vec<(u32, u32)>,
