@@ -68,9 +68,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         let versions = fetched.version_count();
         if !args.no_build_check && pinned != Some(&fetched) {
-            let built = fetched
-                .expand()
-                .and_then(|locked| Builder::new().hunt(fetched.name()).generate(&locked));
+            let built = Builder::new()
+                .hunt(fetched.name())
+                .generate_stored(&fetched);
             if let Err(err) = built {
                 eprintln!(
                     "huntreg: warning: hunt {} would not build from these versions:\n{err}",

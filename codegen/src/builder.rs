@@ -9,7 +9,7 @@ use huntreg_compat::{Category, RuleSet};
 
 use crate::error::{Error, ErrorKind};
 use crate::ident::{hunt_module, hunt_name};
-use crate::lockfile::{LockedHunt, Lockfile};
+use crate::lockfile::{LockedHunt, StoredHunt, StoredLockfile, StoredTexts};
 use crate::model::HuntModel;
 use crate::plan::Plan;
 use crate::registry::Registry;
@@ -97,7 +97,16 @@ impl Default for Builder {
 /// The schemas a build reads, once resolved.
 #[derive(Debug)]
 enum Source {
-    Locked { hunt: LockedHunt, origin: String },
+    Locked {
+        hunt: LockedHunt,
+        origin: String,
+    },
+    /// A lockfile's hunt as written: only the texts the build compiles are rebuilt.
+    Stored {
+        hunt: StoredHunt,
+        path: Option<PathBuf>,
+        origin: String,
+    },
     Dir(PathBuf),
 }
 
@@ -259,6 +268,19 @@ impl Builder {
         .map(|(files, _)| files)
     }
 
+    /// [`Builder::generate`] from a hunt as the lockfile stores it: only the texts the
+    /// build compiles are rebuilt from their patches (what `huntreg pull`'s build check
+    /// runs).
+    pub fn generate_stored(&mut self, stored: &StoredHunt) -> Result<Vec<GeneratedFile>, Error> {
+        let origin = format!("the registered versions of hunt {}", stored.name());
+        self.generate_source(&Source::Stored {
+            hunt: stored.clone(),
+            path: None,
+            origin,
+        })
+        .map(|(files, _)| files)
+    }
+
     /// Generates types and `Event` (no IDs) from a directory of `.proto` files.
     pub fn generate_dir(&mut self, dir: &Path) -> Result<Vec<GeneratedFile>, Error> {
         self.generate_source(&Source::Dir(dir.to_owned()))
@@ -269,18 +291,33 @@ impl Builder {
         &mut self,
         source: &Source,
     ) -> Result<(Vec<GeneratedFile>, Vec<PathBuf>), Error> {
+        let same_hunt = |name: &str| match &self.hunt {
+            Some(expected) if expected != name => Err(Error::from(ErrorKind::Config(format!(
+                "builder is for hunt {expected} but the versions given are hunt {name}"
+            )))),
+            _ => Ok(()),
+        };
         let (plan, origin) = match source {
             Source::Locked { hunt, origin } => {
-                if let Some(expected) = &self.hunt {
-                    if *expected != hunt.hunt {
-                        return Err(ErrorKind::Config(format!(
-                            "builder is for hunt {expected} but the versions given are hunt {}",
-                            hunt.hunt
-                        ))
-                        .into());
-                    }
-                }
-                (Plan::from_locked(hunt, &self.rules)?, origin.clone())
+                same_hunt(&hunt.hunt)?;
+                let texts = |subject: &str, version: u32| hunt.text(subject, version);
+                (
+                    Plan::from_locked(hunt, &texts, &self.rules)?,
+                    origin.clone(),
+                )
+            }
+            Source::Stored { hunt, path, origin } => {
+                same_hunt(hunt.name())?;
+                let pins = hunt.pins().map_err(|e| match path {
+                    Some(path) => e.in_file(path),
+                    None => e,
+                })?;
+                let stored = StoredTexts::new(hunt, path.as_deref());
+                let texts = |subject: &str, version: u32| stored.text(subject, version);
+                (
+                    Plan::from_locked(&pins, &texts, &self.rules)?,
+                    origin.clone(),
+                )
             }
             Source::Dir(dir) => (
                 Plan::from_dir(self.hunt_name()?, dir)?,
@@ -350,15 +387,17 @@ impl Builder {
         if let Some(path) = &self.lockfile {
             if path.exists() {
                 rerun.push(path.clone());
-                let lockfile = Lockfile::read(path)?;
+                // Read as written: the build rebuilds only the texts it compiles.
+                let lockfile = StoredLockfile::read(path)?;
                 let locked = lockfile
                     .hunt(hunt)
                     .ok_or_else(|| ErrorKind::HuntNotInLockfile {
                         hunt: hunt.to_owned(),
                         path: path.clone(),
                     })?;
-                return Ok(Source::Locked {
+                return Ok(Source::Stored {
                     hunt: locked.clone(),
+                    path: Some(path.clone()),
                     origin: format!("the lockfile {}", path.display()),
                 });
             }

@@ -674,6 +674,179 @@ impl StoredLockfile {
     }
 }
 
+impl LockedHunt {
+    /// The text of `subject`'s `version` (what a build compiles).
+    pub(crate) fn text(&self, subject: &str, version: u32) -> Result<String, Error> {
+        self.subjects
+            .iter()
+            .find(|s| s.subject == subject)
+            .and_then(|s| s.versions.iter().find(|v| v.version == version))
+            .map(|v| v.schema.clone())
+            .ok_or_else(|| {
+                ErrorKind::LockfileSyntax(format!(
+                    "hunt {} has no subject {subject} version {version}",
+                    self.hunt
+                ))
+                .into()
+            })
+    }
+}
+
+impl StoredHunt {
+    /// The hunt's versions with their pins (IDs, references, message order, soft
+    /// deletes) and histories, but no text (every `schema` empty): what a build reads,
+    /// with [`StoredTexts`] for the few texts it compiles.
+    pub(crate) fn pins(&self) -> Result<LockedHunt, Error> {
+        let mut subjects = Vec::with_capacity(self.subjects.len());
+        for subject in &self.subjects {
+            let history = match &subject.history {
+                Some(stored) => Some(stored.read().map_err(|e| {
+                    ErrorKind::LockfileSyntax(format!(
+                        "hunt {} subject {}: {e}; delete the lockfile and run `huntreg pull` again",
+                        self.hunt, subject.subject
+                    ))
+                })?),
+                None => None,
+            };
+            subjects.push(LockedSubject {
+                subject: subject.subject.clone(),
+                versions: subject
+                    .versions
+                    .iter()
+                    .map(|v| LockedVersion {
+                        version: v.version,
+                        id: v.id,
+                        deleted: v.deleted,
+                        references: v.references.clone(),
+                        messages: v.messages.clone(),
+                        schema: String::new(),
+                    })
+                    .collect(),
+                history,
+            });
+        }
+        Ok(LockedHunt {
+            hunt: self.hunt.clone(),
+            subjects,
+        })
+    }
+}
+
+/// The texts of a [`StoredHunt`]'s versions, each rebuilt when asked for: a build
+/// compiles the newest version of each subject and the few its history names, so it
+/// need not rebuild every version's text. A subject's texts are rebuilt as lines
+/// borrowed from the lockfile (no text in between is joined or hashed), going on from
+/// the last one asked for when the next is newer; each text returned is checked against
+/// its digest. A patch that does not apply is an error naming its version, as when every
+/// text is rebuilt ([`StoredLockfile::expand`]).
+#[derive(Debug)]
+pub(crate) struct StoredTexts<'a> {
+    hunt: &'a StoredHunt,
+    path: Option<&'a Path>,
+    /// Per subject (position): the version position rebuilt last, and its lines.
+    cursors: std::cell::RefCell<BTreeMap<usize, (usize, Vec<&'a str>)>>,
+}
+
+impl<'a> StoredTexts<'a> {
+    /// The texts of `hunt`, read from the lockfile at `path` (named in errors).
+    pub(crate) fn new(hunt: &'a StoredHunt, path: Option<&'a Path>) -> StoredTexts<'a> {
+        StoredTexts {
+            hunt,
+            path,
+            cursors: Default::default(),
+        }
+    }
+
+    /// The full text of `subject`'s `version`, checked against its digest.
+    pub(crate) fn text(&self, subject: &str, version: u32) -> Result<String, Error> {
+        self.rebuild(subject, version).map_err(|e| {
+            let error = Error::from(ErrorKind::LockfileSyntax(e));
+            match self.path {
+                Some(path) => error.in_file(path),
+                None => error,
+            }
+        })
+    }
+
+    fn rebuild(&self, subject: &str, version: u32) -> Result<String, String> {
+        let hunt = &self.hunt.hunt;
+        let at = |v: u32| format!("hunt {hunt} subject {subject} version {v}");
+        let again = "delete the lockfile and run `huntreg pull` again";
+        let (s, stored) = self
+            .hunt
+            .subjects
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.subject == subject)
+            .ok_or_else(|| format!("hunt {hunt} has no subject {subject}"))?;
+        let versions = &stored.versions;
+        let k = versions
+            .iter()
+            .position(|v| v.version == version)
+            .ok_or_else(|| format!("{} is not in the lockfile", at(version)))?;
+        // Start from the last full text at or before `k`, or go on from the cursor.
+        let full = versions[..=k]
+            .iter()
+            .rposition(|v| v.schema.is_some())
+            .ok_or_else(|| {
+                format!(
+                    "{}: a patch needs a previous version; the first holds `schema`; {again}",
+                    at(versions[0].version)
+                )
+            })?;
+        let mut cursors = self.cursors.borrow_mut();
+        let (mut i, mut lines) = match cursors.remove(&s) {
+            Some((i, lines)) if i >= full && i <= k => (i, lines),
+            _ => {
+                let text = versions[full].schema.as_deref().unwrap_or_default();
+                (full, text.split('\n').collect())
+            }
+        };
+        let mut next = Vec::with_capacity(lines.len() + 1);
+        while i < k {
+            i += 1;
+            let v = &versions[i];
+            // No full text lies after the one the walk started from.
+            let Some(patch) = &v.patch else {
+                return Err(format!(
+                    "{}: neither `schema` nor `patch`; {again}",
+                    at(v.version)
+                ));
+            };
+            patch::apply_lines(&lines, patch, &mut next)
+                .map_err(|e| format!("{}: bad patch: {e}; {again}", at(v.version)))?;
+            std::mem::swap(&mut lines, &mut next);
+        }
+        if versions[full].patch.is_some() {
+            let v = versions[full].version;
+            return Err(format!("{}: both `schema` and `patch`; {again}", at(v)));
+        }
+        let v = &versions[k];
+        let Some(sha256) = &v.sha256 else {
+            return Err(format!(
+                "{}: missing field `sha256`; {again}",
+                at(v.version)
+            ));
+        };
+        if !patch::lines_digest_matches(&lines, sha256) {
+            // The first version that does not rebuild is the one to name.
+            let whole = StoredLockfile {
+                format: FORMAT,
+                hunts: vec![self.hunt.clone()],
+            };
+            whole.expand_all()?;
+            return Err(format!(
+                "{}: the rebuilt text's SHA-256 starts {}, not {sha256}: the lockfile was edited or is corrupt; {again}",
+                at(v.version),
+                patch::lines_digest(&lines)
+            ));
+        }
+        let text = lines.join("\n");
+        cursors.insert(s, (k, lines));
+        Ok(text)
+    }
+}
+
 /// One version's full text: its `schema`, or its `patch` applied to `previous`, checked
 /// against its `sha256` in format 2.
 fn expand_text(format: u32, previous: Option<&str>, v: &StoredVersion) -> Result<String, String> {
@@ -888,6 +1061,62 @@ mod tests {
             Lockfile::parse(&text.replace("id: 2\n", "id: 2\n      sha256: e3b0c44298fc1c14\n"))
                 .unwrap_err();
         assert!(err.to_string().contains("need format 2"), "{err}");
+    }
+
+    #[test]
+    fn stored_texts_rebuild_any_version_in_any_order() {
+        let texts: Vec<String> = (0..12)
+            .map(|n| (0..n).map(|i| format!("line {i}\n")).collect::<String>())
+            .collect();
+        let mut versions: Vec<LockedVersion> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| version(i as u32 + 1, i as u32 + 1, t))
+            .collect();
+        // A version whose full text is shorter than its patch is written in full.
+        versions[6].schema = "x".to_owned();
+        let lock = one_subject(versions.clone());
+        let stored = StoredLockfile::parse(&lock.render()).unwrap();
+        assert!(stored.render().contains("    schema: x\n"));
+        let hunt = stored.hunt("h").unwrap();
+        let lazy = StoredTexts::new(hunt, None);
+        for n in [12, 3, 4, 7, 6, 12, 1, 8, 11, 2] {
+            let want = &versions[n as usize - 1].schema;
+            assert_eq!(&lazy.text("s", n).unwrap(), want, "version {n}");
+        }
+        let pins = hunt.pins().unwrap();
+        assert!(pins.subjects[0]
+            .versions
+            .iter()
+            .all(|v| v.schema.is_empty()));
+        assert_eq!(pins.subjects[0].versions.len(), 12);
+        assert!(lazy.text("s", 13).is_err());
+        assert!(lazy.text("t", 1).is_err());
+    }
+
+    #[test]
+    fn stored_texts_name_the_first_version_that_does_not_rebuild() {
+        let lock = one_subject(vec![
+            version(1, 1, "a\nb\nc\nd\ne\nf\n"),
+            version(2, 2, "a\nb\nc\nX\nd\ne\nf\n"),
+            version(3, 3, "a\nb\nc\nX\nd\ne\nf\ng\n"),
+        ]);
+        let text = lock.render();
+        for (from, to, want) in [
+            // Version 2's text is wrong, and so is version 3's, rebuilt from it.
+            ("+X\n", "+Y\n", "version 2: the rebuilt text's SHA-256"),
+            ("+X\n        =4", "+X\n        =3", "version 2: bad patch"),
+        ] {
+            let edited = StoredLockfile::parse(&text.replacen(from, to, 1)).unwrap();
+            let lazy = StoredTexts::new(edited.hunt("h").unwrap(), None);
+            let err = lazy.text("s", 3).unwrap_err().to_string();
+            assert!(err.contains(&format!("hunt h subject s {want}")), "{err}");
+            assert!(err.contains("run `huntreg pull` again"), "{err}");
+        }
+        // A text not asked for is not rebuilt: version 1 reads without version 2.
+        let edited = StoredLockfile::parse(&text.replacen("+X\n", "+Y\n", 1)).unwrap();
+        let lazy = StoredTexts::new(edited.hunt("h").unwrap(), None);
+        assert_eq!(lazy.text("s", 1).unwrap(), "a\nb\nc\nd\ne\nf\n");
     }
 
     #[test]

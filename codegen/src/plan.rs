@@ -182,8 +182,14 @@ impl Plan {
     }
 
     /// Builds the plan for a hunt's registered versions, checking with `rules` that the
-    /// newest schemas read every version.
-    pub(crate) fn from_locked(locked: &LockedHunt, rules: &RuleSet) -> Result<Plan, Error> {
+    /// newest schemas read every version. `texts` gives a version's full text (subject,
+    /// version): asked only for the versions compiled, so `locked` need not hold the
+    /// others' texts.
+    pub(crate) fn from_locked(
+        locked: &LockedHunt,
+        texts: &dyn Fn(&str, u32) -> Result<String, Error>,
+        rules: &RuleSet,
+    ) -> Result<Plan, Error> {
         let hunt = locked.hunt.as_str();
         let mut by_version: BTreeMap<(&str, u32), &LockedVersion> = BTreeMap::new();
         let mut holders: BTreeMap<u32, Vec<(&str, &LockedVersion)>> = BTreeMap::new();
@@ -250,15 +256,16 @@ impl Plan {
         let writer_files = |id: u32| -> Result<BTreeMap<String, String>, Error> {
             let (subject, version) = holders[&id][0];
             let mut files = BTreeMap::new();
-            files.insert(id_file[&id].clone(), version.schema.clone());
+            files.insert(id_file[&id].clone(), texts(subject, version.version)?);
             let mut stack: Vec<&LockedVersion> = vec![version];
             while let Some(v) = stack.pop() {
                 for r in &v.references {
                     if files.contains_key(&r.name) {
                         continue;
                     }
+                    let target_subject = unqualify(hunt, &r.subject);
                     let target = by_version
-                        .get(&(unqualify(hunt, &r.subject), r.version))
+                        .get(&(target_subject, r.version))
                         .ok_or_else(|| ErrorKind::MissingReference {
                             hunt: hunt.to_owned(),
                             what: what(subject, version.version, id),
@@ -266,7 +273,7 @@ impl Plan {
                             subject: r.subject.clone(),
                             version: r.version,
                         })?;
-                    files.insert(r.name.clone(), target.schema.clone());
+                    files.insert(r.name.clone(), texts(target_subject, r.version)?);
                     stack.push(target);
                 }
             }

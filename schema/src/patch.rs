@@ -84,6 +84,20 @@ pub fn diff(old: &str, new: &str) -> String {
 pub fn apply(old: &str, patch: &str) -> Result<String, String> {
     let a: Vec<&str> = old.split('\n').collect();
     let mut out: Vec<&str> = Vec::with_capacity(a.len() + 1);
+    apply_lines(&a, patch, &mut out)?;
+    Ok(out.join("\n"))
+}
+
+/// [`apply`] on a text cut into its lines: `out` gets the new text's lines, borrowed from
+/// `old` and `patch` (what rebuilding a long chain of versions uses, so that no text in
+/// between is joined). The text is `out` joined by `\n`.
+pub fn apply_lines<'a>(
+    old: &[&'a str],
+    patch: &'a str,
+    out: &mut Vec<&'a str>,
+) -> Result<(), String> {
+    out.clear();
+    let a = old;
     let mut at = 0usize;
     let Some(body) = patch.strip_suffix('\n') else {
         return Err("the patch does not end with a newline".to_owned());
@@ -123,7 +137,41 @@ pub fn apply(old: &str, patch: &str) -> Result<String, String> {
             a.len()
         ));
     }
-    Ok(out.join("\n"))
+    Ok(())
+}
+
+/// [`digest_matches`] for the text that is `lines` joined by `\n`, without joining them.
+pub fn lines_digest_matches(lines: &[&str], stored: &str) -> bool {
+    if !(DIGEST_LEN..=64).contains(&stored.len()) {
+        return false;
+    }
+    hex_of(&lines_sha256(lines)).starts_with(&stored.to_ascii_lowercase())
+}
+
+/// [`digest`] for the text that is `lines` joined by `\n`.
+pub fn lines_digest(lines: &[&str]) -> String {
+    let mut hex = hex_of(&lines_sha256(lines));
+    hex.truncate(DIGEST_LEN);
+    hex
+}
+
+fn lines_sha256(lines: &[&str]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            hasher.update(b"\n");
+        }
+        hasher.update(line.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+fn hex_of(hash: &[u8]) -> String {
+    let mut hex = String::with_capacity(64);
+    for byte in hash {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 #[cfg(test)]
@@ -145,6 +193,20 @@ mod tests {
         assert_eq!(apply(old, &diff(old, new)).unwrap(), new);
         assert_eq!(apply("x\n", &diff("x\n", "x")).unwrap(), "x");
         assert_eq!(apply("", &diff("", "")).unwrap(), "");
+    }
+
+    #[test]
+    fn lines_give_the_same_text_and_digest() {
+        let old = "a\nb\nc\n";
+        let new = "a\nx\nc\n\n";
+        let patch = diff(old, new);
+        let lines: Vec<&str> = old.split('\n').collect();
+        let mut out = Vec::new();
+        apply_lines(&lines, &patch, &mut out).unwrap();
+        assert_eq!(out.join("\n"), new);
+        assert_eq!(lines_digest(&out), digest(new));
+        assert!(lines_digest_matches(&out, &digest(new)));
+        assert!(!lines_digest_matches(&out, &digest(old)));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! so a consumer's build checks the history through the index instead of compiling every
 //! version.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use huntreg_schema::patch;
@@ -43,8 +44,54 @@ struct MessageShape {
 /// Versions read per worker thread at least: below this one thread does it all.
 const PER_WORKER: usize = 64;
 
+/// The tag of kept lockfile rows among a subject's kept entries
+/// ([`crate::store::Reads::history_entries`]): `r` + version (u32 BE) -> `1` and the ID
+/// of the schema the row's patch is on (u32 BE), or `0` and four zero bytes for a row
+/// patched on nothing, then the row as JSON.
+pub(crate) const LOCK_ROW: u8 = b'r';
+
+/// The key of version `version`'s kept row.
+fn row_key(version: u32) -> Vec<u8> {
+    let mut key = vec![LOCK_ROW];
+    key.extend_from_slice(&version.to_be_bytes());
+    key
+}
+
+/// A kept row: the ID its patch is on, then the row.
+fn row_value(before: Option<u32>, row: &LockRow) -> Vec<u8> {
+    let mut value = vec![u8::from(before.is_some())];
+    value.extend_from_slice(&before.unwrap_or(0).to_be_bytes());
+    // Serializing strings and integers cannot fail.
+    value.extend(serde_json::to_vec(row).unwrap_or_default());
+    value
+}
+
+/// A kept row read back (`None` if it does not decode: it is then computed again).
+fn read_row(value: &[u8]) -> Option<(Option<u32>, LockRow)> {
+    let (&flag, rest) = value.split_first()?;
+    let (id, json) = rest.split_at_checked(4)?;
+    let id = u32::from_be_bytes(id.try_into().ok()?);
+    let before = match flag {
+        0 => None,
+        1 => Some(id),
+        _ => return None,
+    };
+    Some((before, serde_json::from_slice(json).ok()?))
+}
+
+/// Whether a kept entry's key is a lockfile row's.
+pub(crate) fn is_row_key(key: &[u8]) -> bool {
+    key.first() == Some(&LOCK_ROW)
+}
+
 impl App {
     /// The lockfile rows of `subject` after version `after` (0 for all).
+    ///
+    /// Each row is a function of the version's schema and the one before it (both
+    /// immutable records), so it is kept with the subject's kept entries: computed right
+    /// after the version registers ([`App::keep_lock_row`]), or by the first request that
+    /// serves it (then written back), and read instead of the records afterwards. A kept
+    /// row is used only for the same ID on the same previous ID.
     pub fn lock_rows(&self, subject: &Subject, after: u32) -> Result<LockView, ApiError> {
         let versions = self.store.versions(subject)?;
         if versions.is_empty() {
@@ -62,12 +109,123 @@ impl App {
             .filter(|(v, _, _)| *v == after && start > 0)
             .map(|(_, id, _)| *id);
         let wanted = &listed[start..];
+        let before = |i: usize| if i == 0 { base } else { Some(wanted[i - 1].1) };
+
+        let live = super::live_versions(&versions);
+        // The history first: building one clears the subject's kept entries, rows too.
+        let (history, mut kept) = if live.is_empty() {
+            (None, BTreeMap::new())
+        } else {
+            let entry = self.history(subject, &live)?;
+            let synced = entry.lock().unwrap_or_else(|p| p.into_inner());
+            let view =
+                (synced.history.retired() == 0 && synced.live == live).then(|| HistoryView {
+                    positions: synced.live.iter().map(|l| (l.version, l.id)).collect(),
+                    entries: synced
+                        .history
+                        .entries()
+                        .iter()
+                        .map(|(key, value)| (hex(key), hex(value)))
+                        .collect(),
+                });
+            // Rows computed after a registration and not written yet.
+            let pending: BTreeMap<Vec<u8>, Vec<u8>> = synced
+                .pending_rows()
+                .map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .collect();
+            (view, pending)
+        };
+        if !wanted.is_empty() {
+            for (key, value) in self.store.history_entries(subject)? {
+                if is_row_key(&key) {
+                    kept.entry(key).or_insert(value);
+                }
+            }
+        }
+        let mut rows: Vec<Option<LockRow>> = wanted
+            .iter()
+            .enumerate()
+            .map(|(i, &(version, id, deleted))| {
+                let (on, row) = read_row(kept.get(&row_key(version))?)?;
+                (on == before(i) && row.version == version && row.id == id)
+                    .then_some(LockRow { deleted, ..row })
+            })
+            .collect();
+        drop(kept);
+
+        // The rest from the records, each run of missing rows in parallel.
+        let mut computed: Vec<(Option<u32>, LockRow)> = Vec::new();
+        let mut i = 0;
+        while i < rows.len() {
+            if rows[i].is_some() {
+                i += 1;
+                continue;
+            }
+            let end = (i..rows.len())
+                .find(|&j| rows[j].is_some())
+                .unwrap_or(rows.len());
+            let part = self.compute_rows(subject, before(i), &wanted[i..end])?;
+            for (j, row) in (i..end).zip(part) {
+                computed.push((before(j), row.clone()));
+                rows[j] = Some(row);
+            }
+            i = end;
+        }
+        if !computed.is_empty() {
+            // Kept for the next request, written after this answer (a cache: a failed
+            // write only leaves them to be computed again).
+            let subject = subject.clone();
+            let _answer = self.store.submit(Box::new(move |tx| {
+                for (on, row) in &computed {
+                    tx.put_history_entry(
+                        &subject,
+                        &row_key(row.version),
+                        Some(&row_value(*on, row)),
+                    );
+                }
+                Box::new(())
+            }));
+        }
+        Ok(LockView {
+            listed,
+            versions: rows.into_iter().flatten().collect(),
+            history,
+        })
+    }
+
+    /// Computes and queues the kept lockfile row of `subject`'s newest version (after it
+    /// registered), written with the subject's next registration like its history entries.
+    pub(crate) fn keep_lock_row(
+        &self,
+        subject: &Subject,
+        pending: &mut std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    ) -> Result<(), ApiError> {
+        let versions = self.store.versions(subject)?;
+        let Some((version, record)) = versions.last() else {
+            return Ok(());
+        };
+        let before = versions.len().checked_sub(2).map(|i| versions[i].1.id);
+        let rows = self.lock_part(subject, before, &[(*version, record.id, record.deleted)])?;
+        for row in rows {
+            pending.insert(row_key(row.version), Some(row_value(before, &row)));
+        }
+        Ok(())
+    }
+
+    /// The rows of `wanted` (consecutive versions), the first patched on schema `base`,
+    /// from the records: on two threads when there are many.
+    fn compute_rows(
+        &self,
+        subject: &Subject,
+        base: Option<u32>,
+        wanted: &[(u32, u32, bool)],
+    ) -> Result<Vec<LockRow>, ApiError> {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(wanted.len() / PER_WORKER)
             .max(1);
         let chunk = wanted.len().div_ceil(workers).max(1);
-        let rows = std::thread::scope(|scope| {
+        std::thread::scope(|scope| {
             let parts: Vec<_> = wanted
                 .chunks(chunk)
                 .enumerate()
@@ -88,27 +246,6 @@ impl App {
                 rows.extend(part?);
             }
             Ok::<_, ApiError>(rows)
-        })?;
-        let live = super::live_versions(&versions);
-        let history = if live.is_empty() {
-            None
-        } else {
-            let kept = self.history(subject, &live)?;
-            let synced = kept.lock().unwrap_or_else(|p| p.into_inner());
-            (synced.history.retired() == 0 && synced.live == live).then(|| HistoryView {
-                positions: synced.live.iter().map(|l| (l.version, l.id)).collect(),
-                entries: synced
-                    .history
-                    .entries()
-                    .iter()
-                    .map(|(key, value)| (hex(key), hex(value)))
-                    .collect(),
-            })
-        };
-        Ok(LockView {
-            listed,
-            versions: rows,
-            history,
         })
     }
 

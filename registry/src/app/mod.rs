@@ -165,7 +165,9 @@ type KeptTexts = Arc<Mutex<texts::TextIndex>>;
 /// It is kept in the store as entries of the subject ([`Store::history_entries`]), under
 /// keys of the registry's own: `f` (the format), `p` + position (u32 BE) -> version and id
 /// (u32 BE each) for every version ever pushed, and `l` + a [`History`] entry's key -> its
-/// value. A registration writes its position and the few leaf entries it changed.
+/// value. A registration writes its position and the few leaf entries it changed. The
+/// subject's kept lockfile rows (`r` + version, `lock.rs`) share these entries and ride
+/// along the same way; reading the history skips them.
 #[derive(Debug, Default)]
 pub(crate) struct SyncedHistory {
     pub(crate) live: Vec<LiveVersion>,
@@ -230,6 +232,11 @@ impl SyncedHistory {
     /// Reads a kept history back from its stored entries (key order). Entries of another
     /// format, or with a position missing, give an empty history marked stale.
     fn load(entries: &[store::HistoryEntry]) -> SyncedHistory {
+        // The subject's kept lockfile rows (`lock.rs`) share its entries.
+        let entries: Vec<&store::HistoryEntry> = entries
+            .iter()
+            .filter(|(key, _)| !lock::is_row_key(key))
+            .collect();
         if entries.is_empty() {
             return SyncedHistory::default();
         }
@@ -271,6 +278,17 @@ impl SyncedHistory {
             },
             None => stale,
         }
+    }
+}
+
+impl SyncedHistory {
+    /// The kept lockfile rows computed since the last write (key and value).
+    pub(crate) fn pending_rows(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.pending
+            .entries
+            .iter()
+            .filter(|(key, _)| lock::is_row_key(key))
+            .filter_map(|(key, value)| Some((&key[..], value.as_deref()?)))
     }
 }
 
@@ -872,6 +890,11 @@ impl App {
             // it, not here.
             if synced.history.positions() > 0 || live.len() <= 2 {
                 self.sync_history(subject, &mut synced, &live)?;
+            }
+            // The newest version's lockfile row, kept like the history entries (a cache:
+            // a failure only leaves it to be computed when it is pulled).
+            if let Err(e) = self.keep_lock_row(subject, &mut synced.pending.entries) {
+                tracing::debug!(error = %e, %subject, "lockfile row not kept");
             }
         }
         if let Some(&LiveVersion { id, .. }) = live.last() {

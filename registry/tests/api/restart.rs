@@ -106,3 +106,62 @@ async fn the_kept_history_survives_a_restart() {
     app.delete("/subjects/t-value/versions/1").await;
     app.register_ok("t-value", V4).await;
 }
+
+/// Each version's lockfile row is kept with the subject's entries (computed after it
+/// registers, or by the first pull that serves it): after a restart the registry serves
+/// the same rows, read from the store, and a row whose previous version was deleted is
+/// computed anew.
+#[tokio::test]
+async fn kept_lockfile_rows_survive_a_restart() {
+    use huntreg_registry::store::{Reads, SledStore};
+    const V1: &str = "syntax = \"proto3\";\nmessage T {\n  int32 a = 1;\n}\n";
+    const V2: &str = "syntax = \"proto3\";\nmessage T {\n  int32 a = 1;\n  int32 b = 2;\n}\n";
+    const V3: &str =
+        "syntax = \"proto3\";\nmessage T {\n  int32 a = 1;\n  int32 b = 2;\n  int32 c = 3;\n}\n";
+    let app = TestApp::spawn().await;
+    for v in [V1, V2, V3] {
+        app.register_ok("t-value", v).await;
+    }
+    let (status, before) = app.get("/huntreg/v1/subjects/t-value/lock").await;
+    assert_eq!(status, 200, "{before}");
+    let rows = before["versions"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 3, "{before}");
+    assert!(
+        rows[1]["patch"].is_string() && rows[2]["patch"].is_string(),
+        "{before}"
+    );
+    let dir = app.stop().await;
+
+    {
+        let store = SledStore::open(&data_dir(dir.path()), None).unwrap();
+        let subject = huntreg_registry::types::Subject::parse("t-value").unwrap();
+        let kept: Vec<serde_json::Value> = store
+            .history_entries(&subject)
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.first() == Some(&b'r'))
+            .map(|(_, v)| serde_json::from_slice(&v[5..]).unwrap())
+            .collect();
+        assert_eq!(kept, rows, "every version's row is kept as served");
+    }
+
+    let app = TestApp::spawn_in(dir).await;
+    let (status, after) = app.get("/huntreg/v1/subjects/t-value/lock").await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["versions"], before["versions"]);
+    let (_, tail) = app.get("/huntreg/v1/subjects/t-value/lock?after=2").await;
+    assert_eq!(tail["versions"], json!([rows[2]]));
+    // Version 2 gone for good: version 3's row is a patch on version 1's text now.
+    app.delete("/subjects/t-value/versions/2").await;
+    app.delete("/subjects/t-value/versions/2?permanent=true")
+        .await;
+    let (_, after) = app.get("/huntreg/v1/subjects/t-value/lock").await;
+    let rows = after["versions"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{after}");
+    assert_eq!(rows[1]["version"], json!(3));
+    let patch = rows[1]["patch"].as_str().unwrap();
+    assert!(
+        patch.contains("+  int32 b = 2;"),
+        "a patch on version 1: {patch}"
+    );
+}
