@@ -179,30 +179,17 @@ impl Registry {
     ) -> Result<(LockedHunt, Update), Error> {
         let hunt = hunt_name(hunt);
         let hunt = hunt.as_str();
-        let subjects: Vec<String> =
-            self.list_all(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
-        let mut locked = LockedHunt {
-            hunt: hunt.to_owned(),
-            subjects: Vec::new(),
-        };
         let mut update = Update::default();
-        for qualified in subjects {
-            let Some(subject) = huntreg_runtime::unqualify(hunt, &qualified) else {
-                continue;
-            };
-            let old = pinned
-                .and_then(|p| p.subjects.iter().find(|s| s.subject == subject))
-                .map_or(&[][..], |s| s.versions.as_slice());
-            let entry = self.update_subject(hunt, subject, old, &mut update)?;
-            locked.subjects.push(entry);
-        }
-        for old in pinned.map_or(&[][..], |p| p.subjects.as_slice()) {
-            if !locked.subjects.iter().any(|s| s.subject == old.subject) {
-                update
-                    .changes
-                    .push(format!("- {}: no longer registered", old.subject));
-            }
-        }
+        let subjects = self.each_subject(
+            hunt,
+            pinned.map_or(&[][..], |p| p.subjects.as_slice()),
+            &mut update,
+            |subject, old, update| self.update_subject(hunt, subject, old, update).map(Some),
+        )?;
+        let locked = LockedHunt {
+            hunt: hunt.to_owned(),
+            subjects: subjects.unwrap_or_default(),
+        };
         let mut lockfile = crate::Lockfile::default();
         lockfile.upsert(locked);
         Ok((lockfile.hunts.remove(0), update))
@@ -221,34 +208,59 @@ impl Registry {
     ) -> Result<Option<(StoredHunt, Update)>, Error> {
         let hunt = hunt_name(hunt);
         let hunt = hunt.as_str();
-        let subjects: Vec<String> =
-            self.list_all(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
+        let mut update = Update::default();
+        let Some(subjects) = self.each_subject(
+            hunt,
+            pinned.map_or(&[][..], |p| p.subjects.as_slice()),
+            &mut update,
+            |subject, old, update| self.pull_subject(hunt, subject, old, update),
+        )?
+        else {
+            return Ok(None);
+        };
         let mut out = StoredHunt {
             hunt: hunt.to_owned(),
-            subjects: Vec::new(),
+            subjects,
         };
-        let mut update = Update::default();
-        for qualified in subjects {
+        out.subjects.sort_by(|a, b| a.subject.cmp(&b.subject));
+        Ok(Some((out, update)))
+    }
+
+    /// The loop both ways of reading a hunt share: every subject the registry lists for
+    /// `hunt` (soft-deleted ones included), read by `read` with what `pinned` holds of it,
+    /// in the registry's order; each pinned subject no longer listed is noted in `update`.
+    /// `None` as soon as `read` answers `None`.
+    fn each_subject<S: PinnedSubject>(
+        &self,
+        hunt: &str,
+        pinned: &[S],
+        update: &mut Update,
+        mut read: impl FnMut(&str, &[S::Version], &mut Update) -> Result<Option<S>, Error>,
+    ) -> Result<Option<Vec<S>>, Error> {
+        let listed: Vec<String> =
+            self.list_all(hunt, &self.hunt_url(hunt, "subjects?deleted=true"))?;
+        let mut subjects = Vec::new();
+        for qualified in listed {
             let Some(subject) = huntreg_runtime::unqualify(hunt, &qualified) else {
                 continue;
             };
             let old = pinned
-                .and_then(|p| p.subjects.iter().find(|s| s.subject == subject))
-                .map_or(&[][..], |s| s.versions.as_slice());
-            match self.pull_subject(hunt, subject, old, &mut update)? {
-                Some(entry) => out.subjects.push(entry),
+                .iter()
+                .find(|s| s.name() == subject)
+                .map_or(&[][..], PinnedSubject::versions);
+            match read(subject, old, update)? {
+                Some(entry) => subjects.push(entry),
                 None => return Ok(None),
             }
         }
-        for old in pinned.map_or(&[][..], |p| p.subjects.as_slice()) {
-            if !out.subjects.iter().any(|s| s.subject == old.subject) {
+        for old in pinned {
+            if !subjects.iter().any(|s| s.name() == old.name()) {
                 update
                     .changes
-                    .push(format!("- {}: no longer registered", old.subject));
+                    .push(format!("- {}: no longer registered", old.name()));
             }
         }
-        out.subjects.sort_by(|a, b| a.subject.cmp(&b.subject));
-        Ok(Some((out, update)))
+        Ok(Some(subjects))
     }
 
     /// One subject of [`Registry::pull_hunt`]; `None` when the endpoint is not served.
@@ -605,6 +617,36 @@ impl Registry {
             id: registered.id,
             version: found.version,
         })
+    }
+}
+
+/// A subject as a lockfile pins it, in either of its forms (read in full, or as stored).
+trait PinnedSubject {
+    /// One pinned version.
+    type Version;
+    /// The unqualified subject name.
+    fn name(&self) -> &str;
+    /// Its pinned versions, oldest first.
+    fn versions(&self) -> &[Self::Version];
+}
+
+impl PinnedSubject for LockedSubject {
+    type Version = LockedVersion;
+    fn name(&self) -> &str {
+        &self.subject
+    }
+    fn versions(&self) -> &[LockedVersion] {
+        &self.versions
+    }
+}
+
+impl PinnedSubject for StoredSubject {
+    type Version = StoredVersion;
+    fn name(&self) -> &str {
+        &self.subject
+    }
+    fn versions(&self) -> &[StoredVersion] {
+        &self.versions
     }
 }
 
