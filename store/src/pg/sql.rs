@@ -411,33 +411,40 @@ pub(crate) async fn put_schema(
     Ok(())
 }
 
-/// Writes (inserts or updates) a version and the reference index of its schema.
+/// Writes (inserts or updates) a version and the reference index of its schema. Returns
+/// whether it re-pointed an existing version at another id (which removes a usage of the
+/// old id, as [`remove_version`] does).
 pub(crate) async fn put_version(
     c: Conn,
     subject: Subject,
     version: u32,
     record: VersionRecord,
     references: Vec<(Subject, u32)>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let ctx = subject.context.as_str();
     let version = i64::from(version);
     let id = i64::from(record.id);
     let registered = record.registered_ms.and_then(|ms| i64::try_from(ms).ok());
-    c.execute(
-        "INSERT INTO huntreg_versions (context, subject, version, id, deleted, registered_ms) \
+    let row = c
+        .query_one(
+            "WITH old AS (SELECT id FROM huntreg_versions \
+             WHERE context = $1 AND subject = $2 AND version = $3) \
+         INSERT INTO huntreg_versions (context, subject, version, id, deleted, registered_ms) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (context, subject, version) DO UPDATE \
-         SET id = EXCLUDED.id, deleted = EXCLUDED.deleted, registered_ms = EXCLUDED.registered_ms",
-        &[
-            &ctx,
-            &subject.name,
-            &version,
-            &id,
-            &record.deleted,
-            &registered,
-        ],
-    )
-    .await
-    .map_err(backend_error)?;
+         SET id = EXCLUDED.id, deleted = EXCLUDED.deleted, registered_ms = EXCLUDED.registered_ms \
+         RETURNING (SELECT id FROM old)",
+            &[
+                &ctx,
+                &subject.name,
+                &version,
+                &id,
+                &record.deleted,
+                &registered,
+            ],
+        )
+        .await
+        .map_err(backend_error)?;
+    let repointed = row.get::<_, Option<i64>>(0).is_some_and(|old| old != id);
     for (target, target_version) in references {
         c.execute(
             "INSERT INTO huntreg_references (target_context, target_subject, target_version, \
@@ -456,7 +463,7 @@ pub(crate) async fn put_version(
         .await
         .map_err(backend_error)?;
     }
-    Ok(())
+    Ok(repointed)
 }
 
 /// Removes a version and its reference index.
