@@ -161,7 +161,11 @@ fn main() -> anyhow::Result<()> {
     println!(
         "  p99 / target ({target_ms} ms) = {:.2}   {}",
         ms(p99) / target_ms,
-        if ms(p99) < target_ms { "OK" } else { "ABOVE TARGET" }
+        if ms(p99) < target_ms {
+            "OK"
+        } else {
+            "ABOVE TARGET"
+        }
     );
     Ok(())
 }

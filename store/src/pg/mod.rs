@@ -625,8 +625,19 @@ fn run_job(
         failed: None,
         wrote: false,
         removed: false,
+        deferred: Mutex::default(),
+        deferred_failed: AtomicBool::new(false),
     };
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut txn)));
+    if out.is_ok() && txn.failed.is_none() {
+        // Writes still deferred go now (with the savepoint's release when there is one).
+        let _ = txn.run(|_| async { Ok(()) });
+    }
+    if txn.failed.is_none() && txn.deferred_failed.load(Ordering::Relaxed) {
+        txn.failed = Some(StoreError::Backend(
+            "a write sent with a read failed".into(),
+        ));
+    }
     let failure = match (out.is_err(), txn.failed.take()) {
         (_, Some(e)) => Some(e),
         (true, None) => Some(StoreError::Backend("a write job panicked".into())),
@@ -724,6 +735,10 @@ struct PgTxn {
     wrote: bool,
     /// Whether the job removed a version or re-pointed one at another id.
     removed: bool,
+    /// Writes not sent yet: they go with the job's next statement (or at its end).
+    deferred: Mutex<Vec<sql::Deferred>>,
+    /// A read that carried deferred writes failed: the job fails, whatever it returns.
+    deferred_failed: AtomicBool,
 }
 
 impl PgTxn {
@@ -738,11 +753,31 @@ impl PgTxn {
                 "an earlier statement failed: {e}"
             )));
         }
-        let out = self.shared.block(f(self.client.clone()));
+        let deferred = self.take_deferred();
+        let client = self.client.clone();
+        let out = self
+            .shared
+            .block(async move { client.with_deferred(deferred, f(client.clone())).await });
         if let Err(e) = &out {
             self.failed = Some(StoreError::Backend(e.to_string()));
         }
         out
+    }
+
+    /// The writes deferred so far, to send with the next statement.
+    fn take_deferred(&self) -> Vec<sql::Deferred> {
+        std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Defers a write whose outcome the job does not wait for.
+    fn defer(&mut self, write: sql::Deferred) {
+        self.wrote = true;
+        if self.failed.is_none() {
+            self.deferred
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(write);
+        }
     }
 
     fn write<F, Fut>(&mut self, f: F) -> Result<(), StoreError>
@@ -878,7 +913,17 @@ impl TxnReads<'_> {
                 "an earlier statement failed: {e}"
             )));
         }
-        self.0.shared.block(f(self.0.client.clone()))
+        let deferred = self.0.take_deferred();
+        let carried = !deferred.is_empty();
+        let client = self.0.client.clone();
+        let out = self
+            .0
+            .shared
+            .block(async move { client.with_deferred(deferred, f(client.clone())).await });
+        if carried && out.is_err() {
+            self.0.deferred_failed.store(true, Ordering::Relaxed);
+        }
+        out
     }
 }
 
@@ -886,7 +931,7 @@ impl_reads!(PgTxn, s, |f| TxnReads(s).query(f));
 
 impl Txn for PgTxn {
     fn set_next_id(&mut self, next: u32) {
-        let _ = self.write(move |c| sql::set_next_id(c, next));
+        self.defer(sql::set_next_id(next));
     }
 
     fn put_schema(
@@ -949,13 +994,12 @@ impl Txn for PgTxn {
         if ctx.is_default() {
             return;
         }
-        let ctx = ctx.clone();
-        let _ = self.write(move |c| sql::put_context(c, ctx, exists));
+        self.defer(sql::put_context(ctx.clone(), exists));
     }
 
     fn put_history_entry(&mut self, subject: &Subject, key: &[u8], value: Option<&[u8]>) {
         let (subject, key, value) = (subject.clone(), key.to_vec(), value.map(<[u8]>::to_vec));
-        let _ = self.write(move |c| sql::put_history_entry(c, subject, key, value));
+        self.defer(sql::put_history_entry(subject, key, value));
     }
 
     fn clear_history(&mut self, subject: &Subject) -> Result<(), StoreError> {
