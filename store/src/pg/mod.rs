@@ -86,6 +86,11 @@ thread_local! {
     /// On the writer thread while a group runs: the group's transaction, which the store's
     /// own reads on that thread use.
     static IN_GROUP: std::cell::RefCell<Option<Conn>> = const { std::cell::RefCell::new(None) };
+    /// On the writer thread: its own single-threaded runtime, which also drives the
+    /// writer's connection, so a statement of a write job costs no hand-off between
+    /// threads (on a busy machine each hand-off waits for a core).
+    static WRITER_RUNTIME: std::cell::RefCell<Option<tokio::runtime::Runtime>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Turns a driver error into a store error, naming what the database said.
@@ -170,6 +175,25 @@ impl Shared {
         T: Send + 'static,
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
+        let local = WRITER_RUNTIME.with(|r| r.borrow().is_some());
+        if local {
+            let out = WRITER_RUNTIME.with(|r| {
+                let r = r.borrow();
+                let runtime = r.as_ref().expect("checked above");
+                runtime.block_on(async move {
+                    tokio::time::timeout(DEADLINE, fut)
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(StoreError::Backend(format!(
+                                "{UNREACHABLE}: no answer within {} s",
+                                DEADLINE.as_secs()
+                            )))
+                        })
+                })
+            });
+            self.note(&out);
+            return out;
+        }
         let (tx, rx) = mpsc::sync_channel(1);
         self.runtime.spawn(async move {
             let out = tokio::time::timeout(DEADLINE, fut)
@@ -488,6 +512,14 @@ fn commit_group(
 ) {
     let started = Instant::now();
     let jobs = group.len();
+    WRITER_RUNTIME.with(|r| {
+        if r.borrow().is_none() {
+            *r.borrow_mut() = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok();
+        }
+    });
     let (results, removals) = run_group(shared, slot, group);
     if let Some(n) = removals {
         shared.saw_removals(n);
@@ -509,23 +541,29 @@ fn run_group(
     slot: &Arc<Slot>,
     group: Vec<(Job, Reply)>,
 ) -> (Vec<(Reply, JobOutcome)>, Option<u64>) {
-    let config = shared.config.clone();
-    let slot_for_connect = slot.clone();
-    let opened = shared
-        .block(async move { slot_for_connect.get(&config).await })
-        .and_then(|client| {
-            let begin = client.clone();
-            shared.block(async move {
-                begin
-                    .batch_execute(&format!(
-                        "BEGIN ISOLATION LEVEL READ COMMITTED; \
-                         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-                    ))
-                    .await
-                    .map_err(backend_error)
-            })?;
-            Ok(client)
-        });
+    let open = || {
+        let config = shared.config.clone();
+        let slot_for_connect = slot.clone();
+        shared
+            .block(async move { slot_for_connect.get(&config).await })
+            .and_then(|client| {
+                let begin = client.clone();
+                shared.block(async move {
+                    begin
+                        .batch_execute(&format!(
+                            "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                             SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+                        ))
+                        .await
+                        .map_err(backend_error)
+                })?;
+                Ok(client)
+            })
+    };
+    // The writer's connection is driven only while the writer runs a statement: one the
+    // database closed while the writer was idle is found closed by the first statement,
+    // after which the slot opens a new one. Nothing was sent yet, so try once more.
+    let opened = open().or_else(|_| open());
     let client = match opened {
         Ok(client) => client,
         Err(e) => {
