@@ -8,8 +8,10 @@
 //! - **Writes** run on one writer thread per node. It takes every job waiting, runs them in
 //!   one transaction that first takes a transaction-scoped advisory lock, each job inside a
 //!   savepoint when it has company (a failing job rolls back alone), and commits once
-//!   (group commit). Statements are prepared once per connection. Write
-//!   groups of every node run one at a time, so a job sees exactly the history it extends
+//!   (group commit). Statements are prepared once per connection; writes a job does not
+//!   wait for travel with its next statement. The writer thread drives its connection on
+//!   a single-threaded runtime of its own (no hand-off between threads per statement).
+//!   Write groups of every node run one at a time, so a job sees exactly the history it extends
 //!   (what it read when it decided is what it writes after). `synchronous_commit` is on: a
 //!   job is answered after its group's commit is flushed. A group that wrote notifies
 //!   [`CHANGES_CHANNEL`] at commit.
