@@ -169,9 +169,19 @@ pub trait Store: Reads + Send + Sync + fmt::Debug {
     fn committed_changes(&self) -> Option<ChangesRead> {
         None
     }
+
+    /// Like [`Store::committed_changes`], counting only the write transactions that
+    /// removed a version or re-pointed one at another id: the only writes that change what
+    /// `GET /schemas/ids/{id}` without a `subject` answers (a schema by id never changes;
+    /// only whether some version still carries it). On PostgreSQL it is usually answered
+    /// from memory, without a round trip (see the `pg` module: node leases). `None` for a
+    /// store only this process writes.
+    fn committed_removals(&self) -> Option<ChangesRead> {
+        None
+    }
 }
 
-/// The future [`Store::committed_changes`] returns.
+/// The future [`Store::committed_changes`] and [`Store::committed_removals`] return.
 pub type ChangesRead =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, StoreError>> + Send>>;
 

@@ -517,7 +517,7 @@ fn postgres_nodes_share_one_database() {
     assert_eq!(
         pg.psql(&url, "SELECT count(*) FROM huntreg_migrations")
             .trim(),
-        "2"
+        "3"
     );
 
     // Concurrent writers on every node take ids from one sequence and append versions
@@ -557,6 +557,57 @@ fn postgres_nodes_share_one_database() {
     for node in &nodes {
         assert_eq!(node.versions(&subject(":.h:orders")).unwrap().len(), 60);
         assert_eq!(node.next_id().unwrap(), 61);
+    }
+}
+
+/// The removal count moves with a removed or re-pointed version only, and another node
+/// answers the new count right after the writer's acknowledgement (from its lease, or
+/// from the database).
+#[test]
+fn postgres_removal_count_moves_with_removals_only() {
+    let pg = TempPostgres::start();
+    let url = pg.fresh_database();
+    let a: Arc<dyn Store> = Arc::new(PgStore::open(&url, None).unwrap());
+    let b: Arc<dyn Store> = Arc::new(PgStore::open(&url, None).unwrap());
+    let rt = runtime();
+    let removals = |s: &Arc<dyn Store>| rt.block_on(s.committed_removals().unwrap()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (one, two) = ([7u8; 32], [8u8; 32]);
+    write(&a, move |tx| {
+        tx.put_schema(&ctx(""), 1, &schema_record("a", &one), &one)
+            .unwrap();
+        tx.put_schema(&ctx(""), 2, &schema_record("b", &two), &two)
+            .unwrap();
+        tx.put_version(&subject("x"), 1, &version_record(1, false), &[])
+            .unwrap();
+        tx.put_version(&subject("x"), 2, &version_record(2, false), &[])
+            .unwrap();
+    })
+    .unwrap();
+    assert_eq!((removals(&a), removals(&b)), (0, 0));
+    // A soft delete (same id) is no removal.
+    write(&a, |tx| {
+        tx.put_version(&subject("x"), 2, &version_record(2, true), &[])
+            .unwrap();
+    })
+    .unwrap();
+    assert_eq!(removals(&b), 0);
+    // A version re-pointed at another id is.
+    write(&a, |tx| {
+        tx.put_version(&subject("x"), 2, &version_record(1, true), &[])
+            .unwrap();
+    })
+    .unwrap();
+    assert_eq!(removals(&b), 1);
+    for expected in 2..6u64 {
+        let version = expected as u32 - 1;
+        write(&a, move |tx| {
+            tx.remove_version(&subject("x"), version, 1, &[]);
+        })
+        .unwrap();
+        assert_eq!(removals(&b), expected, "right after the writer answered");
+        assert_eq!(removals(&a), expected);
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
 

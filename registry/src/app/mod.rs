@@ -36,17 +36,18 @@ use crate::types::{Context, Mode, Subject, Version};
 type RenderedCache = RwLock<Rendered>;
 
 /// One pre-rendered body of an id: the `subject` parameter, the rendering, the bytes.
-type RenderedBody = (Option<Box<str>>, IdRendering, Bytes);
+type RenderedBody = (Option<Box<str>>, IdRendering, u64, Bytes);
 
-/// Pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param, rendering, body),
-/// and what they were rendered at: the store's committed-change count (writes of other
-/// nodes; always 0 on a store only this process writes) and the local generation (bumped
-/// by every local invalidation). A body is served only to a request that read the same
-/// count, and stored only when neither moved while it was rendered.
+/// Pre-rendered `GET /schemas/ids/{id}` bodies: id -> (subject param, rendering, count,
+/// body), and the local generation (bumped by every local invalidation). The count is the
+/// store's committed count the body was rendered at (always 0 on a store only this
+/// process writes): of removals for a body without a subject (nothing else changes it),
+/// of every write for one naming a subject (its subject-version can change with any
+/// registration or delete). A body is served only to a request that read the same count,
+/// and stored only when the generation did not move while it was rendered.
 #[derive(Debug, Default)]
 struct Rendered {
     bodies: HashMap<u32, Vec<RenderedBody>>,
-    changes: u64,
     generation: u64,
 }
 
@@ -420,48 +421,35 @@ impl App {
     }
 
     /// The pre-rendered `GET /schemas/ids/{id}` body, rendering and caching it on a miss.
-    /// `changes` is the store's committed-change count read after the request arrived
-    /// ([`Store::committed_changes`]; 0 for a store only this process writes): a body
+    /// `count` is the store's committed count read after the request arrived: of
+    /// removals without a `subject`, of every write with one ([`Store::committed_removals`],
+    /// [`Store::committed_changes`]; 0 for a store only this process writes). A body
     /// rendered at another count is not served.
     pub fn schema_by_id_body(
         &self,
         id: u32,
         subject: Option<&str>,
         rendering: IdRendering,
-        changes: u64,
+        count: u64,
     ) -> Result<Bytes, ApiError> {
+        let same = |(s, r, _, _): &RenderedBody| s.as_deref() == subject && *r == rendering;
         let generation = {
             let cache = self.rendered.read().unwrap_or_else(|p| p.into_inner());
-            if cache.changes == changes {
-                let hit = cache.bodies.get(&id).and_then(|entries| {
-                    entries
-                        .iter()
-                        .find(|(s, r, _)| s.as_deref() == subject && *r == rendering)
-                });
-                if let Some((_, _, body)) = hit {
+            let hit = cache
+                .bodies
+                .get(&id)
+                .and_then(|entries| entries.iter().find(|e| same(e)));
+            if let Some((_, _, at, body)) = hit {
+                if *at == count {
                     return Ok(body.clone());
                 }
             }
             cache.generation
         };
-        if changes
-            > self
-                .rendered
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .changes
-        {
-            // Another node committed since these bodies were rendered: they may be stale.
-            let mut cache = self.rendered.write().unwrap_or_else(|p| p.into_inner());
-            if changes > cache.changes {
-                cache.bodies.clear();
-                cache.changes = changes;
-            }
-        }
         let (ctx, record) = self.resolve_id(id, subject)?;
         let body = Bytes::from(self.schema_string_body(&ctx, id, &record, subject, rendering)?);
         let mut cache = self.rendered.write().unwrap_or_else(|p| p.into_inner());
-        if cache.changes != changes || cache.generation != generation {
+        if cache.generation != generation {
             // Rendered from what may already be stale: answer it, keep nothing.
             return Ok(body);
         }
@@ -469,8 +457,15 @@ impl App {
             cache.bodies.clear();
         }
         let entries = cache.bodies.entry(id).or_default();
-        if entries.len() < 16 {
-            entries.push((subject.map(Into::into), rendering, body.clone()));
+        if let Some(entry) = entries.iter_mut().find(|e| same(e)) {
+            // A newer count replaces an older one (never the reverse: a request that read
+            // an older count may finish last).
+            if entry.2 < count {
+                entry.2 = count;
+                entry.3 = body.clone();
+            }
+        } else if entries.len() < 16 {
+            entries.push((subject.map(Into::into), rendering, count, body.clone()));
         }
         Ok(body)
     }

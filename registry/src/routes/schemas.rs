@@ -26,9 +26,10 @@ pub(super) struct SchemaQuery {
 
 /// `GET /schemas/ids/{id}`: the hot path; a cache hit serves stored bytes. With a
 /// `subject`, the answer names the subject and version it resolved to (8.x). On
-/// PostgreSQL a hit costs one read of the committed-change count, shared by the requests
-/// waiting at that moment, so a delete on another node is never answered from a stale
-/// cache.
+/// PostgreSQL a cached body is checked against a committed count, so a write on another
+/// node is never answered from a stale cache: without a `subject`, the count of removals
+/// (answered from memory while the node's lease holds: no round trip); with one, the
+/// count of every write (one round trip, shared by the requests waiting at that moment).
 pub(super) async fn by_id(
     State(s): State<AppState>,
     Query(q): Query<SchemaQuery>,
@@ -39,13 +40,17 @@ pub(super) async fn by_id(
         format: Format::parse(q.format.as_deref()),
         qualified_references: qualified_references(q.reference_format.as_deref()),
     };
-    // On a database other nodes write, a cached body is served only if nothing was
-    // committed since it was rendered (read after this request arrived).
-    let changes = match s.store.committed_changes() {
+    // On a database other nodes write, a cached body is served only if nothing that can
+    // change it was committed since it was rendered (counted after this request arrived).
+    let read = match q.subject {
+        None => s.store.committed_removals(),
+        Some(_) => s.store.committed_changes(),
+    };
+    let count = match read {
         Some(read) => read.await?,
         None => 0,
     };
-    let body = s.schema_by_id_body(id.0, q.subject.as_deref(), rendering, changes)?;
+    let body = s.schema_by_id_body(id.0, q.subject.as_deref(), rendering, count)?;
     Ok(json_bytes(body))
 }
 

@@ -73,3 +73,34 @@ async fn a_delete_on_one_node_is_seen_at_once_on_another() {
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     }
 }
+
+/// While both listeners are connected (each node holding its lease, serving ids without a
+/// subject from memory), a permanent delete through node A is answered 404 by node B right
+/// after A's 200: A answers only once B has seen the removal.
+#[tokio::test]
+async fn a_delete_is_seen_at_once_by_a_node_serving_from_its_lease() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let a = TestApp::spawn_in(dir.clone()).await;
+    let b = TestApp::spawn_in(dir.clone()).await;
+    // Both listeners connect and renew their leases well within this.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for round in 0..5 {
+        let subject = format!("lease-{round}-value");
+        let id = a.register_ok(&subject, ORDER_V1).await;
+        let path = format!("/schemas/ids/{id}");
+        for _ in 0..3 {
+            let (status, body) = b.get(&path).await;
+            assert_eq!(status, StatusCode::OK, "round {round}: {body}");
+        }
+        let (status, body) = a.delete(&format!("/subjects/{subject}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = b.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "a soft delete keeps the id: {body}");
+        let (status, body) = a
+            .delete(&format!("/subjects/{subject}?permanent=true"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = b.get(&path).await;
+        assert_error(status, &body, 404, 40403);
+    }
+}

@@ -1,4 +1,5 @@
-//! The committed-change count read on behalf of many requests at once: every request
+//! A committed count of `huntreg_meta` (`changes` or `removals`) read on behalf of many
+//! requests at once: every request
 //! that asks while no read is under way starts one; every request that asks while one is
 //! under way waits for the next, so each answer was read from the database after its
 //! request asked. Under load one round trip serves every request waiting at that moment.
@@ -13,13 +14,23 @@ use crate::{ChangesRead, StoreError};
 type Waiter = oneshot::Sender<Result<u64, String>>;
 
 /// The requests waiting for the next read, and whether a reader task is running.
-#[derive(Default)]
 pub(crate) struct ChangeReads {
     state: Mutex<(Vec<Waiter>, bool)>,
     slot: Slot,
+    /// The statement reading the count.
+    select: &'static str,
 }
 
 impl ChangeReads {
+    /// Reads of the count `select` returns (one row, one `bigint`).
+    pub(crate) fn new(select: &'static str) -> ChangeReads {
+        ChangeReads {
+            state: Mutex::default(),
+            slot: Slot::default(),
+            select,
+        }
+    }
+
     /// Queues a request for the count; starts the reader task when none runs.
     pub(crate) fn read(self: &Arc<Self>, shared: &Arc<Shared>) -> ChangesRead {
         let (tx, rx) = oneshot::channel();
@@ -78,10 +89,10 @@ impl ChangeReads {
     async fn count(&self, shared: &Shared) -> Result<u64, StoreError> {
         let client = self.slot.get(&shared.config).await?;
         let row = client
-            .query_one("SELECT changes FROM huntreg_meta", &[])
+            .query_one(self.select, &[])
             .await
             .map_err(backend_error)?;
         u64::try_from(row.get::<_, i64>(0))
-            .map_err(|_| StoreError::Corrupt("huntreg_meta.changes is negative".into()))
+            .map_err(|_| StoreError::Corrupt("a count of huntreg_meta is negative".into()))
     }
 }

@@ -11,10 +11,10 @@ use crate::StoreError;
 const MIGRATION_LOCK: i64 = 0x6875_6e74_7265_6701;
 
 /// The migrations this build knows, in order; a migration is never edited once released.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
+const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 /// The newest schema version this build knows.
-pub(crate) const LATEST: i32 = 2;
+pub(crate) const LATEST: i32 = 3;
 
 /// Version 1: the registry's tables. Constraints, not only code, enforce what the
 /// registry promises:
@@ -160,6 +160,26 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+"#;
+
+/// Version 3: what lets a node serve `GET /schemas/ids/{id}` from memory without a round
+/// trip, while a permanent delete on another node is still never answered from a stale
+/// cache:
+/// - `huntreg_meta.removals` counts committed write transactions that removed a version
+///   (or re-pointed one at another id): the only writes that change what an id without a
+///   `subject` answers.
+/// - `huntreg_nodes` holds one row per running node: the removal count its change
+///   listener has seen (`seen`) and until when (database clock) it may serve such answers
+///   from memory (`lease_until`). A node renews its lease only while its listener is
+///   connected; a transaction that removed waits, before it answers, until every other
+///   node with a lease has seen it or its lease has run out.
+const V3: &str = r#"
+ALTER TABLE huntreg_meta ADD COLUMN removals bigint NOT NULL DEFAULT 0;
+CREATE TABLE huntreg_nodes (
+    node bigint PRIMARY KEY,
+    lease_until timestamptz NOT NULL,
+    seen bigint NOT NULL
+);
 "#;
 
 /// Applies the migrations this database lacks, under a session advisory lock, or refuses

@@ -8,8 +8,10 @@
 //! - **Writes** run on one writer thread per node. It takes every job waiting, runs them in
 //!   one transaction that first takes a transaction-scoped advisory lock, each job inside a
 //!   savepoint when it has company (a failing job rolls back alone), and commits once
-//!   (group commit). Statements are prepared once per connection. Write
-//!   groups of every node run one at a time, so a job sees exactly the history it extends
+//!   (group commit). Statements are prepared once per connection; writes a job does not
+//!   wait for travel with its next statement. The writer thread drives its connection on
+//!   a single-threaded runtime of its own (no hand-off between threads per statement).
+//!   Write groups of every node run one at a time, so a job sees exactly the history it extends
 //!   (what it read when it decided is what it writes after). `synchronous_commit` is on: a
 //!   job is answered after its group's commit is flushed. A group that wrote notifies
 //!   [`CHANGES_CHANNEL`] at commit.
@@ -17,9 +19,18 @@
 //!   transaction.
 //! - **Changes** from other nodes arrive on a listening connection; every (re)connection
 //!   counts as a change too, since notifications sent while it was down are lost.
-//!   Notifications arrive some time after the commit, so a cache that a delete on another
+//!   Notifications arrive some time after the commit, so a cache that a write on another
 //!   node can make stale is checked against the committed count
 //!   ([`Store::committed_changes`], one round trip shared by concurrent requests).
+//! - **Removals** (a version removed, or re-pointed at another id) are the only writes
+//!   that change what `GET /schemas/ids/{id}` without a `subject` answers; they have their
+//!   own count, `huntreg_meta.removals`, which every node knows from memory while it holds
+//!   a **lease**: a row of `huntreg_nodes`, renewed every [`RENEW`] through the database
+//!   while the node's change listener is connected, recording the removal count the
+//!   listener has seen. A write group that removed notifies its new count and, after its
+//!   commit and before answering, waits until every other node holding a lease has seen
+//!   it (or its lease ran out). So [`Store::committed_removals`] costs no round trip while
+//!   the lease holds, and one (shared, as above) while it does not.
 
 mod changes;
 mod migrations;
@@ -27,7 +38,7 @@ mod sql;
 
 use std::any::Any;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,6 +68,18 @@ const READ_CONNECTIONS: usize = 4;
 const MAX_GROUP: usize = 256;
 /// Pause between attempts of the change listener to reconnect.
 const LISTEN_RETRY: Duration = Duration::from_millis(250);
+/// How long a node's lease lasts past its renewal, on the database's clock.
+const LEASE: Duration = Duration::from_secs(2);
+/// The lease, as an SQL interval (the same as [`LEASE`]).
+const LEASE_SQL: &str = "interval '2 seconds'";
+/// How long the node itself counts on a lease: less than [`LEASE`], counted from before
+/// the renewal was sent, so the node stops serving from memory before the database
+/// considers the lease over.
+const LEASE_LOCAL: Duration = Duration::from_millis(1800);
+/// How often a node renews its lease (and sooner, right after its listener saw a removal).
+const RENEW: Duration = Duration::from_millis(500);
+/// Pause between two checks of a removing writer for the other nodes having seen it.
+const SEEN_POLL: Duration = Duration::from_millis(2);
 
 /// What a job answers.
 type JobOutcome = Result<Box<dyn Any + Send>, StoreError>;
@@ -65,6 +88,11 @@ thread_local! {
     /// On the writer thread while a group runs: the group's transaction, which the store's
     /// own reads on that thread use.
     static IN_GROUP: std::cell::RefCell<Option<Conn>> = const { std::cell::RefCell::new(None) };
+    /// On the writer thread: its own single-threaded runtime, which also drives the
+    /// writer's connection, so a statement of a write job costs no hand-off between
+    /// threads (on a busy machine each hand-off waits for a core).
+    static WRITER_RUNTIME: std::cell::RefCell<Option<tokio::runtime::Runtime>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Turns a driver error into a store error, naming what the database said.
@@ -125,6 +153,21 @@ struct Shared {
     readers: Vec<Slot>,
     next_reader: AtomicUsize,
     up: AtomicBool,
+    /// This node's key in `huntreg_nodes` (random per process).
+    node: i64,
+    /// The removal count this node knows is committed (from its listener, its own writes).
+    removals: AtomicU64,
+    /// Until when (nanoseconds after `born`) `removals` may be answered from memory.
+    lease_until: AtomicU64,
+    /// When the store started: the origin of `lease_until`.
+    born: Instant,
+    /// Whether the listener is connected and has read the removal count since.
+    listening: AtomicBool,
+    /// Bumped on every disconnection of the listener: a renewal started before one does
+    /// not grant a lease.
+    listen_epoch: AtomicU64,
+    /// Wakes the lease task to report a removal the listener saw.
+    renew: Arc<tokio::sync::Notify>,
 }
 
 impl Shared {
@@ -134,6 +177,25 @@ impl Shared {
         T: Send + 'static,
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
+        let local = WRITER_RUNTIME.with(|r| r.borrow().is_some());
+        if local {
+            let out = WRITER_RUNTIME.with(|r| {
+                let r = r.borrow();
+                let runtime = r.as_ref().expect("checked above");
+                runtime.block_on(async move {
+                    tokio::time::timeout(DEADLINE, fut)
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(StoreError::Backend(format!(
+                                "{UNREACHABLE}: no answer within {} s",
+                                DEADLINE.as_secs()
+                            )))
+                        })
+                })
+            });
+            self.note(&out);
+            return out;
+        }
         let (tx, rx) = mpsc::sync_channel(1);
         self.runtime.spawn(async move {
             let out = tokio::time::timeout(DEADLINE, fut)
@@ -149,6 +211,29 @@ impl Shared {
         let out = rx.recv().map_err(|_| StoreError::Closed)?;
         self.note(&out);
         out
+    }
+
+    /// Nanoseconds since the store started.
+    fn clock(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// The committed removal count, when the lease lets this node answer it from memory.
+    fn leased_removals(&self) -> Option<u64> {
+        (self.clock() < self.lease_until.load(Ordering::Acquire))
+            .then(|| self.removals.load(Ordering::Acquire))
+    }
+
+    /// Records a removal count seen committed (by the listener or this node's writer).
+    fn saw_removals(&self, n: u64) {
+        self.removals.fetch_max(n, Ordering::AcqRel);
+    }
+
+    /// The listener lost its connection: no lease until it is back and renewed.
+    fn stop_listening(&self) {
+        self.listening.store(false, Ordering::Release);
+        self.listen_epoch.fetch_add(1, Ordering::AcqRel);
+        self.lease_until.store(0, Ordering::Release);
     }
 
     /// Records whether the database answered (a refusal, such as a constraint, is an
@@ -189,6 +274,7 @@ pub struct PgStore {
     queue: WriteQueue,
     changes: watch::Receiver<u64>,
     change_reads: Arc<changes::ChangeReads>,
+    removal_reads: Arc<changes::ChangeReads>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -221,6 +307,13 @@ impl PgStore {
             readers: (0..READ_CONNECTIONS).map(|_| Slot::default()).collect(),
             next_reader: AtomicUsize::new(0),
             up: AtomicBool::new(false),
+            node: node_key(),
+            removals: AtomicU64::new(0),
+            lease_until: AtomicU64::new(0),
+            born: Instant::now(),
+            listening: AtomicBool::new(false),
+            listen_epoch: AtomicU64::new(0),
+            renew: Arc::default(),
         });
         let migrating = shared.clone();
         shared.block(async move {
@@ -229,7 +322,8 @@ impl PgStore {
             migrations::migrate(&client).await
         })?;
         let (change_tx, changes) = watch::channel(0u64);
-        runtime.spawn(listen(shared.config.clone(), change_tx));
+        runtime.spawn(listen(shared.clone(), change_tx));
+        runtime.spawn(keep_lease(Arc::downgrade(&shared), shared.renew.clone()));
         let writer_shared = shared.clone();
         let slot = Arc::new(Slot::default());
         let queue = WriteQueue::start("huntreg-pg-writer", MAX_GROUP, move |group| {
@@ -240,7 +334,12 @@ impl PgStore {
             runtime: Mutex::new(Some(runtime)),
             queue,
             changes,
-            change_reads: Arc::default(),
+            change_reads: Arc::new(changes::ChangeReads::new(
+                "SELECT changes FROM huntreg_meta",
+            )),
+            removal_reads: Arc::new(changes::ChangeReads::new(
+                "SELECT removals FROM huntreg_meta",
+            )),
         })
     }
 
@@ -262,41 +361,147 @@ impl PgStore {
     }
 }
 
+/// A random key for this node's row in `huntreg_nodes`.
+fn node_key() -> i64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish() as i64
+}
+
 /// Listens on [`CHANGES_CHANNEL`] forever, reconnecting; bumps `changes` on every
-/// notification and after every (re)connection.
-async fn listen(config: tokio_postgres::Config, changes: watch::Sender<u64>) {
+/// notification and after every (re)connection, and records the removal counts that
+/// notifications carry. After each (re)connection it reads the committed removal count
+/// (what was notified while it was away is lost) before the node may hold a lease again.
+async fn listen(shared: Arc<Shared>, changes: watch::Sender<u64>) {
+    let seen = |message: AsyncMessage| {
+        if let AsyncMessage::Notification(n) = message {
+            if let Ok(removals) = n.payload().parse::<u64>() {
+                shared.saw_removals(removals);
+                shared.renew.notify_one();
+            }
+            changes.send_modify(|n| *n += 1);
+        }
+    };
     loop {
-        let connected = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls)).await;
+        let connected = tokio::time::timeout(CONNECT_TIMEOUT, shared.config.connect(NoTls)).await;
         let Ok(Ok((client, mut connection))) = connected else {
             tokio::time::sleep(LISTEN_RETRY).await;
             continue;
         };
         let mut messages =
             futures_util::stream::poll_fn(move |cx| connection.poll_message(cx)).fuse();
-        let statement = format!("LISTEN {CHANGES_CHANNEL}");
-        let listening = client.batch_execute(&statement);
-        // The connection must be polled for LISTEN to complete.
-        let mut listening = std::pin::pin!(listening);
-        let ok = loop {
+        // One statement text: the count is read after LISTEN took effect, so no removal
+        // falls between the two.
+        let statement = format!("LISTEN {CHANGES_CHANNEL}; SELECT removals FROM huntreg_meta");
+        let ready = async {
+            let messages = client.simple_query(&statement).await.ok()?;
+            messages.iter().find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse::<u64>().ok(),
+                _ => None,
+            })
+        };
+        // The connection must be polled for the statements to complete.
+        let mut ready = std::pin::pin!(ready);
+        let removals = loop {
             tokio::select! {
-                r = &mut listening => break r.is_ok(),
-                m = messages.next() => if !matches!(m, Some(Ok(_))) { break false },
+                r = &mut ready => break r,
+                m = messages.next() => match m {
+                    Some(Ok(message)) => seen(message),
+                    _ => break None,
+                },
             }
         };
-        if ok {
+        if let Some(removals) = removals {
+            shared.saw_removals(removals);
+            shared.listening.store(true, Ordering::Release);
+            shared.renew.notify_one();
             // Whatever was notified while disconnected is lost: count a change.
             changes.send_modify(|n| *n += 1);
             while let Some(Ok(message)) = messages.next().await {
-                if let AsyncMessage::Notification(_) = message {
-                    changes.send_modify(|n| *n += 1);
-                }
+                seen(message);
             }
+            shared.stop_listening();
             changes.send_modify(|n| *n += 1);
         }
         if changes.is_closed() {
             return;
         }
         tokio::time::sleep(LISTEN_RETRY).await;
+    }
+}
+
+/// Renews this node's lease every [`RENEW`] (and right after the listener saw a removal,
+/// reporting it) while the listener is connected; ends when the store is dropped.
+async fn keep_lease(shared: std::sync::Weak<Shared>, renew: Arc<tokio::sync::Notify>) {
+    let slot = Slot::default();
+    loop {
+        let Some(s) = shared.upgrade() else {
+            return;
+        };
+        if s.listening.load(Ordering::Acquire) {
+            let epoch = s.listen_epoch.load(Ordering::Acquire);
+            let seen = s.removals.load(Ordering::Acquire);
+            let started = s.clock();
+            let renewal = format!(
+                "SET synchronous_commit = off; \
+                 INSERT INTO huntreg_nodes (node, lease_until, seen) \
+                 VALUES ({}, clock_timestamp() + {LEASE_SQL}, {seen}) \
+                 ON CONFLICT (node) DO UPDATE SET lease_until = EXCLUDED.lease_until, \
+                 seen = GREATEST(huntreg_nodes.seen, EXCLUDED.seen)",
+                s.node
+            );
+            let renewed = tokio::time::timeout(LEASE_LOCAL / 2, async {
+                let client = slot.get(&s.config).await?;
+                client.batch_execute(&renewal).await.map_err(backend_error)
+            })
+            .await;
+            if matches!(renewed, Ok(Ok(())))
+                && s.listening.load(Ordering::Acquire)
+                && s.listen_epoch.load(Ordering::Acquire) == epoch
+            {
+                let until = started.saturating_add(LEASE_LOCAL.as_nanos() as u64);
+                s.lease_until.fetch_max(until, Ordering::AcqRel);
+            }
+        }
+        drop(s);
+        let _ = tokio::time::timeout(RENEW, renew.notified()).await;
+    }
+}
+
+/// After a write group that brought the removal count to `n` committed: waits until every
+/// other node holding a lease has seen it (or its lease ran out), so no node answers from
+/// memory what the removal changed once the writer answers. If the database stops
+/// answering, waits out the longest lease instead.
+fn wait_seen(shared: &Arc<Shared>, slot: &Arc<Slot>, n: u64) {
+    let (config, slot, node) = (shared.config.clone(), slot.clone(), shared.node);
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let waited = shared.block(async move {
+        let client = slot.get(&config).await?;
+        loop {
+            let pending: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM huntreg_nodes WHERE node <> $1 AND seen < $2 \
+                     AND lease_until > clock_timestamp()",
+                    &[&node, &n],
+                )
+                .await
+                .map_err(backend_error)?
+                .get(0);
+            if pending == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(SEEN_POLL).await;
+        }
+    });
+    if waited.is_err() {
+        std::thread::sleep(LEASE);
     }
 }
 
@@ -309,7 +514,19 @@ fn commit_group(
 ) {
     let started = Instant::now();
     let jobs = group.len();
-    let results = run_group(shared, slot, group);
+    WRITER_RUNTIME.with(|r| {
+        if r.borrow().is_none() {
+            *r.borrow_mut() = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok();
+        }
+    });
+    let (results, removals) = run_group(shared, slot, group);
+    if let Some(n) = removals {
+        shared.saw_removals(n);
+        wait_seen(shared, slot, n);
+    }
     if let Some(observer) = observer {
         observer(started.elapsed(), jobs);
     }
@@ -320,51 +537,59 @@ fn commit_group(
 
 /// Runs a group of jobs in one transaction under the write lock, each inside a savepoint
 /// when there are several (a failing job rolls back alone), and commits once: one flush
-/// for the group.
+/// for the group. Also returns the new removal count when the group committed a removal.
 fn run_group(
     shared: &Arc<Shared>,
     slot: &Arc<Slot>,
     group: Vec<(Job, Reply)>,
-) -> Vec<(Reply, JobOutcome)> {
-    let config = shared.config.clone();
-    let slot_for_connect = slot.clone();
-    let opened = shared
-        .block(async move { slot_for_connect.get(&config).await })
-        .and_then(|client| {
-            let begin = client.clone();
-            shared.block(async move {
-                begin
-                    .batch_execute(&format!(
-                        "BEGIN ISOLATION LEVEL READ COMMITTED; \
-                         SELECT pg_advisory_xact_lock({WRITE_LOCK})"
-                    ))
-                    .await
-                    .map_err(backend_error)
-            })?;
-            Ok(client)
-        });
+) -> (Vec<(Reply, JobOutcome)>, Option<u64>) {
+    let open = || {
+        let config = shared.config.clone();
+        let slot_for_connect = slot.clone();
+        shared
+            .block(async move { slot_for_connect.get(&config).await })
+            .and_then(|client| {
+                let begin = client.clone();
+                shared.block(async move {
+                    begin
+                        .batch_execute(&format!(
+                            "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                             SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+                        ))
+                        .await
+                        .map_err(backend_error)
+                })?;
+                Ok(client)
+            })
+    };
+    // The writer's connection is driven only while the writer runs a statement: one the
+    // database closed while the writer was idle is found closed by the first statement,
+    // after which the slot opens a new one. Nothing was sent yet, so try once more.
+    let opened = open().or_else(|_| open());
     let client = match opened {
         Ok(client) => client,
         Err(e) => {
-            return group
+            let failed = group
                 .into_iter()
                 .map(|(_, reply)| (reply, Err(StoreError::Backend(e.to_string()))))
                 .collect();
+            return (failed, None);
         }
     };
     // Reads the jobs make through the store itself (a registration re-checked on the
     // writer loads versions) run in this transaction too, so they see earlier jobs of the
     // group.
     IN_GROUP.with(|g| *g.borrow_mut() = Some(client.clone()));
-    let mut wrote = false;
+    let (mut wrote, mut removed) = (false, false);
     // A job alone in its group needs no savepoint: if it fails, the whole transaction
     // rolls back (two round trips fewer for a registration when writers are few).
     let alone = group.len() == 1;
     let mut failed_alone = false;
     let mut results = Vec::with_capacity(group.len());
     for (job, reply) in group {
-        let (result, job_wrote) = run_job(shared, &client, job, !alone);
+        let (result, job_wrote, job_removed) = run_job(shared, &client, job, !alone);
         wrote |= job_wrote;
+        removed |= job_removed;
         failed_alone = alone && result.is_err();
         results.push((reply, result));
     }
@@ -372,29 +597,57 @@ fn run_group(
     let end = client.clone();
     let committed = shared.block(async move {
         if failed_alone {
-            end.batch_execute("ROLLBACK").await
+            end.batch_execute("ROLLBACK").await.map(|()| None)
+        } else if removed {
+            // The new removal count goes to every listener with the notification.
+            let row = end
+                .query_one(
+                    &format!(
+                        "WITH m AS (UPDATE huntreg_meta SET changes = changes + 1, \
+                         removals = removals + 1 RETURNING removals) \
+                         SELECT pg_notify('{CHANGES_CHANNEL}', removals::text), removals FROM m"
+                    ),
+                    &[],
+                )
+                .await;
+            match row {
+                Ok(row) => {
+                    let n = u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
+                    end.batch_execute("COMMIT").await.map(|()| Some(n))
+                }
+                Err(e) => Err(e),
+            }
         } else if wrote {
             end.batch_execute(&format!(
                 "UPDATE huntreg_meta SET changes = changes + 1; NOTIFY {CHANGES_CHANNEL}; COMMIT"
             ))
             .await
+            .map(|()| None)
         } else {
-            end.batch_execute("COMMIT").await
+            end.batch_execute("COMMIT").await.map(|()| None)
         }
         .map_err(backend_error)
     });
     match committed {
-        Ok(()) => results,
-        Err(e) => results
-            .into_iter()
-            .map(|(reply, _)| (reply, Err(StoreError::Backend(e.to_string()))))
-            .collect(),
+        Ok(removals) => (results, removals),
+        Err(e) => {
+            let failed = results
+                .into_iter()
+                .map(|(reply, _)| (reply, Err(StoreError::Backend(e.to_string()))))
+                .collect();
+            (failed, None)
+        }
     }
 }
 
 /// Runs one job of a group (inside a savepoint when `savepoint`: a failing job then rolls
-/// back alone); returns its result and whether it wrote.
-fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job, savepoint: bool) -> (JobOutcome, bool) {
+/// back alone); returns its result, whether it wrote, and whether it removed a version.
+fn run_job(
+    shared: &Arc<Shared>,
+    client: &Conn,
+    job: Job,
+    savepoint: bool,
+) -> (JobOutcome, bool, bool) {
     let opening = client.clone();
     if savepoint {
         if let Err(e) = shared.block(async move {
@@ -403,7 +656,7 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job, savepoint: bool) -> (J
                 .await
                 .map_err(backend_error)
         }) {
-            return (Err(e), false);
+            return (Err(e), false, false);
         }
     }
     let mut txn = PgTxn {
@@ -411,8 +664,20 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job, savepoint: bool) -> (J
         client: client.clone(),
         failed: None,
         wrote: false,
+        removed: false,
+        deferred: Mutex::default(),
+        deferred_failed: AtomicBool::new(false),
     };
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut txn)));
+    if out.is_ok() && txn.failed.is_none() {
+        // Writes still deferred go now (with the savepoint's release when there is one).
+        let _ = txn.run(|_| async { Ok(()) });
+    }
+    if txn.failed.is_none() && txn.deferred_failed.load(Ordering::Relaxed) {
+        txn.failed = Some(StoreError::Backend(
+            "a write sent with a read failed".into(),
+        ));
+    }
     let failure = match (out.is_err(), txn.failed.take()) {
         (_, Some(e)) => Some(e),
         (true, None) => Some(StoreError::Backend("a write job panicked".into())),
@@ -420,7 +685,7 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job, savepoint: bool) -> (J
     };
     let end = client.clone();
     match (failure, out) {
-        (None, Ok(out)) if !savepoint => (Ok(out), txn.wrote),
+        (None, Ok(out)) if !savepoint => (Ok(out), txn.wrote, txn.removed),
         (None, Ok(out)) => {
             let released = shared.block(async move {
                 end.batch_execute("RELEASE SAVEPOINT job")
@@ -428,8 +693,8 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job, savepoint: bool) -> (J
                     .map_err(backend_error)
             });
             match released {
-                Ok(()) => (Ok(out), txn.wrote),
-                Err(e) => (Err(e), false),
+                Ok(()) => (Ok(out), txn.wrote, txn.removed),
+                Err(e) => (Err(e), false, false),
             }
         }
         (failure, _) => {
@@ -441,7 +706,7 @@ fn run_job(shared: &Arc<Shared>, client: &Conn, job: Job, savepoint: bool) -> (J
                 });
             }
             let e = failure.unwrap_or_else(|| StoreError::Backend("a write job panicked".into()));
-            (Err(e), false)
+            (Err(e), false, false)
         }
     }
 }
@@ -478,6 +743,13 @@ impl Store for PgStore {
     fn committed_changes(&self) -> Option<super::ChangesRead> {
         Some(self.change_reads.read(&self.shared))
     }
+
+    fn committed_removals(&self) -> Option<super::ChangesRead> {
+        match self.shared.leased_removals() {
+            Some(n) => Some(Box::pin(std::future::ready(Ok(n)))),
+            None => Some(self.removal_reads.read(&self.shared)),
+        }
+    }
 }
 
 impl Drop for PgStore {
@@ -501,6 +773,12 @@ struct PgTxn {
     client: Conn,
     failed: Option<StoreError>,
     wrote: bool,
+    /// Whether the job removed a version or re-pointed one at another id.
+    removed: bool,
+    /// Writes not sent yet: they go with the job's next statement (or at its end).
+    deferred: Mutex<Vec<sql::Deferred>>,
+    /// A read that carried deferred writes failed: the job fails, whatever it returns.
+    deferred_failed: AtomicBool,
 }
 
 impl PgTxn {
@@ -515,11 +793,31 @@ impl PgTxn {
                 "an earlier statement failed: {e}"
             )));
         }
-        let out = self.shared.block(f(self.client.clone()));
+        let deferred = self.take_deferred();
+        let client = self.client.clone();
+        let out = self
+            .shared
+            .block(async move { client.with_deferred(deferred, f(client.clone())).await });
         if let Err(e) = &out {
             self.failed = Some(StoreError::Backend(e.to_string()));
         }
         out
+    }
+
+    /// The writes deferred so far, to send with the next statement.
+    fn take_deferred(&self) -> Vec<sql::Deferred> {
+        std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Defers a write whose outcome the job does not wait for.
+    fn defer(&mut self, write: sql::Deferred) {
+        self.wrote = true;
+        if self.failed.is_none() {
+            self.deferred
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(write);
+        }
     }
 
     fn write<F, Fut>(&mut self, f: F) -> Result<(), StoreError>
@@ -655,7 +953,17 @@ impl TxnReads<'_> {
                 "an earlier statement failed: {e}"
             )));
         }
-        self.0.shared.block(f(self.0.client.clone()))
+        let deferred = self.0.take_deferred();
+        let carried = !deferred.is_empty();
+        let client = self.0.client.clone();
+        let out = self
+            .0
+            .shared
+            .block(async move { client.with_deferred(deferred, f(client.clone())).await });
+        if carried && out.is_err() {
+            self.0.deferred_failed.store(true, Ordering::Relaxed);
+        }
+        out
     }
 }
 
@@ -663,7 +971,7 @@ impl_reads!(PgTxn, s, |f| TxnReads(s).query(f));
 
 impl Txn for PgTxn {
     fn set_next_id(&mut self, next: u32) {
-        let _ = self.write(move |c| sql::set_next_id(c, next));
+        self.defer(sql::set_next_id(next));
     }
 
     fn put_schema(
@@ -687,7 +995,11 @@ impl Txn for PgTxn {
         references: &[(Subject, u32)],
     ) -> Result<(), StoreError> {
         let (subject, record, references) = (subject.clone(), *record, references.to_vec());
-        self.write(move |c| sql::put_version(c, subject, version, record, references))
+        self.wrote = true;
+        let repointed =
+            self.run(move |c| sql::put_version(c, subject, version, record, references))?;
+        self.removed |= repointed;
+        Ok(())
     }
 
     fn remove_version(
@@ -698,7 +1010,12 @@ impl Txn for PgTxn {
         references: &[(Subject, u32)],
     ) {
         let (subject, references) = (subject.clone(), references.to_vec());
-        let _ = self.write(move |c| sql::remove_version(c, subject, version, references));
+        if self
+            .write(move |c| sql::remove_version(c, subject, version, references))
+            .is_ok()
+        {
+            self.removed = true;
+        }
     }
 
     fn put_config(&mut self, scope: &str, record: Option<&ConfigRecord>) -> Result<(), StoreError> {
@@ -717,13 +1034,12 @@ impl Txn for PgTxn {
         if ctx.is_default() {
             return;
         }
-        let ctx = ctx.clone();
-        let _ = self.write(move |c| sql::put_context(c, ctx, exists));
+        self.defer(sql::put_context(ctx.clone(), exists));
     }
 
     fn put_history_entry(&mut self, subject: &Subject, key: &[u8], value: Option<&[u8]>) {
         let (subject, key, value) = (subject.clone(), key.to_vec(), value.map(<[u8]>::to_vec));
-        let _ = self.write(move |c| sql::put_history_entry(c, subject, key, value));
+        self.defer(sql::put_history_entry(subject, key, value));
     }
 
     fn clear_history(&mut self, subject: &Subject) -> Result<(), StoreError> {

@@ -92,6 +92,65 @@ impl PgConn {
         self.client.query_opt(&statement, params).await
     }
 
+    /// Sends the `deferred` writes, then runs `next`, without waiting in between: one
+    /// round trip for all of them. Every deferred statement is prepared first, so the
+    /// statements reach the database in order.
+    pub(crate) async fn with_deferred<T>(
+        &self,
+        deferred: Vec<Deferred>,
+        next: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        if deferred.is_empty() {
+            return next.await;
+        }
+        let mut statements = Vec::with_capacity(deferred.len());
+        for d in &deferred {
+            statements.push(self.prepared(d.sql).await.map_err(backend_error)?);
+        }
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> = deferred
+            .iter()
+            .map(|d| {
+                d.params
+                    .iter()
+                    .map(|p| &**p as &(dyn ToSql + Sync))
+                    .collect()
+            })
+            .collect();
+        let mut writes: Vec<_> = statements
+            .iter()
+            .zip(&params)
+            .map(|(statement, params)| Some(Box::pin(self.client.execute(statement, params))))
+            .collect();
+        let mut next = std::pin::pin!(next);
+        let mut out = None;
+        // Polled in order: each statement is sent on its first poll.
+        std::future::poll_fn(|cx| {
+            use std::future::Future as _;
+            use std::task::Poll;
+            for write in writes.iter_mut() {
+                if let Some(w) = write {
+                    match w.as_mut().poll(cx) {
+                        Poll::Ready(Ok(_)) => *write = None,
+                        Poll::Ready(Err(e)) => return Poll::Ready(Err(backend_error(e))),
+                        Poll::Pending => {}
+                    }
+                }
+            }
+            if out.is_none() {
+                if let Poll::Ready(r) = next.as_mut().poll(cx) {
+                    out = Some(r);
+                }
+            }
+            if out.is_some() && writes.iter().all(Option::is_none) {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        })
+        .await?;
+        out.unwrap_or_else(|| Err(StoreError::Backend("a pipelined statement was lost".into())))
+    }
+
     /// [`Client::execute`] with the statement prepared once per connection.
     pub(crate) async fn execute(
         &self,
@@ -101,6 +160,14 @@ impl PgConn {
         let statement = self.prepared(sql).await?;
         self.client.execute(&statement, params).await
     }
+}
+
+/// A write whose outcome its job does not wait for: it is sent together with the job's
+/// next statement ([`PgConn::with_deferred`]); if it fails, the transaction fails, and the
+/// job with it.
+pub(crate) struct Deferred {
+    sql: &'static str,
+    params: Vec<Box<dyn ToSql + Sync + Send>>,
 }
 
 fn to_u32(v: i64) -> Result<u32, StoreError> {
@@ -371,11 +438,11 @@ pub(crate) async fn history_entries(
 }
 
 /// Sets the next id (refused by a constraint past the 4-byte limit).
-pub(crate) async fn set_next_id(c: Conn, next: u32) -> Result<(), StoreError> {
-    c.execute("UPDATE huntreg_meta SET next_id = $1", &[&i64::from(next)])
-        .await
-        .map_err(backend_error)?;
-    Ok(())
+pub(crate) fn set_next_id(next: u32) -> Deferred {
+    Deferred {
+        sql: "UPDATE huntreg_meta SET next_id = $1",
+        params: vec![Box::new(i64::from(next))],
+    }
 }
 
 /// Writes a schema, its id's content and (when the context has none yet) its hash index.
@@ -388,56 +455,72 @@ pub(crate) async fn put_schema(
 ) -> Result<(), StoreError> {
     let id = i64::from(id);
     let ctx = ctx.as_str();
-    c.execute(
-        "INSERT INTO huntreg_ids (id, hash) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-        &[&id, &hash],
-    )
-    .await
-    .map_err(backend_error)?;
-    c.execute(
-        "INSERT INTO huntreg_schemas (context, id, hash, record) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (context, id) DO UPDATE SET record = EXCLUDED.record, hash = EXCLUDED.hash",
-        &[&ctx, &id, &hash, &record],
-    )
-    .await
-    .map_err(backend_error)?;
-    c.execute(
-        "INSERT INTO huntreg_hashes (context, hash, id) VALUES ($1, $2, $3) \
-         ON CONFLICT (context, hash) DO NOTHING",
-        &[&ctx, &hash, &id],
-    )
-    .await
-    .map_err(backend_error)?;
+    // Three statements in one round trip, sent in order (the schema's row refers to the
+    // id's).
+    let writes = vec![
+        Deferred {
+            sql: "INSERT INTO huntreg_ids (id, hash) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+            params: vec![Box::new(id), Box::new(hash.clone())],
+        },
+        Deferred {
+            sql: "INSERT INTO huntreg_schemas (context, id, hash, record) VALUES ($1, $2, $3, $4) \
+                  ON CONFLICT (context, id) DO UPDATE \
+                  SET record = EXCLUDED.record, hash = EXCLUDED.hash",
+            params: vec![
+                Box::new(ctx.to_owned()),
+                Box::new(id),
+                Box::new(hash.clone()),
+                Box::new(record),
+            ],
+        },
+    ];
+    c.with_deferred(writes, async {
+        c.execute(
+            "INSERT INTO huntreg_hashes (context, hash, id) VALUES ($1, $2, $3) \
+             ON CONFLICT (context, hash) DO NOTHING",
+            &[&ctx, &hash, &id],
+        )
+        .await
+        .map_err(backend_error)
+    })
+    .await?;
     Ok(())
 }
 
-/// Writes (inserts or updates) a version and the reference index of its schema.
+/// Writes (inserts or updates) a version and the reference index of its schema. Returns
+/// whether it re-pointed an existing version at another id (which removes a usage of the
+/// old id, as [`remove_version`] does).
 pub(crate) async fn put_version(
     c: Conn,
     subject: Subject,
     version: u32,
     record: VersionRecord,
     references: Vec<(Subject, u32)>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let ctx = subject.context.as_str();
     let version = i64::from(version);
     let id = i64::from(record.id);
     let registered = record.registered_ms.and_then(|ms| i64::try_from(ms).ok());
-    c.execute(
-        "INSERT INTO huntreg_versions (context, subject, version, id, deleted, registered_ms) \
+    let row = c
+        .query_one(
+            "WITH old AS (SELECT id FROM huntreg_versions \
+             WHERE context = $1 AND subject = $2 AND version = $3) \
+         INSERT INTO huntreg_versions (context, subject, version, id, deleted, registered_ms) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (context, subject, version) DO UPDATE \
-         SET id = EXCLUDED.id, deleted = EXCLUDED.deleted, registered_ms = EXCLUDED.registered_ms",
-        &[
-            &ctx,
-            &subject.name,
-            &version,
-            &id,
-            &record.deleted,
-            &registered,
-        ],
-    )
-    .await
-    .map_err(backend_error)?;
+         SET id = EXCLUDED.id, deleted = EXCLUDED.deleted, registered_ms = EXCLUDED.registered_ms \
+         RETURNING (SELECT id FROM old)",
+            &[
+                &ctx,
+                &subject.name,
+                &version,
+                &id,
+                &record.deleted,
+                &registered,
+            ],
+        )
+        .await
+        .map_err(backend_error)?;
+    let repointed = row.get::<_, Option<i64>>(0).is_some_and(|old| old != id);
     for (target, target_version) in references {
         c.execute(
             "INSERT INTO huntreg_references (target_context, target_subject, target_version, \
@@ -456,7 +539,7 @@ pub(crate) async fn put_version(
         .await
         .map_err(backend_error)?;
     }
-    Ok(())
+    Ok(repointed)
 }
 
 /// Removes a version and its reference index.
@@ -536,45 +619,42 @@ pub(crate) async fn put_mode(
 }
 
 /// Records that a named context exists, or removes it.
-pub(crate) async fn put_context(c: Conn, ctx: Context, exists: bool) -> Result<(), StoreError> {
+pub(crate) fn put_context(ctx: Context, exists: bool) -> Deferred {
     let sql = if exists {
         "INSERT INTO huntreg_contexts (name) VALUES ($1) ON CONFLICT DO NOTHING"
     } else {
         "DELETE FROM huntreg_contexts WHERE name = $1"
     };
-    c.execute(sql, &[&ctx.as_str()])
-        .await
-        .map_err(backend_error)?;
-    Ok(())
+    Deferred {
+        sql,
+        params: vec![Box::new(ctx.as_str().to_owned())],
+    }
 }
 
 /// Writes (or, with `None`, removes) one kept history entry of the subject.
-pub(crate) async fn put_history_entry(
-    c: Conn,
+pub(crate) fn put_history_entry(
     subject: Subject,
     key: Vec<u8>,
     value: Option<Vec<u8>>,
-) -> Result<(), StoreError> {
-    let ctx = subject.context.as_str();
+) -> Deferred {
+    let ctx = subject.context.as_str().to_owned();
     match value {
-        Some(value) => c
-            .execute(
-                "INSERT INTO huntreg_history (context, subject, key, value) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (context, subject, key) DO UPDATE SET value = EXCLUDED.value",
-                &[&ctx, &subject.name, &key, &value],
-            )
-            .await
-            .map_err(backend_error)?,
-        None => c
-            .execute(
-                "DELETE FROM huntreg_history WHERE context = $1 AND subject = $2 AND key = $3",
-                &[&ctx, &subject.name, &key],
-            )
-            .await
-            .map_err(backend_error)?,
-    };
-    Ok(())
+        Some(value) => Deferred {
+            sql: "INSERT INTO huntreg_history (context, subject, key, value) \
+                  VALUES ($1, $2, $3, $4) \
+                  ON CONFLICT (context, subject, key) DO UPDATE SET value = EXCLUDED.value",
+            params: vec![
+                Box::new(ctx),
+                Box::new(subject.name),
+                Box::new(key),
+                Box::new(value),
+            ],
+        },
+        None => Deferred {
+            sql: "DELETE FROM huntreg_history WHERE context = $1 AND subject = $2 AND key = $3",
+            params: vec![Box::new(ctx), Box::new(subject.name), Box::new(key)],
+        },
+    }
 }
 
 /// Removes every kept history entry of the subject.
