@@ -89,7 +89,7 @@ impl App {
     ///
     /// Each row is a function of the version's schema and the one before it (both
     /// immutable records), so it is kept with the subject's kept entries: computed right
-    /// after the version registers ([`App::keep_lock_row`]), or by the first request that
+    /// after the version registers (`App::keep_lock_row`), or by the first request that
     /// serves it (then written back), and read instead of the records afterwards. A kept
     /// row is used only for the same ID on the same previous ID.
     pub fn lock_rows(&self, subject: &Subject, after: u32) -> Result<LockView, ApiError> {

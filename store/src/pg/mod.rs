@@ -25,7 +25,7 @@
 //! - **Removals** (a version removed, or re-pointed at another id) are the only writes
 //!   that change what `GET /schemas/ids/{id}` without a `subject` answers; they have their
 //!   own count, `huntreg_meta.removals`, which every node knows from memory while it holds
-//!   a **lease**: a row of `huntreg_nodes`, renewed every [`RENEW`] through the database
+//!   a **lease**: a row of `huntreg_nodes`, renewed every 500 ms (`RENEW`) through the database
 //!   while the node's change listener is connected, recording the removal count the
 //!   listener has seen. A write group that removed notifies its new count and, after its
 //!   commit and before answering, waits until every other node holding a lease has seen
