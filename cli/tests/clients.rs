@@ -13,8 +13,7 @@
 //! (`$HUNTREG_TOOLS`, default `.tools/`); the drivers are in `tests/clients/`. A failing
 //! client call prints the client's stderr and the server's.
 
-#[path = "clients/server.rs"]
-mod server;
+mod server_support;
 
 #[path = "clients/consumer.rs"]
 mod consumer;
@@ -31,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use prost::Message as _;
 use serde_json::{json, Value};
-use server::Server;
+use server_support::Server;
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------------------------------
@@ -295,7 +294,7 @@ fn assert_framed(hex: &str, id: i64, index: &str) {
 
 fn start() -> (TempDir, Server) {
     let dir = TempDir::new().unwrap();
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     (dir, server)
 }
 
@@ -571,7 +570,7 @@ fn three_nodes_on_one_postgres_serve_the_clients_in_hunt_contexts() {
     let database = pg.fresh_database();
     let dir = TempDir::new().unwrap();
     let nodes: Vec<Server> = (0..3)
-        .map(|_| Server::start_with(dir.path(), &["--database-url", &database]))
+        .map(|_| Server::start(dir.path(), &["--database-url", &database]))
         .collect();
     let hunt = |node: usize, hunt: &str| format!("{}/contexts/{hunt}", nodes[node].url);
     let (py_ids, js_ids) = thread::scope(|scope| {

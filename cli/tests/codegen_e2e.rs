@@ -15,8 +15,7 @@
 //! `tests/clients/kafkajs.js`. The consumer builds offline into
 //! `target/codegen-e2e` (its first build compiles the codegen's dependencies).
 
-#[path = "clients/server.rs"]
-mod server;
+mod server_support;
 
 #[path = "clients/consumer.rs"]
 mod consumer;
@@ -28,7 +27,7 @@ use std::process::{Command, Stdio};
 use consumer::{build_crate, consume_args, workspace};
 use prost::Message as _;
 use serde_json::{json, Value};
-use server::Server;
+use server_support::Server;
 
 const HUNT: &str = "e2e-hunt";
 
@@ -311,7 +310,7 @@ fn consume(consumer: &Path, resolver: Option<&str>, records: &[&str]) -> Vec<Str
 #[test]
 fn python_and_js_producers_pulled_lockfile_generated_consumer() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"));
+    let server = Server::start(&dir.path().join("data"), &[]);
     let (v1, v2, v3) = (
         descriptor_set(dir.path(), 1),
         descriptor_set(dir.path(), 2),
@@ -527,7 +526,7 @@ fn python_and_js_producers_pulled_lockfile_generated_consumer() {
 #[test]
 fn push_registers_one_subject_per_file_and_pull_pins_them() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"));
+    let server = Server::start(&dir.path().join("data"), &[]);
     let schemas = workspace().join("schemas/hunt-42");
     let schemas = schemas.to_str().unwrap();
     let push = huntreg(&["push", schemas, "--registry", &server.url]);
@@ -664,7 +663,7 @@ fn pull_both(server: &Server, lockfile: &Path, check: bool) -> std::process::Out
 #[test]
 fn every_field_in_the_default_context_and_a_hunt_with_only_the_runtime() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"));
+    let server = Server::start(&dir.path().join("data"), &[]);
     let (v1, v2) = (descriptor_set(dir.path(), 1), descriptor_set(dir.path(), 2));
     const HAULED: &str = "treasure.v1.TreasureHauled";
     // Every field set, none to its default.

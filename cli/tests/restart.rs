@@ -2,15 +2,14 @@
 //! still there, with the same ids and versions, after a clean stop (SIGTERM) and after a
 //! crash (SIGKILL right after the 200). Ids are never handed out again after a restart.
 
-#[path = "clients/server.rs"]
-mod server;
+mod server_support;
 
 use std::collections::BTreeSet;
 use std::thread;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use server::Server;
+use server_support::Server;
 use tempfile::TempDir;
 
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
@@ -142,7 +141,7 @@ fn snapshot(server: &Server) -> Value {
 #[test]
 fn everything_survives_a_clean_restart() {
     let dir = TempDir::new().unwrap();
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     let o1 = register(&server, "orders-value", &schema("shop", 1));
     let o2 = register(&server, "orders-value", &schema("shop", 2));
     let o3 = register(&server, "orders-value", &schema("shop", 3));
@@ -208,7 +207,7 @@ fn everything_survives_a_clean_restart() {
         "huntreg serve exited with {status} on SIGTERM"
     );
 
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     let after = snapshot(&server);
     assert_eq!(after, before, "state changed across a clean restart");
     let versions = ok(&server, "GET", "/subjects/orders-value/versions", None);
@@ -254,7 +253,7 @@ fn everything_survives_a_clean_restart() {
 #[test]
 fn acknowledged_registrations_survive_sigkill() {
     let dir = TempDir::new().unwrap();
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     // Sequential registrations, the last one acknowledged just before the kill.
     let mut acknowledged: Vec<(String, i64, i64)> = vec![];
     for i in 1..=5 {
@@ -293,7 +292,7 @@ fn acknowledged_registrations_survive_sigkill() {
     }
     server.kill();
 
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     for (subject, id, version) in &acknowledged {
         let got = ok(
             &server,

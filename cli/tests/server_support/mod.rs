@@ -1,14 +1,15 @@
-//! Test support shared by the hardening tests (auth, kill, bad input, backup, migrate):
-//! start the real `huntreg` binary on a data directory, wait for its "listening" line, stop
-//! or SIGKILL it, talk to it with a blocking HTTP client, and produce and consume records
-//! with the published confluent-kafka Python serdes.
+//! The one test server harness of the CLI's end-to-end tests: start the real `huntreg`
+//! binary on a data directory, wait for its "listening" line, keep its stderr, stop or
+//! SIGKILL it, talk to it with a blocking HTTP client, and produce and consume records with
+//! the published confluent-kafka Python serdes.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub(crate) mod crash;
 
@@ -17,13 +18,15 @@ pub(crate) fn huntreg() -> Command {
     Command::new(env!("CARGO_BIN_EXE_huntreg"))
 }
 
-/// A running `huntreg serve`.
+/// A running `huntreg serve`: started from the built binary, stopped with SIGTERM or
+/// SIGKILL, its stderr kept so a failing test can show what the server said.
 pub(crate) struct Server {
-    child: Child,
-    /// Base URL, e.g. `http://127.0.0.1:40123`.
+    child: Option<Child>,
+    /// Base URL, e.g. `http://127.0.0.1:40123`, without a trailing slash.
     pub(crate) url: String,
     /// The data directory it serves.
     pub(crate) data_dir: PathBuf,
+    stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -40,68 +43,104 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| e.to_string())?;
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err_pipe = child.stderr.take().expect("piped stderr");
+        let sink = Arc::clone(&stderr);
+        let stderr_reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err_pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            // Keeps draining after the address, so the server never blocks on a full pipe.
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if let Some(url) = line.strip_prefix("huntreg listening on ") {
-                    let _ = tx.send(url.trim().to_owned());
+                    let _ = tx.send(url.trim().trim_end_matches('/').to_owned());
                 }
             }
         });
         match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(url) => Ok(Server {
-                child,
+                child: Some(child),
                 url,
                 data_dir: data_dir.to_owned(),
+                stderr,
             }),
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                let mut stderr = String::new();
-                if let Some(mut err) = child.stderr.take() {
-                    let _ = err.read_to_string(&mut stderr);
-                }
+                let _ = stderr_reader.join();
+                let stderr = stderr.lock().unwrap().clone();
                 Err(format!("{status}; stderr: {stderr}"))
             }
         }
     }
 
-    /// The process id.
+    /// What the server wrote to stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn child(&mut self) -> &mut Child {
+        self.child.as_mut().expect("server running")
+    }
+
     pub(crate) fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().expect("server running").id()
     }
 
-    /// SIGKILL, then reap.
+    /// Kills the server with SIGKILL (no chance to flush anything) and reaps it.
     pub(crate) fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let child = self.child();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
-    /// SIGTERM (graceful: in-flight requests finish, the store is flushed), then reap.
-    pub(crate) fn stop(mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        for _ in 0..200 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+    /// Sends SIGTERM and waits (up to 20 s) for a clean exit; panics with the server's
+    /// stderr if it ignores the signal.
+    pub(crate) fn stop(mut self) -> ExitStatus {
+        let pid = self.pid();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child().try_wait().expect("wait for huntreg") {
+                return status;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            if Instant::now() >= deadline {
+                let child = self.child();
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "huntreg serve ignored SIGTERM for 20 s\n--- server stderr ---\n{}",
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 
-    /// `url` + `path`.
     pub(crate) fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
@@ -109,8 +148,10 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
