@@ -54,6 +54,18 @@ pub struct Update {
     pub changes: Vec<String>,
 }
 
+impl Update {
+    /// Notes that a pinned version's soft-delete state changed to `deleted`.
+    fn soft_delete_changed(&mut self, subject: &str, version: u32, deleted: bool) {
+        let now = if deleted {
+            "soft-deleted"
+        } else {
+            "no longer soft-deleted"
+        };
+        self.changes.push(format!("~ {subject} v{version}: {now}"));
+    }
+}
+
 impl Registry {
     /// A client for the registry at `url` (e.g. `http://127.0.0.1:8081`).
     pub fn new(url: &str) -> Registry {
@@ -301,15 +313,7 @@ impl Registry {
             let mut version = pinned.clone();
             version.deleted = listed.get(&pinned.version).is_some_and(|(_, d)| *d);
             if version.deleted != pinned.deleted {
-                update.changes.push(format!(
-                    "~ {subject} v{}: {}",
-                    version.version,
-                    if version.deleted {
-                        "soft-deleted"
-                    } else {
-                        "no longer soft-deleted"
-                    }
-                ));
+                update.soft_delete_changed(subject, version.version, version.deleted);
             }
             versions.push(version);
             update.kept += 1;
@@ -435,15 +439,7 @@ impl Registry {
             let mut version = pinned.clone();
             version.deleted = deleted.contains(&version.version);
             if version.deleted != pinned.deleted {
-                update.changes.push(format!(
-                    "~ {subject} v{}: {}",
-                    version.version,
-                    if version.deleted {
-                        "soft-deleted"
-                    } else {
-                        "no longer soft-deleted"
-                    }
-                ));
+                update.soft_delete_changed(subject, version.version, version.deleted);
             }
             entry.versions.push(version);
             update.kept += 1;
