@@ -53,9 +53,15 @@ struct Rendered {
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
-/// Descriptor bytes of the compiled images kept in memory at most (an image takes several
-/// times its descriptor): long histories of large schemas must not fill memory.
-const IMAGE_CACHE_BYTES: usize = 8 << 20;
+/// Estimated bytes of memory the compiled images kept hold at most: long histories of
+/// large schemas must not fill memory.
+const IMAGE_CACHE_BYTES: usize = 48 << 20;
+/// Bytes of memory a compiled image holds per byte of the descriptor it was built from, its
+/// check index included (an image's pool keeps every name in maps, and its index every
+/// element by digest). Measured with `heaptrack` on `huntreg serve` after a 2,000-version
+/// seed-like history (`history_bench`): the cached images held 176 MB for 8 MiB of
+/// descriptors, about 21 bytes per descriptor byte; rounded up.
+const IMAGE_BYTES_PER_DESCRIPTOR_BYTE: usize = 24;
 /// Bytes of schema text and descriptors the record cache holds at most.
 const RECORD_CACHE_BYTES: usize = 32 << 20;
 /// Subjects whose compatibility history is kept in memory (the store keeps every one; a
@@ -612,7 +618,7 @@ impl App {
         Ok(self.load_image_weighted(subject, id)?.0)
     }
 
-    /// [`App::load_image`], with the size of the descriptor it was built from.
+    /// [`App::load_image`], with the memory it is estimated to hold (its cache weight).
     fn load_image_weighted(&self, subject: &Subject, id: u32) -> Result<(Image, usize), ApiError> {
         // Read through the record cache without filling it: building a history reads
         // every version once.
@@ -631,7 +637,10 @@ impl App {
         let descriptor = decode_descriptor(&record)?;
         let pool =
             schema::pool_from_descriptor(&main, &descriptor, &deps).map_err(ApiError::Internal)?;
-        Ok((Image::with_targets(pool, [main]), descriptor.len()))
+        let weight = descriptor
+            .len()
+            .saturating_mul(IMAGE_BYTES_PER_DESCRIPTOR_BYTE);
+        Ok((Image::with_targets(pool, [main]), weight))
     }
 
     /// The kept history of `subject`: from the cache, or else read back from the store
