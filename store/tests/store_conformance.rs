@@ -611,6 +611,38 @@ fn postgres_removal_count_moves_with_removals_only() {
     }
 }
 
+/// A node's row in `huntreg_nodes` is removed a minute after its lease ran out (every
+/// start adds one; a killed node never removes its own), and a live node's row stays.
+#[test]
+fn postgres_forgets_nodes_whose_lease_ran_out_long_ago() {
+    let pg = TempPostgres::start();
+    let url = pg.fresh_database();
+    let store: Arc<dyn Store> = Arc::new(PgStore::open(&url, None).unwrap());
+    let rows = || pg.psql(&url, "SELECT node FROM huntreg_nodes ORDER BY node");
+    pg.psql(
+        &url,
+        "INSERT INTO huntreg_nodes (node, lease_until, seen) VALUES \
+         (-2, clock_timestamp() - interval '2 minutes', 0), \
+         (-1, clock_timestamp() - interval '10 seconds', 0)",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = rows();
+        let nodes: Vec<&str> = now.lines().collect();
+        if !nodes.contains(&"-2") && nodes.len() == 2 {
+            // The recently expired row stays, beside the live node's own.
+            assert!(nodes.contains(&"-1"), "{now}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stale row kept or live row missing: {now}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    drop(store);
+}
+
 #[test]
 fn postgres_constraints_back_the_promises() {
     let pg = TempPostgres::start();

@@ -78,6 +78,11 @@ const LEASE_SQL: &str = "interval '2 seconds'";
 const LEASE_LOCAL: Duration = Duration::from_millis(1800);
 /// How often a node renews its lease (and sooner, right after its listener saw a removal).
 const RENEW: Duration = Duration::from_millis(500);
+/// How long after its lease ran out a node's row is removed, by any renewing node: every
+/// start of a node adds a row (its key is random per process), and a stopped or killed
+/// node never removes its own. A lease that ran out counts for nothing
+/// ([`wait_seen`] skips it), and a node that renews again inserts its row anew.
+const FORGET_SQL: &str = "interval '1 minute'";
 /// Pause between two checks of a removing writer for the other nodes having seen it.
 const SEEN_POLL: Duration = Duration::from_millis(2);
 
@@ -454,7 +459,8 @@ async fn keep_lease(shared: std::sync::Weak<Shared>, renew: Arc<tokio::sync::Not
                  INSERT INTO huntreg_nodes (node, lease_until, seen) \
                  VALUES ({}, clock_timestamp() + {LEASE_SQL}, {seen}) \
                  ON CONFLICT (node) DO UPDATE SET lease_until = EXCLUDED.lease_until, \
-                 seen = GREATEST(huntreg_nodes.seen, EXCLUDED.seen)",
+                 seen = GREATEST(huntreg_nodes.seen, EXCLUDED.seen); \
+                 DELETE FROM huntreg_nodes WHERE lease_until < clock_timestamp() - {FORGET_SQL}",
                 s.node
             );
             let renewed = tokio::time::timeout(LEASE_LOCAL / 2, async {
