@@ -744,6 +744,45 @@ mod tests {
         );
     }
 
+    /// A body that never arrives.
+    struct Stalled;
+
+    impl axum::body::HttpBody for Stalled {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+            Poll::Pending
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_times_out_and_frees_its_place() {
+        let app = app(Limits {
+            request_timeout_secs: 1,
+            max_concurrent_requests: 1,
+            ..Limits::default()
+        });
+        let req = Request::builder()
+            .method("POST")
+            .uri("/subjects/x/versions")
+            .body(Body::new(Stalled))
+            .unwrap();
+        let started = std::time::Instant::now();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
+        assert!(started.elapsed() >= Duration::from_secs(1));
+        // The one place the timed-out request held is free again.
+        let ok = r#"{"schema":"message A { }"}"#;
+        assert_eq!(
+            send(&app, "POST", "/subjects/x/versions", ok).await.0,
+            StatusCode::OK
+        );
+    }
+
     #[tokio::test]
     async fn layer_times_out_and_sheds_load() {
         let app = app(Limits {
