@@ -7,7 +7,6 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::http::Request;
-use axum::Router;
 use huntreg_registry::store::{SledStore, Store};
 use huntreg_registry::{App, AppState, Config, Metrics};
 use libfuzzer_sys::fuzz_target;
@@ -15,7 +14,7 @@ use tower::ServiceExt as _;
 
 struct Harness {
     runtime: tokio::runtime::Runtime,
-    service: Router,
+    service: huntreg_registry::HttpService,
     _dir: tempfile::TempDir,
 }
 

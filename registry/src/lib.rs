@@ -42,4 +42,4 @@ pub use metrics::Metrics;
 pub use routes::endpoints::{Media, ENDPOINTS};
 pub use routes::{router, AppState};
 pub use security::SecurityArgs;
-pub use startup::{service, Application};
+pub use startup::{service, Application, HttpFuture, HttpService};

@@ -16,6 +16,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -25,7 +26,6 @@ use axum::http::{Method, Request};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use prost::Message as _;
-use tokio::sync::Semaphore;
 use tower::{Layer, Service};
 
 use crate::error::ApiError;
@@ -279,7 +279,8 @@ pub(crate) fn layer(limits: &Limits) -> LimitsLayer {
     LimitsLayer {
         inner: Arc::new(Enforcer {
             limits: limits.clone(),
-            in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests.max(1))),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: limits.max_concurrent_requests.max(1),
         }),
     }
 }
@@ -293,7 +294,10 @@ pub(crate) struct LimitsLayer {
 #[derive(Debug)]
 struct Enforcer {
     limits: Limits,
-    in_flight: Arc<Semaphore>,
+    /// Requests being handled now.
+    in_flight: AtomicUsize,
+    /// [`Limits::max_concurrent_requests`], at least 1.
+    max_in_flight: usize,
 }
 
 impl<S> Layer<S> for LimitsLayer {
@@ -314,6 +318,25 @@ pub(crate) struct LimitsService<S> {
     inner: S,
 }
 
+/// One request counted in [`Enforcer::in_flight`] until dropped.
+#[derive(Debug)]
+struct Permit(Arc<Enforcer>);
+
+impl Permit {
+    /// Counts a request in, or `None` when [`Enforcer::max_in_flight`] are in already.
+    fn acquire(enforcer: &Arc<Enforcer>) -> Option<Permit> {
+        let before = enforcer.in_flight.fetch_add(1, AtomicOrdering::Acquire);
+        let permit = Permit(enforcer.clone());
+        (before < enforcer.max_in_flight).then_some(permit)
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, AtomicOrdering::Release);
+    }
+}
+
 impl<S> Service<Request<Body>> for LimitsService<S>
 where
     S: Service<Request<Body>, Error = Infallible> + Clone + Send + 'static,
@@ -322,42 +345,137 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = LimitsFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let Some(permit) = Permit::acquire(&self.enforcer) else {
+            return LimitsFuture::Done {
+                response: Some(ApiError::Overloaded.into_response()),
+            };
+        };
+        let timeout = self.enforcer.limits.request_timeout();
+        let deadline = tokio::time::Instant::now() + timeout;
+        // The hot path (GETs): an empty body needs neither buffering nor checks, so the
+        // router's future runs as it is, unboxed.
+        if axum::body::HttpBody::size_hint(req.body()).exact() == Some(0) {
+            return LimitsFuture::Direct {
+                inner: self.inner.call(req),
+                timer: Timer::new(deadline, timeout),
+                _permit: permit,
+            };
+        }
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let enforcer = self.enforcer.clone();
-        Box::pin(async move {
-            let Ok(_permit) = enforcer.in_flight.clone().try_acquire_owned() else {
-                return Ok(ApiError::Overloaded.into_response());
-            };
-            let timeout = enforcer.limits.request_timeout();
-            match tokio::time::timeout(timeout, enforcer.handle(inner, req)).await {
-                Ok(response) => Ok(response),
-                Err(_) => Ok(ApiError::TimedOut(timeout.as_secs()).into_response()),
+        LimitsFuture::Buffered {
+            inner: Box::pin(async move { enforcer.handle(inner, req).await }),
+            timer: Timer::new(deadline, timeout),
+            _permit: permit,
+        }
+    }
+}
+
+/// The request timeout of one request. Its timer is armed only when the request first
+/// waits: a request answered on its first poll (a cached GET) never touches the timer
+/// wheel, and one that waits still times out at the same instant.
+#[derive(Debug)]
+struct Timer {
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Timer {
+    fn new(deadline: tokio::time::Instant, timeout: Duration) -> Timer {
+        Timer {
+            deadline,
+            timeout,
+            sleep: None,
+        }
+    }
+
+    /// `Ready` with the 408 once the deadline has passed; registers the waker otherwise.
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Poll<Response> {
+        let deadline = self.deadline;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                Poll::Ready(ApiError::TimedOut(self.timeout.as_secs()).into_response())
             }
-        })
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`LimitsService`]: the request (holding its in-flight permit) raced
+    /// against the request timeout.
+    #[project = LimitsProj]
+    pub(crate) enum LimitsFuture<F> {
+        /// Refused before it ran (overloaded).
+        Done { response: Option<Response> },
+        /// An empty-body request, straight to the router.
+        Direct {
+            #[pin]
+            inner: F,
+            timer: Timer,
+            _permit: Permit,
+        },
+        /// A request whose body is read and checked first.
+        Buffered {
+            inner: Pin<Box<dyn Future<Output = Response> + Send>>,
+            timer: Timer,
+            _permit: Permit,
+        },
+    }
+}
+
+impl<F, R> Future for LimitsFuture<F>
+where
+    F: Future<Output = Result<R, Infallible>>,
+    R: IntoResponse,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (polled, timer) = match self.project() {
+            LimitsProj::Done { response } => {
+                return Poll::Ready(Ok(response.take().unwrap_or_else(|| {
+                    ApiError::Internal("a limits future was polled after it completed".into())
+                        .into_response()
+                })))
+            }
+            LimitsProj::Direct { inner, timer, .. } => (
+                match inner.poll(cx) {
+                    Poll::Ready(Ok(response)) => Poll::Ready(response.into_response()),
+                    Poll::Ready(Err(never)) => match never {},
+                    Poll::Pending => Poll::Pending,
+                },
+                timer,
+            ),
+            LimitsProj::Buffered { inner, timer, .. } => (inner.as_mut().poll(cx), timer),
+        };
+        match polled {
+            Poll::Ready(response) => Poll::Ready(Ok(response)),
+            Poll::Pending => timer.poll_expired(cx).map(Ok),
+        }
     }
 }
 
 impl Enforcer {
-    async fn handle<S>(&self, mut inner: S, req: Request<Body>) -> Response
+    /// Reads and checks a request's body, then passes the request on with the body in
+    /// memory and the body limit of axum's extractors raised to [`Limits::max_body_bytes`].
+    async fn handle<S>(&self, inner: S, req: Request<Body>) -> Response
     where
         S: Service<Request<Body>, Error = Infallible>,
         S::Response: IntoResponse,
     {
-        // The hot path (GETs): an empty body needs neither buffering nor checks.
-        if axum::body::HttpBody::size_hint(req.body()).exact() == Some(0) {
-            return match inner.call(req).await {
-                Ok(response) => response.into_response(),
-                Err(never) => match never {},
-            };
-        }
         let max = self.limits.max_body_bytes;
         let too_large = || ApiError::PayloadTooLarge(Some(max)).into_response();
         let (parts, body) = req.into_parts();
@@ -375,6 +493,7 @@ impl Enforcer {
             }
         }
         let req = Request::from_parts(parts, Body::from(bytes));
+        let mut inner = axum::extract::DefaultBodyLimit::max(max).layer(inner);
         match inner.call(req).await {
             Ok(response) => response.into_response(),
             Err(never) => match never {},
@@ -621,6 +740,45 @@ mod tests {
         // Bodies that are not schema JSON pass through to the handler.
         assert_eq!(
             send(&app, "POST", "/subjects/x/versions", "{{{{").await.0,
+            StatusCode::OK
+        );
+    }
+
+    /// A body that never arrives.
+    struct Stalled;
+
+    impl axum::body::HttpBody for Stalled {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+            Poll::Pending
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_times_out_and_frees_its_place() {
+        let app = app(Limits {
+            request_timeout_secs: 1,
+            max_concurrent_requests: 1,
+            ..Limits::default()
+        });
+        let req = Request::builder()
+            .method("POST")
+            .uri("/subjects/x/versions")
+            .body(Body::new(Stalled))
+            .unwrap();
+        let started = std::time::Instant::now();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
+        assert!(started.elapsed() >= Duration::from_secs(1));
+        // The one place the timed-out request held is free again.
+        let ok = r#"{"schema":"message A { }"}"#;
+        assert_eq!(
+            send(&app, "POST", "/subjects/x/versions", ok).await.0,
             StatusCode::OK
         );
     }

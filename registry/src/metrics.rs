@@ -63,11 +63,35 @@ impl Histogram {
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "OTHER"];
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
-/// Counters and latency of one route.
+/// Counters and latency of one route, shared by the route's layer and the renderer.
 #[derive(Debug, Default)]
-struct RouteStats {
+pub(crate) struct RouteStats {
     counts: [[AtomicU64; CLASSES.len()]; METHODS.len()],
     latency: [Histogram; METHODS.len()],
+}
+
+impl RouteStats {
+    /// Records one request answered with `status` after `d`.
+    pub(crate) fn record(&self, method: &Method, status: u16, d: Duration) {
+        let m = match *method {
+            Method::GET => 0,
+            Method::POST => 1,
+            Method::PUT => 2,
+            Method::DELETE => 3,
+            _ => 4,
+        };
+        let class = usize::from((status / 100).clamp(1, 5) - 1);
+        self.counts[m][class].fetch_add(1, Ordering::Relaxed);
+        self.latency[m].observe(d);
+    }
+
+    /// Whether no request was recorded yet (such a route is not rendered).
+    fn is_unused(&self) -> bool {
+        self.counts
+            .iter()
+            .flatten()
+            .all(|n| n.load(Ordering::Relaxed) == 0)
+    }
 }
 
 /// All metrics of one server.
@@ -89,29 +113,24 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// The counters of `route` (the route pattern), created on first use. A route's layer
+    /// asks once, when the router is built.
+    pub(crate) fn route(&self, route: &str) -> Arc<RouteStats> {
+        if let Some(stats) = self
+            .routes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(route)
+        {
+            return stats.clone();
+        }
+        let mut routes = self.routes.write().unwrap_or_else(|p| p.into_inner());
+        routes.entry(route.to_owned()).or_default().clone()
+    }
+
     /// Records one request on `route` (the matched route pattern).
     pub fn record_request(&self, route: &str, method: &Method, status: u16, d: Duration) {
-        let stats = {
-            let routes = self.routes.read().unwrap_or_else(|p| p.into_inner());
-            routes.get(route).cloned()
-        };
-        let stats = match stats {
-            Some(s) => s,
-            None => {
-                let mut routes = self.routes.write().unwrap_or_else(|p| p.into_inner());
-                routes.entry(route.to_owned()).or_default().clone()
-            }
-        };
-        let m = match *method {
-            Method::GET => 0,
-            Method::POST => 1,
-            Method::PUT => 2,
-            Method::DELETE => 3,
-            _ => 4,
-        };
-        let class = usize::from((status / 100).clamp(1, 5) - 1);
-        stats.counts[m][class].fetch_add(1, Ordering::Relaxed);
-        stats.latency[m].observe(d);
+        self.route(route).record(method, status, d);
     }
 
     /// Renders the Prometheus text exposition.
@@ -119,7 +138,11 @@ impl Metrics {
         let mut out = String::new();
         let routes: Vec<(String, Arc<RouteStats>)> = {
             let r = self.routes.read().unwrap_or_else(|p| p.into_inner());
-            let mut v: Vec<_> = r.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut v: Vec<_> = r
+                .iter()
+                .filter(|(_, v)| !v.is_unused())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             v.sort_by(|a, b| a.0.cmp(&b.0));
             v
         };

@@ -10,6 +10,8 @@ use crate::auth::{self, AuthConfig, ConfigError};
 use crate::limits::{self, Limits};
 use crate::tls::{Acceptor, TlsArgs, TlsError};
 use axum::Router;
+use tower::util::Either;
+use tower::Layer as _;
 
 /// The protective flags of `huntreg serve`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -88,15 +90,20 @@ impl Security {
     }
 
     /// Wraps `router` in the protective layers: authentication outermost (nothing is
-    /// buffered or run for a caller without credentials), then the limits.
-    pub fn apply(&self, router: Router) -> Router {
-        let router = router.layer(limits::layer(&self.limits));
+    /// buffered or run for a caller without credentials), then the limits. The layers wrap
+    /// the router as a whole (not each route), so a request passes each of them once.
+    pub(crate) fn apply(&self, router: Router) -> Secured {
+        let limited = limits::layer(&self.limits).layer(router);
         match &self.auth {
-            Some(cfg) => router.layer(auth::layer(cfg.clone())),
-            None => router,
+            Some(cfg) => Either::Left(auth::layer(cfg.clone()).layer(limited)),
+            None => Either::Right(limited),
         }
     }
 }
+
+/// The router inside the protective layers, as [`Security::apply`] builds it.
+pub(crate) type Secured =
+    Either<auth::AuthService<limits::LimitsService<Router>>, limits::LimitsService<Router>>;
 
 #[cfg(test)]
 mod tests {

@@ -4,33 +4,84 @@
 //! Cross-cutting layers (authentication, TLS, limits) are added in one place:
 //! [`service`], which wraps the pure [`crate::routes::router`].
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::Router;
+use axum::extract::Request;
+use axum::response::Response;
 use tokio::net::TcpListener;
+use tower::Service;
 
 use crate::app::App;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::routes::path::Canonical;
 use crate::routes::AppState;
+use crate::security::Secured;
 use crate::store::{PgStore, SledStore, Store};
 
 /// A bound, ready-to-run registry server.
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
-    app: Router,
+    app: HttpService,
     state: AppState,
     tls: Option<crate::tls::Acceptor>,
 }
 
 /// The full service: the one reading of request paths outermost, so the auth layer and
 /// the router see the same canonical path, then the security layers, then the routes.
-pub fn service(state: AppState) -> Router {
+pub fn service(state: AppState) -> HttpService {
     let security = state.0.config.security.clone();
-    crate::routes::path::layer(security.apply(crate::routes::api(state)))
+    HttpService(Canonical::new(security.apply(crate::routes::api(state))))
+}
+
+/// The registry's HTTP service as [`service`] builds it: every request passes the path
+/// reading, authentication (when configured), the limits and the router, each once and
+/// without boxing on the way to a cached answer.
+#[derive(Debug, Clone)]
+pub struct HttpService(Canonical<Secured>);
+
+impl Service<Request> for HttpService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = HttpFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> HttpFuture {
+        HttpFuture {
+            inner: self.0.call(req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`HttpService`].
+    pub struct HttpFuture {
+        #[pin]
+        inner: <Canonical<Secured> as Service<Request>>::Future,
+    }
+}
+
+impl std::fmt::Debug for HttpFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for HttpFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().inner.poll(cx)
+    }
 }
 
 impl Application {
@@ -162,7 +213,7 @@ impl Application {
         match tls {
             Some(acceptor) => crate::tls::serve(listener, app, acceptor, shutdown).await?,
             None => {
-                axum::serve(listener, app)
+                axum::serve(listener, axum::ServiceExt::into_make_service(app))
                     .with_graceful_shutdown(shutdown)
                     .await?
             }

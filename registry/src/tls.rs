@@ -2,12 +2,17 @@
 //! (`--tls-cert`, `--tls-key`) into a rustls acceptor, and serve a router over TLS with
 //! HTTP/1.1 and HTTP/2 (ALPN) and graceful shutdown.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http;
+use axum::response::Response;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -17,6 +22,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::TlsAcceptor;
+use tower::{Service, ServiceExt as _};
 
 /// How long a client may take to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -96,12 +102,16 @@ pub(crate) fn load(cert_path: &Path, key_path: &Path) -> Result<TlsAcceptor, Tls
 
 /// Serves `router` over TLS on `listener` until `shutdown` completes, then waits (up to
 /// ten seconds) for open connections to finish.
-pub(crate) async fn serve(
+pub(crate) async fn serve<S>(
     listener: TcpListener,
-    router: Router,
+    router: S,
     acceptor: Acceptor,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     let acceptor = acceptor.0;
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -119,7 +129,11 @@ pub(crate) async fn serve(
             () = &mut shutdown => break,
         };
         let acceptor = acceptor.clone();
-        let service = TowerToHyperService::new(router.clone());
+        let service = TowerToHyperService::new(
+            router
+                .clone()
+                .map_request(|req: http::Request<Incoming>| req.map(Body::new)),
+        );
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
@@ -154,6 +168,7 @@ pub(crate) async fn serve(
 mod tests {
     use super::*;
     use axum::routing::get;
+    use axum::Router;
 
     fn self_signed(dir: &Path) -> (PathBuf, PathBuf, String) {
         let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();

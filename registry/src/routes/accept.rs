@@ -11,13 +11,18 @@
 //! runs with `{"error_code":406,"message":"HTTP 406 Not Acceptable"}`. Unparsable ranges
 //! are skipped; a header with no parsable range counts as absent.
 //!
-//! The layer is put on each route's methods ([`axum::routing::MethodRouter::route_layer`]),
+//! The layer ([`NegotiateLayer`]) is put on each route's methods ([`axum::routing::MethodRouter::route_layer`]),
 //! so unknown paths (404) and methods (405) answer first, as in Jersey.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service};
 
 use crate::error::{ApiError, CONTENT_TYPE};
 
@@ -28,22 +33,92 @@ const PRODUCED: [(&str, u16); 3] = [
     ("application/json", 500),
 ];
 
-/// Refuses a request whose `Accept` no produced type satisfies (406), and gives the
-/// response the negotiated JSON media type.
-pub(super) async fn negotiate(req: Request, next: Next) -> Response {
-    let Some(chosen) = choose(req.headers()) else {
-        return ApiError::NotAcceptable.into_response();
-    };
-    let mut response = next.run(req).await;
-    let headers = response.headers_mut();
-    if chosen != CONTENT_TYPE
-        && headers
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v == CONTENT_TYPE)
-    {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(chosen));
+/// The negotiation layer, put on a resource's methods: refuses a request whose `Accept`
+/// no produced type satisfies (406), and gives the response the negotiated JSON media type.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NegotiateLayer;
+
+impl<S> Layer<S> for NegotiateLayer {
+    type Service = Negotiate<S>;
+
+    fn layer(&self, inner: S) -> Negotiate<S> {
+        Negotiate { inner }
     }
-    response
+}
+
+/// The service [`NegotiateLayer`] wraps around a resource's methods.
+#[derive(Debug, Clone)]
+pub(super) struct Negotiate<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for Negotiate<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = NegotiateFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        match choose(req.headers()) {
+            None => NegotiateFuture::Refused {
+                response: Some(ApiError::NotAcceptable.into_response()),
+            },
+            Some(chosen) => NegotiateFuture::Chosen {
+                chosen,
+                inner: self.inner.call(req),
+            },
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Negotiate`].
+    #[project = NegotiateProj]
+    pub(super) enum NegotiateFuture<F> {
+        /// No produced type is acceptable: the 406.
+        Refused { response: Option<Response> },
+        /// The handler's response, to be given the `chosen` type.
+        Chosen {
+            chosen: &'static str,
+            #[pin]
+            inner: F,
+        },
+    }
+}
+
+impl<F> Future for NegotiateFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            NegotiateProj::Refused { response } => Poll::Ready(Ok(response
+                .take()
+                .unwrap_or_else(|| ApiError::NotAcceptable.into_response()))),
+            NegotiateProj::Chosen { chosen, inner } => {
+                let Poll::Ready(Ok(mut response)) = inner.poll(cx) else {
+                    return Poll::Pending;
+                };
+                let headers = response.headers_mut();
+                if *chosen != CONTENT_TYPE
+                    && headers
+                        .get(header::CONTENT_TYPE)
+                        .is_some_and(|v| v == CONTENT_TYPE)
+                {
+                    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(chosen));
+                }
+                Poll::Ready(Ok(response))
+            }
+        }
+    }
 }
 
 /// The produced type to answer with, or `None` when the request accepts none of them.

@@ -13,18 +13,24 @@ pub(crate) mod path;
 mod schemas;
 mod subjects;
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
 use serde::Deserialize;
+use tower::{Layer, Service};
 
 use crate::app::App;
 use crate::error::{ApiError, ErrorCause};
+use crate::metrics::RouteStats;
 use endpoints::Media;
 
 /// Shared state of every handler: a cheap clone of the registry, which it derefs to.
@@ -42,20 +48,24 @@ impl std::ops::Deref for AppState {
 /// The registry's routes behind the one reading of request paths (`path::layer`), for
 /// in-process use and tests; [`crate::startup::service`] adds the security layers between.
 pub fn router(state: AppState) -> Router {
-    path::layer(api(state))
+    let limit = state.0.config.security.limits.max_body_bytes;
+    path::layer(api(state).layer(DefaultBodyLimit::max(limit)))
 }
 
 /// A Confluent resource's methods: they produce Confluent's JSON media types, negotiated
 /// with `Accept` before the handler runs ([`accept`]).
 fn json(methods: MethodRouter<AppState>) -> MethodRouter<AppState> {
-    methods.route_layer(middleware::from_fn(accept::negotiate))
+    methods.route_layer(accept::NegotiateLayer)
 }
 
 /// The routes alone, one per entry of [`endpoints::ENDPOINTS`]: every request must already
-/// have passed [`path::layer`].
+/// have passed [`path::layer`]. Every route, its 405s and the 404 fallback count their
+/// requests in the metrics ([`Track`]). Bodies are not limited here: the limits layer
+/// reads them and raises axum's extractor limit to match.
 pub(crate) fn api(state: AppState) -> Router {
-    let limit = state.0.config.security.limits.max_body_bytes;
-    let mut router = Router::new();
+    let metrics = &state.0.metrics;
+    // Entries sharing a path merge into one method router, tracked as one route.
+    let mut paths: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for endpoint in endpoints::ENDPOINTS {
         let handler = endpoint.method_router();
         let handler = match endpoint.media {
@@ -64,15 +74,118 @@ pub(crate) fn api(state: AppState) -> Router {
             Media::Console if state.0.config.ui => handler,
             Media::Console => continue,
         };
-        // Entries sharing a path merge into one method router.
-        router = router.route(endpoint.path, handler);
+        match paths.iter_mut().find(|(path, _)| *path == endpoint.path) {
+            Some((_, methods)) => *methods = std::mem::take(methods).merge(handler),
+            None => paths.push((endpoint.path, handler)),
+        }
     }
+    let mut router = Router::new();
+    for (path, methods) in paths {
+        let methods = methods
+            .fallback(|| async { ApiError::MethodNotAllowed })
+            .layer(Track::new(path, metrics.route(path)));
+        router = router.route(path, methods);
+    }
+    let not_found = tower::service_fn(|_: Request| async {
+        Ok::<_, Infallible>(ApiError::NotFound.into_response())
+    });
     router
-        .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .fallback_service(Track::new(UNMATCHED, metrics.route(UNMATCHED)).layer(not_found))
         .with_state(state)
+}
+
+/// The metrics name of requests no route matched.
+const UNMATCHED: &str = "unmatched";
+
+/// Records one route's request counts and latency and logs the cause of every 5xx: a
+/// layer put on each route when the router is built, holding that route's counters, so a
+/// request pays no lookup, allocation or boxing for its metrics.
+#[derive(Debug, Clone)]
+struct Track {
+    route: &'static str,
+    stats: Arc<RouteStats>,
+}
+
+impl Track {
+    fn new(route: &'static str, stats: Arc<RouteStats>) -> Track {
+        Track { route, stats }
+    }
+}
+
+impl<S> Layer<S> for Track {
+    type Service = Tracked<S>;
+
+    fn layer(&self, inner: S) -> Tracked<S> {
+        Tracked {
+            track: self.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`Track`] wraps around a route.
+#[derive(Debug, Clone)]
+struct Tracked<S> {
+    track: Track,
+    inner: S,
+}
+
+impl<S> Service<Request> for Tracked<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = TrackedFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        TrackedFuture {
+            started: Instant::now(),
+            method: req.method().clone(),
+            track: self.track.clone(),
+            inner: self.inner.call(req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Tracked`]: the route's, recorded when it completes.
+    struct TrackedFuture<F> {
+        started: Instant,
+        method: Method,
+        track: Track,
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F> Future for TrackedFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Poll::Ready(Ok(response)) = this.inner.poll(cx) else {
+            return Poll::Pending;
+        };
+        let elapsed = this.started.elapsed();
+        let (method, route) = (&*this.method, this.track.route);
+        let status = response.status();
+        this.track.stats.record(method, status.as_u16(), elapsed);
+        tracing::debug!(%method, route, status = status.as_u16(), elapsed_us = elapsed.as_micros() as u64, "request");
+        if status.is_server_error() {
+            if let Some(cause) = response.extensions().get::<ErrorCause>() {
+                tracing::error!(%method, route, status = status.as_u16(), cause = %cause.0, "request failed");
+            }
+        }
+        Poll::Ready(Ok(response))
+    }
 }
 
 /// The paging parameters of a listing, `offset` and `limit`. Part of every listing's
@@ -96,27 +209,6 @@ impl Listing {
         let size = state.config.security.limits.page_size(self.limit);
         crate::app::paginate(items, self.offset, size)
     }
-}
-
-/// Records per-route metrics and logs the cause of every 5xx.
-async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(req).await;
-    let status = response.status();
-    let route = route.as_ref().map_or("unmatched", |r| r.as_str());
-    state
-        .0
-        .metrics
-        .record_request(route, &method, status.as_u16(), started.elapsed());
-    tracing::debug!(%method, route, status = status.as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "request");
-    if status.is_server_error() {
-        if let Some(cause) = response.extensions().get::<ErrorCause>() {
-            tracing::error!(%method, route, status = status.as_u16(), cause = %cause.0, "request failed");
-        }
-    }
-    response
 }
 
 #[cfg(test)]

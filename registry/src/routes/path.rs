@@ -14,33 +14,99 @@
 //!   `…/schemas/ids/…` does (Confluent leaves it alone and searches every context): under a
 //!   hunt's base URL a GUID resolves in that hunt.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
 use axum::extract::Request;
 use axum::http::Uri;
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+use tower::Service;
 
 use super::endpoints::{match_path, Place};
 use crate::error::ApiError;
 use crate::types::Context;
 
-/// Puts the one reading of request paths in front of `inner`: every request is either
-/// refused here or reaches `inner` with its canonical path.
+/// Puts the one reading of request paths in front of `inner`, as a `Router` for in-process
+/// use: every request is either refused here or reaches `inner` with its canonical path.
 pub(crate) fn layer(inner: Router) -> Router {
-    Router::new().fallback_service(tower::Layer::layer(
-        &middleware::from_fn(canonicalize),
-        inner,
-    ))
+    Router::new().fallback_service(Canonical::new(inner))
 }
 
-async fn canonicalize(mut req: Request, next: Next) -> Response {
-    match canonical_uri(req.uri()) {
-        Ok(Some(uri)) => *req.uri_mut() = uri,
-        Ok(None) => {}
-        Err(e) => return e.into_response(),
+/// The service that reads every request's path once before `S` sees it: a request is
+/// either refused (Confluent 400) or passed on with its canonical path. Hand-written so
+/// that the hot path adds no allocation: the inner future is returned as it is.
+#[derive(Debug, Clone)]
+pub(crate) struct Canonical<S> {
+    inner: S,
+}
+
+impl<S> Canonical<S> {
+    /// Wraps `inner`.
+    pub(crate) fn new(inner: S) -> Canonical<S> {
+        Canonical { inner }
     }
-    next.run(req).await
+}
+
+impl<S> Service<Request> for Canonical<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = CanonicalFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        match canonical_uri(req.uri()) {
+            Ok(Some(uri)) => *req.uri_mut() = uri,
+            Ok(None) => {}
+            Err(e) => {
+                return CanonicalFuture::Refused {
+                    response: Some(e.into_response()),
+                }
+            }
+        }
+        CanonicalFuture::Passed {
+            inner: self.inner.call(req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Canonical`].
+    #[project = CanonicalProj]
+    pub(crate) enum CanonicalFuture<F> {
+        /// The path was refused.
+        Refused { response: Option<Response> },
+        /// The request went on.
+        Passed {
+            #[pin]
+            inner: F,
+        },
+    }
+}
+
+impl<F> Future for CanonicalFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            CanonicalProj::Refused { response } => Poll::Ready(Ok(response
+                .take()
+                .unwrap_or_else(|| ApiError::BadRequest("Invalid path".into()).into_response()))),
+            CanonicalProj::Passed { inner } => inner.poll(cx),
+        }
+    }
 }
 
 /// The canonical form of `uri`: `Ok(None)` when it already is, `Err` when the path has dot

@@ -58,6 +58,24 @@ async fn root_metadata_and_metrics() {
     assert_eq!((status, body), (StatusCode::OK, json!({})));
     app.register_ok("m", ORDER_V1).await;
     app.get("/schemas/ids/1").await;
+    // Refusals are counted on the route that refused them: a 406, a 405, and a 404 that
+    // matched no route.
+    let refused = app
+        .client
+        .get(format!("{}/schemas/ids/1", app.base))
+        .header("accept", "text/plain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_ACCEPTABLE);
+    let refused = app
+        .client
+        .delete(format!("{}/schemas/types", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(app.get("/nowhere").await.0, StatusCode::NOT_FOUND);
     let resp = app
         .client
         .get(format!("{}/metrics", app.base))
@@ -70,6 +88,18 @@ async fn root_metadata_and_metrics() {
         .starts_with("text/plain"));
     let text = resp.text().await.unwrap();
     assert!(text.contains("huntreg_http_requests_total{route=\"/schemas/ids/{id}\",method=\"GET\",status=\"2xx\"} 1"), "{text}");
+    for counted in [
+        "{route=\"/schemas/ids/{id}\",method=\"GET\",status=\"4xx\"} 1",
+        "{route=\"/schemas/types\",method=\"DELETE\",status=\"4xx\"} 1",
+        "{route=\"unmatched\",method=\"GET\",status=\"4xx\"} 1",
+    ] {
+        assert!(
+            text.contains(&format!("huntreg_http_requests_total{counted}")),
+            "{counted}: {text}"
+        );
+    }
+    // A route that served nothing is not listed.
+    assert!(!text.contains("route=\"/schemas/guids/{guid}\""), "{text}");
     assert!(
         text.contains("huntreg_registrations_total{outcome=\"accepted\"} 1"),
         "{text}"
