@@ -22,8 +22,14 @@ use sha2::{Digest, Sha256};
 
 use crate::{hex_encode, StoreError};
 
-/// Values this long or longer go to a side file.
-pub(crate) const THRESHOLD: usize = 32 * 1024;
+/// Values this long or longer go to a side file. sled 0.34 holds far more memory than
+/// their size for leaves of values of a few KiB and up (it copies a leaf on each write to
+/// it and frees the old copy late): at 10,000 seed-like versions, a bound of 2 KiB instead
+/// of 32 KiB took resident memory after the run from 521 to 271 MiB (both `malloc_trim`med;
+/// `docs/long-histories.md`). 8 KiB keeps a typical treasure schema's record in the tree,
+/// where the writer's group commit covers it with one flush, and moves a seed-like history's
+/// records past about 250 values out.
+pub(crate) const THRESHOLD: usize = 8 * 1024;
 
 /// Length of a pointer value: the marker byte and a SHA-256.
 pub(crate) const POINTER_LEN: usize = 33;

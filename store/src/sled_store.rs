@@ -12,7 +12,7 @@
 //! drops the list if the batch failed), and a reader caches what it scanned only if no
 //! such batch was applied meanwhile.
 //!
-//! Schema records of 32 KiB or more live outside the tree, in content-addressed side files
+//! Schema records of 8 KiB or more live outside the tree, in content-addressed side files
 //! (`side_files.rs`), so sled's page cache bound holds however long a hunt's history grows.
 
 use std::any::Any;
