@@ -67,6 +67,13 @@ const RECORD_CACHE_BYTES: usize = 32 << 20;
 /// Subjects whose compatibility history is kept in memory (the store keeps every one; a
 /// history is read back in one scan).
 const HISTORY_CACHE_ENTRIES: usize = 256;
+/// Estimated bytes of memory the kept histories hold at most (a subject of 10,000
+/// seed-like versions holds about a megabyte: see [`SyncedHistory::estimated_bytes`]).
+const HISTORY_CACHE_BYTES: usize = 64 << 20;
+/// Bytes of a subject's history entries (and lockfile rows) waiting for its next
+/// registration past which they are written right away: a subject that registers once
+/// (its first row holds the whole text) or rarely must not hold them in memory.
+const PENDING_WRITE_BYTES: usize = 64 << 10;
 /// Schema records and rendered bodies kept in memory.
 const RECORD_CACHE_ENTRIES: usize = 65_536;
 
@@ -103,6 +110,22 @@ impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
             *used = now;
             &*v
         })
+    }
+
+    /// Sets the weight of `key`'s entry (its value grew or shrank in place); evicts as an
+    /// insertion does when the weights now pass the bound, the entry itself last.
+    fn reweigh(&mut self, key: &K, weight: usize) {
+        let Some((_, used, old)) = self.map.get_mut(key) else {
+            return;
+        };
+        self.weight = self.weight - *old + weight;
+        *old = weight;
+        *used = self.clock;
+        if self.weight > self.max_weight {
+            let (k, (v, _, w)) = self.map.remove_entry(key).expect("present");
+            self.weight -= w;
+            self.insert_weighted(k, v, w);
+        }
     }
 
     fn insert(&mut self, key: K, value: V) {
@@ -221,6 +244,14 @@ struct HistoryWrites {
 }
 
 impl HistoryWrites {
+    /// Bytes of the keys and values staged.
+    fn bytes(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
+            .sum()
+    }
+
     /// Stages the writes in a job's batch (a failure is logged: the entries are a cache).
     fn apply(&self, tx: &mut dyn store::Txn, subject: &Subject) {
         if self.clear {
@@ -236,6 +267,15 @@ impl HistoryWrites {
 }
 
 impl SyncedHistory {
+    /// Bytes of memory this history is estimated to hold: per distinct element its key,
+    /// digest and ranges in a map (about 128 bytes), per live version its numbers, and the
+    /// entries waiting to be written.
+    fn estimated_bytes(&self) -> usize {
+        self.history.distinct_elements() * 128
+            + self.live.len() * std::mem::size_of::<LiveVersion>()
+            + self.pending.bytes()
+    }
+
     /// Reads a kept history back from its stored entries (key order). Entries of another
     /// format, or with a position missing, give an empty history marked stale.
     fn load(entries: &[store::HistoryEntry]) -> SyncedHistory {
@@ -327,7 +367,10 @@ impl App {
             metrics,
             schemas: RwLock::default(),
             images: Mutex::new(Bounded::weighted(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_BYTES)),
-            histories: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
+            histories: Mutex::new(Bounded::weighted(
+                HISTORY_CACHE_ENTRIES,
+                HISTORY_CACHE_BYTES,
+            )),
             texts: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
             rendered: RwLock::default(),
         }
@@ -900,6 +943,21 @@ impl App {
             if let Err(e) = self.keep_lock_row(subject, &mut synced.pending.entries) {
                 tracing::debug!(error = %e, %subject, "lockfile row not kept");
             }
+            if synced.pending.bytes() > PENDING_WRITE_BYTES {
+                let writes = std::mem::take(&mut synced.pending);
+                let subject = subject.clone();
+                let _answer = self.store.submit(Box::new(move |tx| {
+                    writes.apply(tx, &subject);
+                    Box::new(())
+                }));
+            }
+            let weight = synced.estimated_bytes();
+            drop(synced);
+            // The history grew in place: count what it holds now.
+            self.histories
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .reweigh(&(subject.context.clone(), subject.name.clone()), weight);
         }
         if let Some(&LiveVersion { id, .. }) = live.last() {
             // A level that reads the newest version only: have its image ready.
@@ -1000,6 +1058,25 @@ mod tests {
         assert_eq!(cache.get(&9), Some(&9), "the newest entry stays");
         assert_eq!(cache.get(&0), None);
         assert_eq!(cache.weight, cache.map.values().map(|e| e.2).sum::<usize>());
+    }
+
+    #[test]
+    fn an_entry_that_grew_in_place_is_counted_and_evicts_others() {
+        let mut cache = Bounded::weighted(100, 50);
+        for i in 0..5 {
+            cache.insert_weighted(i, i, 0);
+        }
+        cache.reweigh(&3, 20);
+        assert_eq!(cache.weight, 20);
+        cache.get(&4);
+        cache.reweigh(&4, 40);
+        assert!(cache.weight <= 50, "{}", cache.weight);
+        assert_eq!(cache.get(&4), Some(&4), "the entry that grew stays");
+        assert_eq!(cache.weight, cache.map.values().map(|e| e.2).sum::<usize>());
+        // A key not held is ignored.
+        cache.reweigh(&99, 1_000);
+        assert_eq!(cache.get(&99), None);
+        assert!(cache.weight <= 50);
     }
 
     #[test]
