@@ -833,11 +833,7 @@ impl App {
                 .entries
                 .insert(vec![HISTORY_FORMAT_KEY], Some(vec![HISTORY_FORMAT]));
             synced.pending = HistoryWrites::default();
-            let subject = subject.clone();
-            let _answer = self.store.submit(Box::new(move |tx| {
-                writes.apply(tx, &subject);
-                Box::new(())
-            }));
+            self.write_history(subject.clone(), writes);
         } else {
             // A version or two: written with the subject's next registration.
             synced.pending.entries.append(&mut writes.entries);
@@ -888,6 +884,16 @@ impl App {
         }
     }
 
+    /// Submits `writes` of `subject`'s kept history as a job of their own, without waiting
+    /// for it (the entries are a cache: a failed write is logged by the job). Called under
+    /// the subject's history lock, so its writes reach the store in the order made.
+    fn write_history(&self, subject: Subject, writes: HistoryWrites) {
+        let _answer = self.store.submit(Box::new(move |tx| {
+            writes.apply(tx, &subject);
+            Box::new(())
+        }));
+    }
+
     /// Queues the kept-history entries not written yet, of every subject (at shutdown,
     /// before the store closes), so a restart has nothing to recompute.
     pub fn write_pending_histories(&self) {
@@ -905,11 +911,7 @@ impl App {
                 continue;
             }
             let writes = std::mem::take(&mut synced.pending);
-            let subject = Subject::new(context, name);
-            let _answer = self.store.submit(Box::new(move |tx| {
-                writes.apply(tx, &subject);
-                Box::new(())
-            }));
+            self.write_history(Subject::new(context, name), writes);
         }
     }
 
@@ -945,11 +947,7 @@ impl App {
             }
             if synced.pending.bytes() > PENDING_WRITE_BYTES {
                 let writes = std::mem::take(&mut synced.pending);
-                let subject = subject.clone();
-                let _answer = self.store.submit(Box::new(move |tx| {
-                    writes.apply(tx, &subject);
-                    Box::new(())
-                }));
+                self.write_history(subject.clone(), writes);
             }
             let weight = synced.estimated_bytes();
             drop(synced);
