@@ -139,3 +139,34 @@ async fn transitive_levels_check_every_live_version() {
         .await;
     assert_eq!(r, json!({"is_compatible": true}));
 }
+
+/// A subject's kept-history entries and lockfile row wait in memory for its next
+/// registration, unless they are large: the first version of a large schema (its row holds
+/// the whole text) is written right away, not held by a subject that may never register
+/// again (and lost to a crash).
+#[tokio::test]
+async fn large_waiting_history_entries_are_written_without_a_next_registration() {
+    let fields: String = (1..=4000)
+        .map(|i| format!("  int32 field_{i} = {i};\n"))
+        .collect();
+    let big = format!("syntax = \"proto3\";\nmessage Big {{\n{fields}}}\n");
+    assert!(big.len() > 64 << 10);
+    let app = TestApp::spawn().await;
+    app.register_ok("big-value", &big).await;
+    let subject = huntreg_registry::types::Subject::parse("big-value").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let entries = app.state.0.store.history_entries(&subject).unwrap();
+        let tagged = |tag: u8| entries.iter().any(|(k, _)| k.first() == Some(&tag));
+        if tagged(b'p') && tagged(b'l') && tagged(b'r') {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the large entries were not written: {} entries",
+            entries.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.stop().await;
+}

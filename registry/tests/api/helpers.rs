@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use base64::Engine;
-use huntreg_registry::{Application, Config};
+use huntreg_registry::{AppState, Application, Config};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -17,6 +17,8 @@ pub(crate) struct TestApp {
     pub(crate) base: String,
     pub(crate) client: reqwest::Client,
     pub(crate) dir: Arc<tempfile::TempDir>,
+    /// The running registry's state (its store, for tests that look at what was written).
+    pub(crate) state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -52,6 +54,7 @@ impl TestApp {
             }
         };
         let base = format!("http://{}", app.local_addr().unwrap());
+        let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
             let _ = rx.await;
@@ -60,6 +63,7 @@ impl TestApp {
             base,
             client: reqwest::Client::new(),
             dir,
+            state,
             shutdown: Some(tx),
             server: Some(server),
         }
