@@ -44,6 +44,13 @@ struct MessageShape {
 /// Versions read per worker thread at least: below this one thread does it all.
 const PER_WORKER: usize = 64;
 
+/// Bytes of a kept lockfile row at most. A larger row is a large new text (a first version,
+/// or a rewrite), which costs about as much to compute from its record when served as to
+/// read back; kept, it would sit in the store's tree beside the small entries (sled holds
+/// far more memory than their size for leaves of large values) and, until written, in
+/// memory.
+const KEPT_ROW_BYTES: usize = 8 << 10;
+
 /// The tag of kept lockfile rows among a subject's kept entries
 /// ([`crate::store::Reads::history_entries`]): `r` + version (u32 BE) -> `1` and the ID
 /// of the schema the row's patch is on (u32 BE), or `0` and four zero bytes for a row
@@ -177,11 +184,10 @@ impl App {
             let subject = subject.clone();
             let _answer = self.store.submit(Box::new(move |tx| {
                 for (on, row) in &computed {
-                    tx.put_history_entry(
-                        &subject,
-                        &row_key(row.version),
-                        Some(&row_value(*on, row)),
-                    );
+                    let value = row_value(*on, row);
+                    if value.len() <= KEPT_ROW_BYTES {
+                        tx.put_history_entry(&subject, &row_key(row.version), Some(&value));
+                    }
                 }
                 Box::new(())
             }));
@@ -207,7 +213,10 @@ impl App {
         let before = versions.len().checked_sub(2).map(|i| versions[i].1.id);
         let rows = self.lock_part(subject, before, &[(*version, record.id, record.deleted)])?;
         for row in rows {
-            pending.insert(row_key(row.version), Some(row_value(before, &row)));
+            let value = row_value(before, &row);
+            if value.len() <= KEPT_ROW_BYTES {
+                pending.insert(row_key(row.version), Some(value));
+            }
         }
         Ok(())
     }

@@ -140,10 +140,10 @@ async fn transitive_levels_check_every_live_version() {
     assert_eq!(r, json!({"is_compatible": true}));
 }
 
-/// A subject's kept-history entries and lockfile row wait in memory for its next
-/// registration, unless they are large: the first version of a large schema (its row holds
-/// the whole text) is written right away, not held by a subject that may never register
-/// again (and lost to a crash).
+/// A subject's kept-history entries wait in memory for its next registration, unless they
+/// are large: those of a large first version are written right away, not held by a
+/// subject that may never register again (and lost to a crash). Its lockfile row, the whole
+/// text, is not kept at all: the lock endpoint computes it from the record.
 #[tokio::test]
 async fn large_waiting_history_entries_are_written_without_a_next_registration() {
     let fields: String = (1..=4000)
@@ -154,19 +154,28 @@ async fn large_waiting_history_entries_are_written_without_a_next_registration()
     let app = TestApp::spawn().await;
     app.register_ok("big-value", &big).await;
     let subject = huntreg_registry::types::Subject::parse("big-value").unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
+    let tagged = |tag: u8| {
         let entries = app.state.0.store.history_entries(&subject).unwrap();
-        let tagged = |tag: u8| entries.iter().any(|(k, _)| k.first() == Some(&tag));
-        if tagged(b'p') && tagged(b'l') && tagged(b'r') {
-            break;
-        }
+        entries.iter().any(|(k, _)| k.first() == Some(&tag))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !(tagged(b'p') && tagged(b'l')) {
         assert!(
             std::time::Instant::now() < deadline,
-            "the large entries were not written: {} entries",
-            entries.len()
+            "the large history entries were not written"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    let (status, lock) = app.get("/huntreg/v1/subjects/big-value/lock").await;
+    assert_eq!(status, 200, "{lock}");
+    let rows = lock["versions"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{lock}");
+    assert!(
+        rows[0]["schema"].as_str().unwrap().contains("field_4000"),
+        "{lock}"
+    );
+    // Served, and still not kept.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!tagged(b'r'), "a large lockfile row was kept");
     app.stop().await;
 }
