@@ -115,16 +115,9 @@ impl<K: std::hash::Hash + Eq + Clone, V> Bounded<K, V> {
     /// Sets the weight of `key`'s entry (its value grew or shrank in place); evicts as an
     /// insertion does when the weights now pass the bound, the entry itself last.
     fn reweigh(&mut self, key: &K, weight: usize) {
-        let Some((_, used, old)) = self.map.get_mut(key) else {
-            return;
-        };
-        self.weight = self.weight - *old + weight;
-        *old = weight;
-        *used = self.clock;
-        if self.weight > self.max_weight {
-            let (k, (v, _, w)) = self.map.remove_entry(key).expect("present");
-            self.weight -= w;
-            self.insert_weighted(k, v, w);
+        if let Some((value, _, old)) = self.map.remove(key) {
+            self.weight -= old;
+            self.insert_weighted(key.clone(), value, weight);
         }
     }
 
