@@ -233,3 +233,24 @@ mod tests {
         );
     }
 }
+
+/// A response a layer answers without calling what it wraps (a refused path, an
+/// unacceptable `Accept`, an overloaded registry), held by that layer's future until it is
+/// polled.
+#[derive(Debug)]
+pub(crate) struct Answered(Option<Response>);
+
+impl Answered {
+    /// Holds `response` for the first poll.
+    pub(crate) fn new(response: impl IntoResponse) -> Answered {
+        Answered(Some(response.into_response()))
+    }
+
+    /// The response; a future polled again after it completed (a caller's bug) gets a 500
+    /// rather than a panic.
+    pub(crate) fn take(&mut self) -> Response {
+        self.0.take().unwrap_or_else(|| {
+            ApiError::Internal("a future was polled after it completed".into()).into_response()
+        })
+    }
+}

@@ -28,7 +28,7 @@ use base64::Engine as _;
 use prost::Message as _;
 use tower::{Layer, Service};
 
-use crate::error::ApiError;
+use crate::error::{Answered, ApiError};
 
 /// Default for [`Limits::max_body_bytes`]: 16 MiB.
 pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
@@ -354,7 +354,7 @@ where
     fn call(&mut self, req: Request<Body>) -> Self::Future {
         let Some(permit) = Permit::acquire(&self.enforcer) else {
             return LimitsFuture::Done {
-                response: Some(ApiError::Overloaded.into_response()),
+                response: Answered::new(ApiError::Overloaded),
             };
         };
         let timeout = self.enforcer.limits.request_timeout();
@@ -419,7 +419,7 @@ pin_project_lite::pin_project! {
     #[project = LimitsProj]
     pub(crate) enum LimitsFuture<F> {
         /// Refused before it ran (overloaded).
-        Done { response: Option<Response> },
+        Done { response: Answered },
         /// An empty-body request, straight to the router.
         Direct {
             #[pin]
@@ -445,12 +445,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let (polled, timer) = match self.project() {
-            LimitsProj::Done { response } => {
-                return Poll::Ready(Ok(response.take().unwrap_or_else(|| {
-                    ApiError::Internal("a limits future was polled after it completed".into())
-                        .into_response()
-                })))
-            }
+            LimitsProj::Done { response } => return Poll::Ready(Ok(response.take())),
             LimitsProj::Direct { inner, timer, .. } => (
                 match inner.poll(cx) {
                     Poll::Ready(Ok(response)) => Poll::Ready(response.into_response()),

@@ -21,10 +21,10 @@ use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tower::{Layer, Service};
 
-use crate::error::{ApiError, CONTENT_TYPE};
+use crate::error::{Answered, ApiError, CONTENT_TYPE};
 
 /// What the resources produce, with Jersey's `qs` (in thousandths).
 const PRODUCED: [(&str, u16); 3] = [
@@ -67,7 +67,7 @@ where
     fn call(&mut self, req: Request) -> Self::Future {
         match choose(req.headers()) {
             None => NegotiateFuture::Refused {
-                response: Some(ApiError::NotAcceptable.into_response()),
+                response: Answered::new(ApiError::NotAcceptable),
             },
             Some(chosen) => NegotiateFuture::Chosen {
                 chosen,
@@ -82,7 +82,7 @@ pin_project_lite::pin_project! {
     #[project = NegotiateProj]
     pub(super) enum NegotiateFuture<F> {
         /// No produced type is acceptable: the 406.
-        Refused { response: Option<Response> },
+        Refused { response: Answered },
         /// The handler's response, to be given the `chosen` type.
         Chosen {
             chosen: &'static str,
@@ -100,9 +100,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            NegotiateProj::Refused { response } => Poll::Ready(Ok(response
-                .take()
-                .unwrap_or_else(|| ApiError::NotAcceptable.into_response()))),
+            NegotiateProj::Refused { response } => Poll::Ready(Ok(response.take())),
             NegotiateProj::Chosen { chosen, inner } => {
                 let Poll::Ready(Ok(mut response)) = inner.poll(cx) else {
                     return Poll::Pending;

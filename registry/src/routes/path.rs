@@ -21,13 +21,13 @@ use std::task::{Context as TaskContext, Poll};
 
 use axum::extract::Request;
 use axum::http::Uri;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Router;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 use tower::Service;
 
 use super::endpoints::{match_path, Place};
-use crate::error::ApiError;
+use crate::error::{Answered, ApiError};
 use crate::types::Context;
 
 /// Puts the one reading of request paths in front of `inner`, as a `Router` for in-process
@@ -69,7 +69,7 @@ where
             Ok(None) => {}
             Err(e) => {
                 return CanonicalFuture::Refused {
-                    response: Some(e.into_response()),
+                    response: Answered::new(e),
                 }
             }
         }
@@ -84,7 +84,7 @@ pin_project_lite::pin_project! {
     #[project = CanonicalProj]
     pub(crate) enum CanonicalFuture<F> {
         /// The path was refused.
-        Refused { response: Option<Response> },
+        Refused { response: Answered },
         /// The request went on.
         Passed {
             #[pin]
@@ -101,9 +101,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         match self.project() {
-            CanonicalProj::Refused { response } => Poll::Ready(Ok(response
-                .take()
-                .unwrap_or_else(|| ApiError::BadRequest("Invalid path".into()).into_response()))),
+            CanonicalProj::Refused { response } => Poll::Ready(Ok(response.take())),
             CanonicalProj::Passed { inner } => inner.poll(cx),
         }
     }
