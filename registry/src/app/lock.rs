@@ -64,13 +64,14 @@ fn row_key(version: u32) -> Vec<u8> {
     key
 }
 
-/// A kept row: the ID its patch is on, then the row.
-fn row_value(before: Option<u32>, row: &LockRow) -> Vec<u8> {
+/// A kept row: the ID its patch is on, then the row; `None` for a row too large to keep
+/// ([`KEPT_ROW_BYTES`]).
+fn row_value(before: Option<u32>, row: &LockRow) -> Option<Vec<u8>> {
     let mut value = vec![u8::from(before.is_some())];
     value.extend_from_slice(&before.unwrap_or(0).to_be_bytes());
     // Serializing strings and integers cannot fail.
     value.extend(serde_json::to_vec(row).unwrap_or_default());
-    value
+    (value.len() <= KEPT_ROW_BYTES).then_some(value)
 }
 
 /// A kept row read back (`None` if it does not decode: it is then computed again).
@@ -184,8 +185,7 @@ impl App {
             let subject = subject.clone();
             let _answer = self.store.submit(Box::new(move |tx| {
                 for (on, row) in &computed {
-                    let value = row_value(*on, row);
-                    if value.len() <= KEPT_ROW_BYTES {
+                    if let Some(value) = row_value(*on, row) {
                         tx.put_history_entry(&subject, &row_key(row.version), Some(&value));
                     }
                 }
@@ -213,8 +213,7 @@ impl App {
         let before = versions.len().checked_sub(2).map(|i| versions[i].1.id);
         let rows = self.lock_part(subject, before, &[(*version, record.id, record.deleted)])?;
         for row in rows {
-            let value = row_value(before, &row);
-            if value.len() <= KEPT_ROW_BYTES {
+            if let Some(value) = row_value(before, &row) {
                 pending.insert(row_key(row.version), Some(value));
             }
         }
