@@ -27,7 +27,8 @@
 //! key's 16 bytes, and its variants with their version ranges, the range still held by
 //! the newest version written open-ended. Appending a version
 //! ([`History::push_changes`]) changes only the entries of keys it adds, re-adds or
-//! drops, so a store that keeps the entries writes what changed, not the history; and
+//! drops, so a store that keeps the entries (one by one, or grouped by a prefix of their
+//! key: [`History::entries_where`]) writes what changed, not the history; and
 //! [`History::from_entries`] reads them back without compiling any version.
 
 use std::collections::HashMap;
@@ -214,15 +215,18 @@ impl History {
         self.push_changes(image);
     }
 
-    /// Appends `image` as [`History::push`] does and returns the entries whose encoding
-    /// changed (keys the new version adds, re-adds, changes or drops): writing them over
-    /// the previous [`History::entries`] gives this history's entries.
-    pub fn push_changes(&mut self, image: &Image) -> Vec<HistoryEntry> {
+    /// Appends `image` as [`History::push`] does and returns the keys whose entry changed
+    /// (keys the new version adds, re-adds, changes or drops), sorted: writing their
+    /// entries ([`History::entries_where`]) over the previous [`History::entries`] gives
+    /// this history's entries.
+    pub fn push_changes(&mut self, image: &Image) -> Vec<[u8; 16]> {
         let at = self.len;
         let mut changed = std::collections::HashSet::new();
         let mut newest = Vec::new();
         for leaf in leaves(image) {
-            let variants = self.leaves.entry(leaf.key).or_default();
+            // Most keys keep one variant holding one range: sized for that (a history of
+            // 10,000 enum values holds 10,000 of each).
+            let variants = (self.leaves.entry(leaf.key)).or_insert_with(|| Vec::with_capacity(1));
             let index = match variants
                 .iter()
                 .position(|v| v.digest == leaf.digest && v.flags == leaf.flags)
@@ -232,7 +236,7 @@ impl History {
                     variants.push(Variant {
                         digest: leaf.digest,
                         flags: leaf.flags,
-                        versions: Vec::new(),
+                        versions: Vec::with_capacity(1),
                     });
                     variants.len() - 1
                 }
@@ -259,10 +263,8 @@ impl History {
         self.len += 1;
         self.retired.push(false);
         self.live += 1;
-        let mut out: Vec<HistoryEntry> = changed
-            .into_iter()
-            .map(|key| (key.to_be_bytes(), self.encode(key)))
-            .collect();
+        self.newest.shrink_to_fit();
+        let mut out: Vec<[u8; 16]> = changed.into_iter().map(u128::to_be_bytes).collect();
         out.sort_unstable();
         out
     }
@@ -270,10 +272,18 @@ impl History {
     /// Every entry of the history, by key: what a store keeps so that
     /// [`History::from_entries`] can read it back.
     pub fn entries(&self) -> Vec<HistoryEntry> {
+        self.entries_where(|_| true)
+    }
+
+    /// The entries of [`History::entries`] whose key `keep` accepts, by key: a store that
+    /// groups entries (by a prefix of their key) rewrites one group from them.
+    pub fn entries_where(&self, mut keep: impl FnMut(&[u8; 16]) -> bool) -> Vec<HistoryEntry> {
         let mut out: Vec<HistoryEntry> = self
             .leaves
             .keys()
-            .map(|&key| (key.to_be_bytes(), self.encode(key)))
+            .map(|&key| key.to_be_bytes())
+            .filter(|key| keep(key))
+            .map(|key| (key, self.encode(u128::from_be_bytes(key))))
             .collect();
         out.sort_unstable();
         out

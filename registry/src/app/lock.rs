@@ -51,6 +51,9 @@ const PER_WORKER: usize = 64;
 /// memory.
 const KEPT_ROW_BYTES: usize = 8 << 10;
 
+/// Kept lockfile rows written per store write when a request computed many.
+const ROWS_PER_WRITE: usize = 64;
+
 /// The tag of kept lockfile rows among a subject's kept entries
 /// ([`crate::store::Reads::history_entries`]): `r` + version (u32 BE) -> `1` and the ID
 /// of the schema the row's patch is on (u32 BE), or `0` and four zero bytes for a row
@@ -179,15 +182,20 @@ impl App {
             }
             i = end;
         }
-        if !computed.is_empty() {
-            // Kept for the next request, written after this answer (a cache: a failed
-            // write only leaves them to be computed again).
+        // Kept for the next request, written after this answer (a cache: a failed write
+        // only leaves them to be computed again), a few rows per write: a store batch of
+        // thousands of keys costs memory out of proportion (see `kept.rs`).
+        let mut computed = computed.into_iter().peekable();
+        while computed.peek().is_some() {
+            let part: Vec<(Vec<u8>, Vec<u8>)> = computed
+                .by_ref()
+                .take(ROWS_PER_WRITE)
+                .filter_map(|(on, row)| Some((row_key(row.version), row_value(on, &row)?)))
+                .collect();
             let subject = subject.clone();
             let _answer = self.store.submit(Box::new(move |tx| {
-                for (on, row) in &computed {
-                    if let Some(value) = row_value(*on, row) {
-                        tx.put_history_entry(&subject, &row_key(row.version), Some(&value));
-                    }
+                for (key, value) in &part {
+                    tx.put_history_entry(&subject, key, Some(value));
                 }
                 Box::new(())
             }));
@@ -204,7 +212,7 @@ impl App {
     pub(crate) fn keep_lock_row(
         &self,
         subject: &Subject,
-        pending: &mut std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+        kept: &mut super::SyncedHistory,
     ) -> Result<(), ApiError> {
         let versions = self.store.versions(subject)?;
         let Some((version, record)) = versions.last() else {
@@ -214,7 +222,7 @@ impl App {
         let rows = self.lock_part(subject, before, &[(*version, record.id, record.deleted)])?;
         for row in rows {
             if let Some(value) = row_value(before, &row) {
-                pending.insert(row_key(row.version), Some(value));
+                kept.keep_row(row_key(row.version), value);
             }
         }
         Ok(())

@@ -4,6 +4,7 @@
 
 mod delete;
 mod guids;
+mod kept;
 mod lock;
 mod queries;
 mod register;
@@ -15,7 +16,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::body::Bytes;
-use huntreg_compat::{History, Image};
+use huntreg_compat::Image;
+
+use kept::{HistoryWrites, SyncedHistory};
 
 pub(crate) use lock::LockView;
 pub(crate) use queries::{paginate, Deleted, SubjectPrefix};
@@ -68,7 +71,7 @@ const RECORD_CACHE_BYTES: usize = 32 << 20;
 /// history is read back in one scan).
 const HISTORY_CACHE_ENTRIES: usize = 256;
 /// Estimated bytes of memory the kept histories hold at most (a subject of 10,000
-/// seed-like versions holds about a megabyte: see [`SyncedHistory::estimated_bytes`]).
+/// seed-like versions holds about 2 MiB: see [`SyncedHistory::estimated_bytes`]).
 const HISTORY_CACHE_BYTES: usize = 64 << 20;
 /// Bytes of a subject's history entries (and lockfile rows) waiting for its next
 /// registration past which they are written right away: a subject that registers once
@@ -180,157 +183,6 @@ type KeptHistory = Arc<Mutex<SyncedHistory>>;
 
 /// A subject's text index, shared by its lookups.
 type KeptTexts = Arc<Mutex<texts::TextIndex>>;
-
-/// A subject's compatibility [`History`] and the live versions it was built from,
-/// oldest first. Extended as versions register; deleted versions are retired, and a
-/// history mostly retired is rebuilt.
-///
-/// It is kept in the store as entries of the subject ([`Store::history_entries`]), under
-/// keys of the registry's own: `f` (the format), `p` + position (u32 BE) -> version and id
-/// (u32 BE each) for every version ever pushed, and `l` + a [`History`] entry's key -> its
-/// value. A registration writes its position and the few leaf entries it changed. The
-/// subject's kept lockfile rows (`r` + version, `lock.rs`) share these entries and ride
-/// along the same way; reading the history skips them.
-#[derive(Debug, Default)]
-pub(crate) struct SyncedHistory {
-    pub(crate) live: Vec<LiveVersion>,
-    pub(crate) history: History,
-    /// The store holds entries this history cannot be read from: rewrite them all.
-    stale: bool,
-    /// Entries changed since the last write, written with the next registration.
-    pending: HistoryWrites,
-}
-
-/// The format of the kept history entries.
-const HISTORY_FORMAT: u8 = 1;
-/// The key of the format entry.
-const HISTORY_FORMAT_KEY: u8 = b'f';
-/// The tag of position entries.
-const HISTORY_POSITION: u8 = b'p';
-/// The tag of leaf entries.
-const HISTORY_LEAF: u8 = b'l';
-
-fn leaf_key(key: &[u8; 16]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(17);
-    k.push(HISTORY_LEAF);
-    k.extend_from_slice(key);
-    k
-}
-
-fn position_key(position: u32) -> Vec<u8> {
-    let mut k = vec![HISTORY_POSITION];
-    k.extend_from_slice(&position.to_be_bytes());
-    k
-}
-
-fn position_value(version: u32, id: u32) -> Vec<u8> {
-    let mut v = version.to_be_bytes().to_vec();
-    v.extend_from_slice(&id.to_be_bytes());
-    v
-}
-
-/// Entries to write for one subject, in key order.
-#[derive(Debug, Default)]
-struct HistoryWrites {
-    clear: bool,
-    entries: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-}
-
-impl HistoryWrites {
-    /// Bytes of the keys and values staged.
-    fn bytes(&self) -> usize {
-        self.entries
-            .iter()
-            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
-            .sum()
-    }
-
-    /// Stages the writes in a job's batch (a failure is logged: the entries are a cache).
-    fn apply(&self, tx: &mut dyn store::Txn, subject: &Subject) {
-        if self.clear {
-            if let Err(e) = tx.clear_history(subject) {
-                tracing::warn!(error = %e, %subject, "compatibility history not kept");
-                return;
-            }
-        }
-        for (key, value) in &self.entries {
-            tx.put_history_entry(subject, key, value.as_deref());
-        }
-    }
-}
-
-impl SyncedHistory {
-    /// Bytes of memory this history is estimated to hold: per distinct element its key,
-    /// digest and ranges in a map (about 128 bytes), per live version its numbers, and the
-    /// entries waiting to be written.
-    fn estimated_bytes(&self) -> usize {
-        self.history.distinct_elements() * 128
-            + self.live.len() * std::mem::size_of::<LiveVersion>()
-            + self.pending.bytes()
-    }
-
-    /// Reads a kept history back from its stored entries (key order). Entries of another
-    /// format, or with a position missing, give an empty history marked stale.
-    fn load(entries: &[store::HistoryEntry]) -> SyncedHistory {
-        // The subject's kept lockfile rows (`lock.rs`) share its entries.
-        let entries: Vec<&store::HistoryEntry> = entries
-            .iter()
-            .filter(|(key, _)| !lock::is_row_key(key))
-            .collect();
-        if entries.is_empty() {
-            return SyncedHistory::default();
-        }
-        let stale = SyncedHistory {
-            stale: true,
-            ..SyncedHistory::default()
-        };
-        let mut live = Vec::new();
-        let mut leaves = Vec::new();
-        let mut format = None;
-        for (key, value) in entries {
-            match key.split_first() {
-                Some((&HISTORY_FORMAT_KEY, [])) => format = value.first().copied(),
-                Some((&HISTORY_POSITION, rest)) => {
-                    let (Ok(position), Ok(v)) =
-                        (<[u8; 4]>::try_from(rest), <[u8; 8]>::try_from(&value[..]))
-                    else {
-                        return stale;
-                    };
-                    if u32::from_be_bytes(position) as usize != live.len() {
-                        return stale;
-                    }
-                    let version = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
-                    let id = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
-                    live.push(LiveVersion { version, id });
-                }
-                Some((&HISTORY_LEAF, rest)) => leaves.push((rest, &value[..])),
-                _ => return stale,
-            }
-        }
-        if format != Some(HISTORY_FORMAT) {
-            return stale;
-        }
-        match History::from_entries(live.len(), leaves) {
-            Some(history) => SyncedHistory {
-                live,
-                history,
-                ..SyncedHistory::default()
-            },
-            None => stale,
-        }
-    }
-}
-
-impl SyncedHistory {
-    /// The kept lockfile rows computed since the last write (key and value).
-    pub(crate) fn pending_rows(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.pending
-            .entries
-            .iter()
-            .filter(|(key, _)| lock::is_row_key(key))
-            .filter_map(|(key, value)| Some((&key[..], value.as_deref()?)))
-    }
-}
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -772,65 +624,35 @@ impl App {
     ) -> Result<(), ApiError> {
         // Versions that left the live list are retired; what follows the last kept one
         // is appended. A history mostly retired is rebuilt.
-        let mut at = 0;
-        let mut gone = Vec::new();
-        for (i, kept) in synced.live.iter().enumerate() {
-            if live.get(at) == Some(kept) {
-                at += 1;
-            } else {
-                gone.push(i);
-            }
-        }
-        if !gone.is_empty() {
-            synced.history.retire(&gone);
-            let SyncedHistory { live: kept, .. } = &mut *synced;
-            let mut i = 0;
-            kept.retain(|_| {
-                i += 1;
-                gone.binary_search(&(i - 1)).is_err()
-            });
-        }
-        let mut writes = HistoryWrites::default();
+        synced.retire_gone(live);
+        let mut rewrite = false;
         if synced.stale
             || (synced.history.retired() > 64 && synced.history.retired() > synced.history.len())
         {
             *synced = SyncedHistory::default();
-            writes.clear = true;
+            rewrite = true;
         }
         let start = synced.live.len();
         let missing = &live[start..];
         if synced.history.positions() == 0 && !missing.is_empty() {
             // A new history: whatever the store held for the subject goes.
-            writes.clear = true;
+            rewrite = true;
         }
-        for &LiveVersion { version, id } in missing {
+        for &version in missing {
             // A version or two (a registration): through the image cache, where the
             // newest is wanted next anyway; a whole history: each version loaded once.
             let image = if missing.len() <= 2 {
-                self.image(subject, id)?
+                self.image(subject, version.id)?
             } else {
-                self.load_image(subject, id)?
+                self.load_image(subject, version.id)?
             };
-            let position = synced.history.positions() as u32;
-            for (key, value) in synced.history.push_changes(&image) {
-                writes.entries.insert(leaf_key(&key), Some(value));
-            }
-            writes
-                .entries
-                .insert(position_key(position), Some(position_value(version, id)));
-            synced.live.push(LiveVersion { version, id });
+            synced.push(&image, version);
         }
-        if writes.clear {
-            // A whole history: written now, and what was pending is obsolete.
-            writes
-                .entries
-                .insert(vec![HISTORY_FORMAT_KEY], Some(vec![HISTORY_FORMAT]));
-            synced.pending = HistoryWrites::default();
-            self.write_history(subject.clone(), writes);
-        } else {
-            // A version or two: written with the subject's next registration.
-            synced.pending.entries.append(&mut writes.entries);
+        if rewrite {
+            // A whole history: written now, and what was waiting is obsolete.
+            self.write_history(subject.clone(), synced.rewrite());
         }
+        // Else a version or two: written with the subject's next registration.
         Ok(())
     }
 
@@ -861,7 +683,7 @@ impl App {
             .map(|k| k.lock().unwrap_or_else(|p| p.into_inner()));
         let pending = guard
             .as_mut()
-            .map(|synced| std::mem::take(&mut synced.pending))
+            .map(|synced| synced.take_writes())
             .unwrap_or_default();
         let history_subject = subject.clone();
         let answer = self.store.submit(Box::new(move |tx| {
@@ -899,12 +721,13 @@ impl App {
             .map(|(k, (v, _, _))| (k.clone(), v.clone()))
             .collect();
         for ((context, name), entry) in kept {
-            let mut synced = entry.lock().unwrap_or_else(|p| p.into_inner());
-            if synced.pending.entries.is_empty() {
-                continue;
+            let writes = entry
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take_writes();
+            if !writes.is_empty() {
+                self.write_history(Subject::new(context, name), writes);
             }
-            let writes = std::mem::take(&mut synced.pending);
-            self.write_history(Subject::new(context, name), writes);
         }
     }
 
@@ -935,11 +758,11 @@ impl App {
             }
             // The newest version's lockfile row, kept like the history entries (a cache:
             // a failure only leaves it to be computed when it is pulled).
-            if let Err(e) = self.keep_lock_row(subject, &mut synced.pending.entries) {
+            if let Err(e) = self.keep_lock_row(subject, &mut synced) {
                 tracing::debug!(error = %e, %subject, "lockfile row not kept");
             }
-            if synced.pending.bytes() > PENDING_WRITE_BYTES {
-                let writes = std::mem::take(&mut synced.pending);
+            if synced.pending_bytes() > PENDING_WRITE_BYTES {
+                let writes = synced.take_writes();
                 self.write_history(subject.clone(), writes);
             }
             let weight = synced.estimated_bytes();
