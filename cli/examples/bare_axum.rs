@@ -16,12 +16,19 @@ use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
 use axum::Router;
 
+/// What `--help` prints.
+const USAGE: &str = "bare_axum --listen 127.0.0.1:0 --body-file BODY.json\n\nA bare axum server answering GET /schemas/ids/{id} with the bytes of BODY.json: the baseline of scripts/bench-load and scripts/bench-history.";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut listen: SocketAddr = "127.0.0.1:0".parse()?;
     let mut body_file: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--help" || arg == "-h" {
+            println!("usage: {USAGE}");
+            return Ok(());
+        }
         let value = args
             .next()
             .with_context(|| format!("{arg} needs a value"))?;

@@ -20,13 +20,20 @@
 //! previous answer, the same for both kinds: what is measured is a registration's latency,
 //! not how two back-to-back registrations share the machine's two cores.
 //!
+//! With `--pid` (the registry's process id, on the same machine), also prints the
+//! registry's resident memory after each size's versions registered and after its timed
+//! registrations: whether memory follows the history's length or stays within the caches.
+//!
 //! Usage: `history_bench --url http://127.0.0.1:PORT [--sizes 10,1000] [--levels ...]
-//! [--samples 40] [--pause-ms 100]`.
+//! [--samples 40] [--pause-ms 100] [--pid PID]`.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
+
+/// What `--help` prints.
+const USAGE: &str = "history_bench --url http://127.0.0.1:PORT [--sizes 10,1000] [--levels BACKWARD,BACKWARD_TRANSITIVE,FULL_TRANSITIVE] [--samples 40] [--pause-ms 100] [--pid PID]\n\nRegistration against seed-like histories of each size, p50 and p99 against a same-size schema into a fresh subject (target ratio <= 1.5). With --pid, also the resident memory of the registry process.";
 
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
@@ -86,6 +93,23 @@ fn register(agent: &ureq::Agent, url: &str, subject: &str, text: &str) -> anyhow
         .context("register response without an id")
 }
 
+/// The resident memory of process `pid` in MiB, as a label (empty without a pid).
+fn resident(pid: Option<u32>) -> String {
+    let Some(pid) = pid else {
+        return String::new();
+    };
+    let kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        });
+    match kib {
+        Some(kib) => format!(", registry resident {:.0} MiB", kib / 1024.0),
+        None => format!(", registry {pid} not readable"),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let mut url = None;
     let mut sizes = vec![10usize, 1000];
@@ -94,8 +118,13 @@ fn main() -> anyhow::Result<()> {
         .to_vec();
     let mut samples = 40usize;
     let mut pause = Duration::from_millis(100);
+    let mut pid = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--help" || arg == "-h" {
+            println!("usage: {USAGE}");
+            return Ok(());
+        }
         let value = args
             .next()
             .with_context(|| format!("{arg} needs a value"))?;
@@ -110,6 +139,7 @@ fn main() -> anyhow::Result<()> {
             "--levels" => levels = value.split(',').map(|s| s.trim().to_owned()).collect(),
             "--samples" => samples = value.parse()?,
             "--pause-ms" => pause = Duration::from_millis(value.parse()?),
+            "--pid" => pid = Some(value.parse()?),
             other => bail!("unknown argument {other}"),
         }
     }
@@ -141,8 +171,9 @@ fn main() -> anyhow::Result<()> {
             register(&agent, &url, &subject, &schema("hunt.bench.v1", values))?;
         }
         println!(
-            "  {size} versions registered in {:.1} s",
-            setup.elapsed().as_secs_f64()
+            "  {size} versions registered in {:.1} s{}",
+            setup.elapsed().as_secs_f64(),
+            resident(pid),
         );
         for level in &levels {
             send(&agent, "PUT", &config, &json!({"compatibility": level}))?;
@@ -191,6 +222,12 @@ fn main() -> anyhow::Result<()> {
                 ms(f99),
                 if r50 <= 1.5 && r99 <= 1.5 { "OK" } else { "ABOVE TARGET" },
                 ms(warm),
+            );
+        }
+        if pid.is_some() {
+            println!(
+                "  after the timed registrations at {size} versions{}",
+                resident(pid)
             );
         }
     }

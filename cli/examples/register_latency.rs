@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
 
+/// What `--help` prints.
+const USAGE: &str = "register_latency --url http://127.0.0.1:PORT [--subject S] [--prior 100] [--samples 200] [--level FULL_TRANSITIVE] [--target-ms 10]\n\nLatency of durable registrations checked at --level against --prior live versions: p50, p90, p99 and max.";
+
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
 /// A treasure-hunt event with `extra` added fields; version `n` has `n - 1` extras.
@@ -73,6 +76,10 @@ fn main() -> anyhow::Result<()> {
     let mut target_ms = 10.0f64;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--help" || arg == "-h" {
+            println!("usage: {USAGE}");
+            return Ok(());
+        }
         let value = args
             .next()
             .with_context(|| format!("{arg} needs a value"))?;
