@@ -14,6 +14,12 @@
 //! Prints p50 and p99 of both and their ratios (target <= 1.5 at every size). Every request
 //! must answer 200; a history registration must get a new id.
 //!
+//! Each pair is followed by two reads, paired the same way and printed below the
+//! registrations: `POST /subjects/{s}` (lookup) of the text just registered, in the history
+//! subject and in the fresh one; and `POST /compatibility/subjects/{s}/versions` (check) of
+//! a schema with two more values, at the level, against the whole history and against the
+//! fresh subject's one version (set to the same level for it).
+//!
 //! Registrations of one hunt arrive about every 30 s in the field, and the registry does
 //! some work right after answering one (it extends the subject's kept history and prepares
 //! the newest version's image). So each timed request is sent `--pause-ms` (100) after the
@@ -110,6 +116,90 @@ fn resident(pid: Option<u32>) -> String {
     }
 }
 
+/// Latencies of one read against the history and against a fresh subject, paired.
+#[derive(Default)]
+struct Pairs {
+    history: Vec<Duration>,
+    fresh: Vec<Duration>,
+}
+
+impl Pairs {
+    /// Prints p50 and p99 of both and their ratios (history / fresh).
+    fn print(mut self, size: usize, level: &str, what: &str, baseline: &str) {
+        self.history.sort();
+        self.fresh.sort();
+        let (h50, h99) = (
+            percentile(&self.history, 50.0),
+            percentile(&self.history, 99.0),
+        );
+        let (f50, f99) = (percentile(&self.fresh, 50.0), percentile(&self.fresh, 99.0));
+        println!(
+            "  {size:>6} versions {level:<20}   {what:<6} history p50 {:>8.2} ms p99 {:>8.2} ms | {baseline} p50 {:>8.2} ms p99 {:>8.2} ms | ratio p50 {:.2} p99 {:.2}",
+            ms(h50),
+            ms(h99),
+            ms(f50),
+            ms(f99),
+            ms(h50) / ms(f50),
+            ms(h99) / ms(f99),
+        );
+    }
+}
+
+/// Times `POST /subjects/{subject}` of `text`, which must answer `id`.
+fn lookup(
+    agent: &ureq::Agent,
+    url: &str,
+    subject: &str,
+    text: &str,
+    id: i64,
+) -> anyhow::Result<Duration> {
+    let (took, found) = lookup_id(agent, url, subject, text)?;
+    if found != id {
+        bail!("looking up the version of id {id} in {subject} answered id {found}");
+    }
+    Ok(took)
+}
+
+/// Times `POST /subjects/{subject}` of `text`; answers the time and the id found.
+fn lookup_id(
+    agent: &ureq::Agent,
+    url: &str,
+    subject: &str,
+    text: &str,
+) -> anyhow::Result<(Duration, i64)> {
+    let start = Instant::now();
+    let resp = send(
+        agent,
+        "POST",
+        &format!("{url}/subjects/{}", encode(subject)),
+        &json!({"schemaType": "PROTOBUF", "schema": text}),
+    )?;
+    let took = start.elapsed();
+    Ok((took, resp["id"].as_i64().context("lookup without an id")?))
+}
+
+/// Times `POST /compatibility/subjects/{subject}/versions` of `text`, which must be
+/// compatible (it adds enum values).
+fn compatible(
+    agent: &ureq::Agent,
+    url: &str,
+    subject: &str,
+    text: &str,
+) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    let resp = send(
+        agent,
+        "POST",
+        &format!("{url}/compatibility/subjects/{}/versions", encode(subject)),
+        &json!({"schemaType": "PROTOBUF", "schema": text}),
+    )?;
+    let took = start.elapsed();
+    if resp["is_compatible"] != json!(true) {
+        bail!("checking a schema that adds values to {subject} answered {resp}");
+    }
+    Ok(took)
+}
+
 fn main() -> anyhow::Result<()> {
     let mut url = None;
     let mut sizes = vec![10usize, 1000];
@@ -182,6 +272,7 @@ fn main() -> anyhow::Result<()> {
             register(&agent, &url, &subject, &schema("hunt.bench.v1", values))?;
             let warm = warm.elapsed();
             let (mut history, mut fresh) = (Vec::new(), Vec::new());
+            let (mut lookups, mut checks) = (Pairs::default(), Pairs::default());
             let mut last_id = 0;
             for _ in 0..samples {
                 values += 1;
@@ -194,19 +285,45 @@ fn main() -> anyhow::Result<()> {
                     bail!("registration into {subject} returned the previous id {id}");
                 }
                 last_id = id;
+                let history_text = text;
                 fresh_n += 1;
                 // Same length as "hunt.bench.v1": a distinct schema of the same size.
                 let package = format!("hunt.f{fresh_n:07}");
-                let text = schema(&package[..13.min(package.len())], values);
+                let package = &package[..13.min(package.len())];
+                let text = schema(package, values);
+                let fresh_subject = format!(":.bench-fresh:fresh-{fresh_n}-value");
                 std::thread::sleep(pause);
                 let start = Instant::now();
-                register(
-                    &agent,
-                    &url,
-                    &format!(":.bench-fresh:fresh-{fresh_n}-value"),
-                    &text,
-                )?;
+                register(&agent, &url, &fresh_subject, &text)?;
                 fresh.push(start.elapsed());
+
+                // Reads: looking up the version just registered, and checking a schema
+                // with two more values (not registered next) at the level, against the
+                // whole history and against the fresh subject's one version.
+                std::thread::sleep(pause);
+                lookups
+                    .history
+                    .push(lookup(&agent, &url, &subject, &history_text, id)?);
+                std::thread::sleep(pause);
+                let fresh_id = lookup_id(&agent, &url, &fresh_subject, &text)?;
+                lookups.fresh.push(fresh_id.0);
+                let fresh_config = format!("{url}/config/{}", encode(&fresh_subject));
+                send(
+                    &agent,
+                    "PUT",
+                    &fresh_config,
+                    &json!({"compatibility": level}),
+                )?;
+                std::thread::sleep(pause);
+                let next = schema("hunt.bench.v1", values + 2);
+                checks
+                    .history
+                    .push(compatible(&agent, &url, &subject, &next)?);
+                std::thread::sleep(pause);
+                let next = schema(package, values + 2);
+                checks
+                    .fresh
+                    .push(compatible(&agent, &url, &fresh_subject, &next)?);
             }
             history.sort();
             fresh.sort();
@@ -223,6 +340,8 @@ fn main() -> anyhow::Result<()> {
                 if r50 <= 1.5 && r99 <= 1.5 { "OK" } else { "ABOVE TARGET" },
                 ms(warm),
             );
+            lookups.print(size, level, "lookup", "fresh");
+            checks.print(size, level, "check", "one version");
         }
         if pid.is_some() {
             println!(
