@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use huntreg_compat::Level;
-use huntreg_registry::{Application, Config};
+use huntreg_registry::{Application, Config, DEFAULT_CACHE_BYTES};
 
 /// Arguments of `huntreg serve`.
 #[derive(Debug, clap::Args)]
@@ -28,6 +28,14 @@ pub(crate) struct Args {
     /// Do not serve the web console at `/ui/` (the API is unchanged).
     #[arg(long, env = "HUNTREG_NO_UI")]
     no_ui: bool,
+    /// Memory for the registry's caches, in MiB (at least 16): compiled schemas, schema
+    /// records, kept compatibility histories and the store's page cache (48:32:64:64).
+    /// The caches stay within it whatever the histories' length; a request needs memory
+    /// of its own while it compiles a schema, and the allocator keeps some of that. A
+    /// smaller budget costs repeated work (decoding, compiling) on large schemas.
+    #[arg(long, env = "HUNTREG_CACHE_MIB", default_value_t = (DEFAULT_CACHE_BYTES >> 20) as u32,
+          value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
+    cache_mib: u32,
     /// Authentication, limits and TLS.
     #[command(flatten)]
     security: huntreg_registry::SecurityArgs,
@@ -59,6 +67,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             default_compatibility: args.default_compatibility,
             security,
             ui: !args.no_ui,
+            cache_bytes: (args.cache_mib as usize) << 20,
         };
         let app = Application::build(config).await?;
         let addr = app.local_addr()?;

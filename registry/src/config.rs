@@ -21,6 +21,45 @@ pub struct Config {
     pub security: crate::security::Security,
     /// Serve the web console at `/ui/` (behind the same auth as the API).
     pub ui: bool,
+    /// Bytes of memory the registry's caches hold at most, split between them
+    /// ([`CacheBudget`]): what a working registry holds beyond what it holds at start,
+    /// whatever the length of its histories.
+    pub cache_bytes: usize,
+}
+
+/// The default of [`Config::cache_bytes`]: 208 MiB.
+pub const DEFAULT_CACHE_BYTES: usize = 208 << 20;
+
+/// The least [`Config::cache_bytes`] accepted: 16 MiB.
+pub const MIN_CACHE_BYTES: usize = 16 << 20;
+
+/// [`Config::cache_bytes`] split between the caches, in the proportions measured to serve
+/// long histories (`docs/long-histories.md`): 48/208 for compiled images, 32/208 for
+/// schema records, 64/208 for kept compatibility histories and 64/208 for sled's page
+/// cache (unused on PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheBudget {
+    /// Estimated bytes of compiled images.
+    pub images: usize,
+    /// Bytes of schema text and descriptors of cached records.
+    pub records: usize,
+    /// Estimated bytes of kept compatibility histories.
+    pub histories: usize,
+    /// Bytes of sled's page cache.
+    pub sled: usize,
+}
+
+impl CacheBudget {
+    /// Splits `total` bytes (at least [`MIN_CACHE_BYTES`]).
+    pub fn split(total: usize) -> CacheBudget {
+        let part = |n: usize| total.max(MIN_CACHE_BYTES) / 208 * n;
+        CacheBudget {
+            images: part(48),
+            records: part(32),
+            histories: part(64),
+            sled: part(64),
+        }
+    }
 }
 
 impl Default for Config {
@@ -32,6 +71,26 @@ impl Default for Config {
             default_compatibility: Level::Backward,
             security: crate::security::Security::default(),
             ui: true,
+            cache_bytes: DEFAULT_CACHE_BYTES,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_budget_splits_within_the_total_and_has_a_floor() {
+        let b = CacheBudget::split(DEFAULT_CACHE_BYTES);
+        assert_eq!(
+            (b.images, b.records, b.histories, b.sled),
+            (48 << 20, 32 << 20, 64 << 20, 64 << 20)
+        );
+        let small = CacheBudget::split(1);
+        let sum = small.images + small.records + small.histories + small.sled;
+        assert!(sum <= MIN_CACHE_BYTES && sum > MIN_CACHE_BYTES - 208, "{small:?}");
+        let odd = CacheBudget::split(100 << 20);
+        assert!(odd.images + odd.records + odd.histories + odd.sled <= 100 << 20);
     }
 }

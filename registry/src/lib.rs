@@ -35,7 +35,7 @@ pub use auth::{
     classify, generate_token, hash_secret, layer as auth_layer, verify_secret, Access, Action,
     AuthConfig, Scope, DEFAULT_HUNT,
 };
-pub use config::Config;
+pub use config::{CacheBudget, Config, DEFAULT_CACHE_BYTES, MIN_CACHE_BYTES};
 pub use error::ApiError;
 pub use limits::Limits;
 pub use metrics::Metrics;

@@ -99,8 +99,9 @@ impl Application {
         })?;
         let store_dir = dir.clone();
         let flush_metrics = metrics.clone();
+        let cache_bytes = crate::config::CacheBudget::split(config.cache_bytes).sled;
         let store = tokio::task::spawn_blocking(move || {
-            SledStore::open(
+            SledStore::open_with_cache(
                 &dir,
                 Some(Box::new(move |d, jobs| {
                     flush_metrics.store_flush.observe(d);
@@ -108,6 +109,7 @@ impl Application {
                         .store_jobs
                         .fetch_add(jobs as u64, std::sync::atomic::Ordering::Relaxed);
                 })),
+                cache_bytes,
             )
         })
         .await?

@@ -169,8 +169,8 @@ impl std::fmt::Debug for SledStore {
     }
 }
 
-/// Bytes of sled's page cache.
-const SLED_CACHE_BYTES: u64 = 64 << 20;
+/// Bytes of sled's page cache when the opener does not say ([`SledStore::open`]).
+const DEFAULT_CACHE_BYTES: usize = 64 << 20;
 
 /// sled's segment size for a new store. sled 0.34 writes a value larger than a quarter
 /// segment as a separate blob and counts only the blob's pointer against the page cache,
@@ -199,13 +199,23 @@ fn backend(e: sled::Error) -> StoreError {
 }
 
 impl SledStore {
-    /// Opens (or creates) the store in `dir` and starts its writer thread.
+    /// Opens (or creates) the store in `dir` and starts its writer thread, with a page
+    /// cache of 64 MiB.
     pub fn open(dir: &Path, observer: Option<FlushObserver>) -> Result<SledStore, StoreError> {
+        Self::open_with_cache(dir, observer, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`SledStore::open`] with a page cache of `cache_bytes`.
+    pub fn open_with_cache(
+        dir: &Path,
+        observer: Option<FlushObserver>,
+        cache_bytes: usize,
+    ) -> Result<SledStore, StoreError> {
         let db = sled::Config::new()
             .path(dir)
             // sled's default page cache is 1 GiB: resident memory would grow with the
             // store. Reads that repeat are served by the registry's own caches.
-            .cache_capacity(SLED_CACHE_BYTES)
+            .cache_capacity(cache_bytes as u64)
             .segment_size(segment_size(dir))
             .flush_every_ms(Some(1000))
             .open()

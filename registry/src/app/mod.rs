@@ -28,7 +28,7 @@ pub use settings::scope_key;
 pub(crate) use settings::ConfigView;
 
 use crate::auth::Caller;
-use crate::config::Config;
+use crate::config::{CacheBudget, Config};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::schema::{self, DepFiles};
@@ -56,23 +56,15 @@ struct Rendered {
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
 const IMAGE_CACHE_ENTRIES: usize = 8192;
-/// Estimated bytes of memory the compiled images kept hold at most: long histories of
-/// large schemas must not fill memory.
-const IMAGE_CACHE_BYTES: usize = 48 << 20;
 /// Bytes of memory a compiled image holds per byte of the descriptor it was built from, its
 /// check index included (an image's pool keeps every name in maps, and its index every
 /// element by digest). Measured with `heaptrack` on `huntreg serve` after a 2,000-version
 /// seed-like history (`history_bench`): the cached images held 176 MB for 8 MiB of
 /// descriptors, about 21 bytes per descriptor byte; rounded up.
 const IMAGE_BYTES_PER_DESCRIPTOR_BYTE: usize = 24;
-/// Bytes of schema text and descriptors the record cache holds at most.
-const RECORD_CACHE_BYTES: usize = 32 << 20;
 /// Subjects whose compatibility history is kept in memory (the store keeps every one; a
 /// history is read back in one scan).
 const HISTORY_CACHE_ENTRIES: usize = 256;
-/// Estimated bytes of memory the kept histories hold at most (a subject of 10,000
-/// seed-like versions holds about 2 MiB: see [`SyncedHistory::estimated_bytes`]).
-const HISTORY_CACHE_BYTES: usize = 64 << 20;
 /// Bytes of a subject's history entries (and lockfile rows) waiting for its next
 /// registration past which they are written right away: a subject that registers once
 /// (its first row holds the whole text) or rarely must not hold them in memory.
@@ -171,11 +163,13 @@ pub struct App {
     rendered: RenderedCache,
 }
 
-/// Cached schema records, and the bytes of text and descriptor they hold.
+/// Cached schema records, and the bytes of text and descriptor they hold (at most
+/// `max_bytes`: a long history of large schemas must not pin every version's text).
 #[derive(Debug, Default)]
 struct RecordCache {
     map: HashMap<(Context, u32), Arc<SchemaRecord>>,
     bytes: usize,
+    max_bytes: usize,
 }
 
 /// A subject's kept history, shared by the checks of its registrations.
@@ -206,15 +200,19 @@ pub struct ResolvedVersion {
 impl App {
     /// Creates the registry over an opened store.
     pub fn new(store: Arc<dyn Store>, config: Config, metrics: Arc<Metrics>) -> App {
+        let budget = CacheBudget::split(config.cache_bytes);
         App {
             store,
             config,
             metrics,
-            schemas: RwLock::default(),
-            images: Mutex::new(Bounded::weighted(IMAGE_CACHE_ENTRIES, IMAGE_CACHE_BYTES)),
+            schemas: RwLock::new(RecordCache {
+                max_bytes: budget.records,
+                ..RecordCache::default()
+            }),
+            images: Mutex::new(Bounded::weighted(IMAGE_CACHE_ENTRIES, budget.images)),
             histories: Mutex::new(Bounded::weighted(
                 HISTORY_CACHE_ENTRIES,
-                HISTORY_CACHE_BYTES,
+                budget.histories,
             )),
             texts: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
             rendered: RwLock::default(),
@@ -238,7 +236,7 @@ impl App {
         let mut cache = self.schemas.write().unwrap_or_else(|p| p.into_inner());
         // Bounded by count and by bytes: a long history of large schemas must not pin
         // every version's text in memory.
-        if cache.map.len() >= RECORD_CACHE_ENTRIES || cache.bytes + size > RECORD_CACHE_BYTES {
+        if cache.map.len() >= RECORD_CACHE_ENTRIES || cache.bytes + size > cache.max_bytes {
             cache.map.clear();
             cache.bytes = 0;
         }
