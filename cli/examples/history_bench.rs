@@ -30,8 +30,14 @@
 //! registry's resident memory after each size's versions registered and after its timed
 //! registrations: whether memory follows the history's length or stays within the caches.
 //!
+//! With `--first-versions N` it does only this instead: registers, back to back, the first
+//! version of N new subjects, each a seed-like schema of `--first-values` (10,000) values,
+//! and prints the time taken and (with `--pid`) the registry's resident memory every tenth
+//! of the way: what a registry holds after many large first versions, each a whole new
+//! history at once.
+//!
 //! Usage: `history_bench --url http://127.0.0.1:PORT [--sizes 10,1000] [--levels ...]
-//! [--samples 40] [--pause-ms 100] [--pid PID]`.
+//! [--samples 40] [--pause-ms 100] [--pid PID] [--first-versions N [--first-values V]]`.
 
 use std::time::{Duration, Instant};
 
@@ -39,7 +45,7 @@ use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
 
 /// What `--help` prints.
-const USAGE: &str = "history_bench --url http://127.0.0.1:PORT [--sizes 10,1000] [--levels BACKWARD,BACKWARD_TRANSITIVE,FULL_TRANSITIVE] [--samples 40] [--pause-ms 100] [--pid PID]\n\nRegistration against seed-like histories of each size, p50 and p99 against a same-size schema into a fresh subject (target ratio <= 1.5). With --pid, also the resident memory of the registry process.";
+const USAGE: &str = "history_bench --url http://127.0.0.1:PORT [--sizes 10,1000] [--levels BACKWARD,BACKWARD_TRANSITIVE,FULL_TRANSITIVE] [--samples 40] [--pause-ms 100] [--pid PID] [--first-versions N [--first-values 10000]]\n\nRegistration against seed-like histories of each size, p50 and p99 against a same-size schema into a fresh subject (target ratio <= 1.5). With --pid, also the resident memory of the registry process.";
 
 const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
 
@@ -200,6 +206,38 @@ fn compatible(
     Ok(took)
 }
 
+/// Registers the first version of `count` new subjects (schemas of `values` values) back
+/// to back, printing progress every tenth.
+fn first_versions_of(
+    agent: &ureq::Agent,
+    url: &str,
+    count: usize,
+    values: usize,
+    pid: Option<u32>,
+) -> anyhow::Result<()> {
+    send(
+        agent,
+        "PUT",
+        &format!("{url}/config/{}", encode(":.bench-first:")),
+        &json!({"compatibility": "NONE"}),
+    )?;
+    println!("first versions of {count} subjects, {values} values each, back to back:");
+    let start = Instant::now();
+    for n in 1..=count {
+        let package = format!("hunt.g{n:07}");
+        let text = schema(&package[..13.min(package.len())], values);
+        register(agent, url, &format!(":.bench-first:first-{n}-value"), &text)?;
+        if n % count.div_ceil(10) == 0 || n == count {
+            println!(
+                "  {n:>6} subjects in {:>6.1} s{}",
+                start.elapsed().as_secs_f64(),
+                resident(pid)
+            );
+        }
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let mut url = None;
     let mut sizes = vec![10usize, 1000];
@@ -209,6 +247,7 @@ fn main() -> anyhow::Result<()> {
     let mut samples = 40usize;
     let mut pause = Duration::from_millis(100);
     let mut pid = None;
+    let (mut first_versions, mut first_values) = (0usize, 10_000usize);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--help" || arg == "-h" {
@@ -230,6 +269,8 @@ fn main() -> anyhow::Result<()> {
             "--samples" => samples = value.parse()?,
             "--pause-ms" => pause = Duration::from_millis(value.parse()?),
             "--pid" => pid = Some(value.parse()?),
+            "--first-versions" => first_versions = value.parse()?,
+            "--first-values" => first_values = value.parse()?,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -240,6 +281,9 @@ fn main() -> anyhow::Result<()> {
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(600))
         .build();
+    if first_versions > 0 {
+        return first_versions_of(&agent, &url, first_versions, first_values, pid);
+    }
     // Fresh subjects live in a context at NONE.
     send(
         &agent,

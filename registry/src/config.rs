@@ -89,7 +89,10 @@ mod tests {
         );
         let small = CacheBudget::split(1);
         let sum = small.images + small.records + small.histories + small.sled;
-        assert!(sum <= MIN_CACHE_BYTES && sum > MIN_CACHE_BYTES - 208, "{small:?}");
+        assert!(
+            sum <= MIN_CACHE_BYTES && sum > MIN_CACHE_BYTES - 208,
+            "{small:?}"
+        );
         let odd = CacheBudget::split(100 << 20);
         assert!(odd.images + odd.records + odd.histories + odd.sled <= 100 << 20);
     }

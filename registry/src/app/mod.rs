@@ -210,10 +210,7 @@ impl App {
                 ..RecordCache::default()
             }),
             images: Mutex::new(Bounded::weighted(IMAGE_CACHE_ENTRIES, budget.images)),
-            histories: Mutex::new(Bounded::weighted(
-                HISTORY_CACHE_ENTRIES,
-                budget.histories,
-            )),
+            histories: Mutex::new(Bounded::weighted(HISTORY_CACHE_ENTRIES, budget.histories)),
             texts: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
             rendered: RwLock::default(),
         }
