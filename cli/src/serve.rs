@@ -28,11 +28,12 @@ pub(crate) struct Args {
     /// Do not serve the web console at `/ui/` (the API is unchanged).
     #[arg(long, env = "HUNTREG_NO_UI")]
     no_ui: bool,
-    /// Memory for the registry's caches, in MiB (at least 16): compiled schemas, schema
-    /// records, kept compatibility histories and the store's page cache (48:32:64:64).
-    /// The caches stay within it whatever the histories' length; a request needs memory
-    /// of its own while it compiles a schema, and the allocator keeps some of that. A
-    /// smaller budget costs repeated work (decoding, compiling) on large schemas.
+    /// Memory for the registry's caches, in MiB (at least 16), split 48:32:16:64:64 between
+    /// compiled schemas, schema records, rendered `GET /schemas/ids/{id}` responses, kept
+    /// compatibility histories and the store's page cache. The caches stay within it
+    /// whatever the histories' length; a request needs memory of its own while it compiles
+    /// a schema, and the allocator keeps some of that. A smaller budget costs repeated
+    /// work (decoding, compiling) on large schemas.
     #[arg(long, env = "HUNTREG_CACHE_MIB", default_value_t = (DEFAULT_CACHE_BYTES >> 20) as u32,
           value_parser = clap::value_parser!(u32).range(16..=1_048_576))]
     cache_mib: u32,

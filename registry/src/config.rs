@@ -27,22 +27,24 @@ pub struct Config {
     pub cache_bytes: usize,
 }
 
-/// The default of [`Config::cache_bytes`]: 208 MiB.
-pub const DEFAULT_CACHE_BYTES: usize = 208 << 20;
+/// The default of [`Config::cache_bytes`]: 224 MiB.
+pub const DEFAULT_CACHE_BYTES: usize = 224 << 20;
 
 /// The least [`Config::cache_bytes`] accepted: 16 MiB.
 pub const MIN_CACHE_BYTES: usize = 16 << 20;
 
 /// [`Config::cache_bytes`] split between the caches, in the proportions measured to serve
-/// long histories (`docs/long-histories.md`): 48/208 for compiled images, 32/208 for
-/// schema records, 64/208 for kept compatibility histories and 64/208 for sled's page
-/// cache (unused on PostgreSQL).
+/// long histories (`docs/long-histories.md`): 48/224 for compiled images, 32/224 for
+/// schema records, 16/224 for rendered `GET /schemas/ids/{id}` bodies, 64/224 for kept
+/// compatibility histories and 64/224 for sled's page cache (unused on PostgreSQL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheBudget {
     /// Estimated bytes of compiled images.
     pub images: usize,
     /// Bytes of schema text and descriptors of cached records.
     pub records: usize,
+    /// Bytes of rendered `GET /schemas/ids/{id}` bodies.
+    pub rendered: usize,
     /// Estimated bytes of kept compatibility histories.
     pub histories: usize,
     /// Bytes of sled's page cache.
@@ -52,10 +54,11 @@ pub struct CacheBudget {
 impl CacheBudget {
     /// Splits `total` bytes (at least [`MIN_CACHE_BYTES`]).
     pub fn split(total: usize) -> CacheBudget {
-        let part = |n: usize| total.max(MIN_CACHE_BYTES) / 208 * n;
+        let part = |n: usize| total.max(MIN_CACHE_BYTES) / 224 * n;
         CacheBudget {
             images: part(48),
             records: part(32),
+            rendered: part(16),
             histories: part(64),
             sled: part(64),
         }
@@ -84,16 +87,15 @@ mod tests {
     fn the_cache_budget_splits_within_the_total_and_has_a_floor() {
         let b = CacheBudget::split(DEFAULT_CACHE_BYTES);
         assert_eq!(
-            (b.images, b.records, b.histories, b.sled),
-            (48 << 20, 32 << 20, 64 << 20, 64 << 20)
+            (b.images, b.records, b.rendered, b.histories, b.sled),
+            (48 << 20, 32 << 20, 16 << 20, 64 << 20, 64 << 20)
         );
+        let sum = |b: CacheBudget| b.images + b.records + b.rendered + b.histories + b.sled;
         let small = CacheBudget::split(1);
-        let sum = small.images + small.records + small.histories + small.sled;
         assert!(
-            sum <= MIN_CACHE_BYTES && sum > MIN_CACHE_BYTES - 208,
+            sum(small) <= MIN_CACHE_BYTES && sum(small) > MIN_CACHE_BYTES - 224,
             "{small:?}"
         );
-        let odd = CacheBudget::split(100 << 20);
-        assert!(odd.images + odd.records + odd.histories + odd.sled <= 100 << 20);
+        assert!(sum(CacheBudget::split(100 << 20)) <= 100 << 20);
     }
 }

@@ -52,6 +52,50 @@ type RenderedBody = (Option<Box<str>>, IdRendering, u64, Bytes);
 struct Rendered {
     bodies: HashMap<u32, Vec<RenderedBody>>,
     generation: u64,
+    /// Bytes of the bodies held, and at most (bodies of large schemas are large: a client
+    /// that reads every ID of a long history must not pin them all).
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Rendered {
+    /// Forgets every body.
+    fn clear(&mut self) {
+        self.bodies.clear();
+        self.bytes = 0;
+    }
+
+    /// Keeps `body` as a rendering of `id`: a newer count replaces an older one of the same
+    /// request (never the reverse: a request that read an older count may finish last). A
+    /// body over a quarter of the bound is not kept (it would push most others out); when
+    /// the bound would be passed, every body is forgotten first.
+    fn keep(&mut self, id: u32, body: RenderedBody) {
+        let len = body.3.len();
+        if len > self.max_bytes / 4 {
+            return;
+        }
+        if self.bodies.len() >= RECORD_CACHE_ENTRIES || self.bytes + len > self.max_bytes {
+            self.clear();
+        }
+        let entries = self.bodies.entry(id).or_default();
+        let same = |e: &RenderedBody| e.0 == body.0 && e.1 == body.1;
+        if let Some(entry) = entries.iter_mut().find(|e| same(e)) {
+            if entry.2 < body.2 {
+                let old = std::mem::replace(entry, body);
+                self.bytes = self.bytes + len - old.3.len();
+            }
+        } else if entries.len() < 16 {
+            entries.push(body);
+            self.bytes += len;
+        }
+    }
+
+    /// Forgets the bodies of `id`.
+    fn forget(&mut self, id: u32) {
+        if let Some(entries) = self.bodies.remove(&id) {
+            self.bytes -= entries.iter().map(|e| e.3.len()).sum::<usize>();
+        }
+    }
 }
 
 /// Compiled images kept in memory (a subject's history is checked on every registration).
@@ -212,7 +256,10 @@ impl App {
             images: Mutex::new(Bounded::weighted(IMAGE_CACHE_ENTRIES, budget.images)),
             histories: Mutex::new(Bounded::weighted(HISTORY_CACHE_ENTRIES, budget.histories)),
             texts: Mutex::new(Bounded::new(HISTORY_CACHE_ENTRIES)),
-            rendered: RwLock::default(),
+            rendered: RwLock::new(Rendered {
+                max_bytes: budget.rendered,
+                ..Rendered::default()
+            }),
         }
     }
 
@@ -267,7 +314,7 @@ impl App {
     /// Forgets every cached rendering (after deletes and imports change what ids resolve to).
     pub(crate) fn invalidate_rendered(&self) {
         let mut rendered = self.rendered.write().unwrap_or_else(|p| p.into_inner());
-        rendered.bodies.clear();
+        rendered.clear();
         rendered.generation += 1;
     }
 
@@ -342,20 +389,10 @@ impl App {
             // Rendered from what may already be stale: answer it, keep nothing.
             return Ok(body);
         }
-        if cache.bodies.len() >= RECORD_CACHE_ENTRIES {
-            cache.bodies.clear();
-        }
-        let entries = cache.bodies.entry(id).or_default();
-        if let Some(entry) = entries.iter_mut().find(|e| same(e)) {
-            // A newer count replaces an older one (never the reverse: a request that read
-            // an older count may finish last).
-            if entry.2 < count {
-                entry.2 = count;
-                entry.3 = body.clone();
-            }
-        } else if entries.len() < 16 {
-            entries.push((subject.map(Into::into), rendering, count, body.clone()));
-        }
+        cache.keep(
+            id,
+            (subject.map(Into::into), rendering, count, body.clone()),
+        );
         Ok(body)
     }
 
@@ -886,6 +923,44 @@ mod tests {
         cache.reweigh(&99, 1_000);
         assert_eq!(cache.get(&99), None);
         assert!(cache.weight <= 50);
+    }
+
+    #[test]
+    fn rendered_bodies_are_bounded_by_their_bytes() {
+        let body = |n: usize, count: u64| -> RenderedBody {
+            let rendering = IdRendering {
+                format: Format::Text,
+                qualified_references: false,
+            };
+            (None, rendering, count, Bytes::from(vec![b'x'; n]))
+        };
+        let mut cache = Rendered {
+            max_bytes: 1000,
+            ..Rendered::default()
+        };
+        let held = |c: &Rendered| {
+            (c.bodies.values().flatten())
+                .map(|e| e.3.len())
+                .sum::<usize>()
+        };
+        for id in 0..100 {
+            cache.keep(id, body(100, 1));
+            assert_eq!(cache.bytes, held(&cache));
+            assert!(cache.bytes <= 1000, "{}", cache.bytes);
+        }
+        assert!(cache.bodies.contains_key(&99), "the newest body is kept");
+        // A newer count replaces the body and its bytes; an older one does not.
+        cache.keep(99, body(200, 2));
+        assert_eq!(cache.bytes, held(&cache));
+        cache.keep(99, body(50, 1));
+        assert_eq!(cache.bodies[&99][0].3.len(), 200);
+        cache.forget(99);
+        assert_eq!(cache.bytes, held(&cache));
+        // Too large to keep: served by the caller, not held.
+        cache.keep(7, body(300, 1));
+        assert!(!cache.bodies.contains_key(&7));
+        cache.clear();
+        assert_eq!((cache.bytes, cache.bodies.len()), (0, 0));
     }
 
     #[test]

@@ -194,7 +194,7 @@ impl App {
     /// the subject-version a `subject`-naming answer should now name.
     pub fn forget_rendered(&self, id: u32) {
         let mut rendered = self.rendered.write().unwrap_or_else(|p| p.into_inner());
-        rendered.bodies.remove(&id);
+        rendered.forget(id);
         rendered.generation += 1;
     }
 }
