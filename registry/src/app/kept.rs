@@ -38,6 +38,10 @@ const POSITIONS_PER_GROUP: usize = 256;
 /// 10,000 enum values (2026-12-07) found 300 bytes per element held when the lists grew
 /// from empty (a first push reserves four); sized for one since, rounded up.
 const BYTES_PER_ELEMENT: usize = 224;
+/// Bytes of memory a kept history holds whatever its size: `heaptrack` on `huntreg serve`
+/// after 500 first versions of a 15-value schema (2026-12-07) found the 256 kept histories
+/// holding about 43 KiB each, against about 6 KiB counted per element.
+const BYTES_PER_HISTORY: usize = 40 << 10;
 
 /// A subject's compatibility [`History`] and the live versions it was built from,
 /// oldest first. Extended as versions register; deleted versions are retired, and a
@@ -107,11 +111,12 @@ fn position_group_key(group: u32) -> Vec<u8> {
 }
 
 impl SyncedHistory {
-    /// Bytes of memory this history is estimated to hold: per distinct element
-    /// [`BYTES_PER_ELEMENT`], per position its numbers (live and pushed), and the rows
-    /// waiting to be written.
+    /// Bytes of memory this history is estimated to hold: [`BYTES_PER_HISTORY`], per
+    /// distinct element [`BYTES_PER_ELEMENT`], per position its numbers (live and pushed),
+    /// and the rows waiting to be written.
     pub(super) fn estimated_bytes(&self) -> usize {
-        self.history.distinct_elements() * BYTES_PER_ELEMENT
+        BYTES_PER_HISTORY
+            + self.history.distinct_elements() * BYTES_PER_ELEMENT
             + (self.live.len() + self.pushed.len()) * std::mem::size_of::<LiveVersion>()
             + self.dirty_row_bytes()
     }
@@ -197,6 +202,9 @@ impl SyncedHistory {
         let positions: BTreeSet<u32> = (0..groups).collect();
         let mut entries = BTreeMap::from([(vec![FORMAT_KEY], Some(vec![FORMAT]))]);
         self.render_groups(&leaves, &positions, &mut entries);
+        // The store is cleared first: an empty group needs no removal (a small schema
+        // fills a few dozen of the 256, and every key of a batch costs the store).
+        entries.retain(|_, value| value.is_some());
         HistoryWrites {
             clear: true,
             entries,
