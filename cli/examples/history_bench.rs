@@ -178,15 +178,20 @@ fn lookup_id(
     subject: &str,
     text: &str,
 ) -> anyhow::Result<(Duration, i64)> {
+    let (took, resp) = post_schema(agent, &format!("{url}/subjects/{}", encode(subject)), text)?;
+    Ok((took, resp["id"].as_i64().context("lookup without an id")?))
+}
+
+/// Times a `POST` of `text` as a protobuf schema to `url`; answers the time and the body.
+fn post_schema(agent: &ureq::Agent, url: &str, text: &str) -> anyhow::Result<(Duration, Value)> {
     let start = Instant::now();
     let resp = send(
         agent,
         "POST",
-        &format!("{url}/subjects/{}", encode(subject)),
+        url,
         &json!({"schemaType": "PROTOBUF", "schema": text}),
     )?;
-    let took = start.elapsed();
-    Ok((took, resp["id"].as_i64().context("lookup without an id")?))
+    Ok((start.elapsed(), resp))
 }
 
 /// Times `POST /compatibility/subjects/{subject}/versions` of `text`, which must be
@@ -197,14 +202,8 @@ fn compatible(
     subject: &str,
     text: &str,
 ) -> anyhow::Result<Duration> {
-    let start = Instant::now();
-    let resp = send(
-        agent,
-        "POST",
-        &format!("{url}/compatibility/subjects/{}/versions", encode(subject)),
-        &json!({"schemaType": "PROTOBUF", "schema": text}),
-    )?;
-    let took = start.elapsed();
+    let path = format!("{url}/compatibility/subjects/{}/versions", encode(subject));
+    let (took, resp) = post_schema(agent, &path, text)?;
     if resp["is_compatible"] != json!(true) {
         bail!("checking a schema that adds values to {subject} answered {resp}");
     }
