@@ -22,8 +22,8 @@ pub struct Config {
     /// Serve the web console at `/ui/` (behind the same auth as the API).
     pub ui: bool,
     /// Bytes of memory the registry's caches hold at most, split between them
-    /// ([`CacheBudget`]): what a working registry holds beyond what it holds at start,
-    /// whatever the length of its histories.
+    /// ([`CacheBudget`]), whatever the length of its histories. Not bounded by it: the
+    /// memory a request uses while it compiles a schema, and what the allocator keeps.
     pub cache_bytes: usize,
 }
 
